@@ -1,0 +1,91 @@
+"""The RSGI application Granian runs: one route table, one error handler.
+
+Granian hands the app a percent-decoded path, so an identifier's encoded slashes (``%2F``) arrive
+as ``/``. IIIF paths are therefore read from the right: the last four segments of an image request
+are region, size, rotation and quality.format, ``info.json`` ends an information request, and
+everything between the version prefix and those is the identifier.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from casaba.errors import MethodNotAllowed, NotFound, to_http_error
+from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
+from casaba.iiif.image import IiifService
+from casaba.iiif.params import Version
+from casaba.settings import Settings, load_from_environment
+from casaba.sources.filesystem import FilesystemSource
+
+_QUALITY_FORMAT = re.compile(r"[a-z]+\.[A-Za-z0-9]+")
+_IMPLEMENTED = (Version.V3,)
+
+
+def error_response(exc: BaseException) -> Response:
+    err = to_http_error(exc)
+    headers = [("content-type", "text/plain; charset=utf-8"), *err.headers]
+    return Response(err.status, headers, (err.message + "\n").encode())
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
+        source = FilesystemSource(
+            settings["FilesystemSource.BasicLookupStrategy.path_prefix"],
+            settings["FilesystemSource.BasicLookupStrategy.path_suffix"],
+        )
+        self.iiif = IiifService(settings, source, self.executor)
+        self.versions = {v for v in _IMPLEMENTED if settings[f"endpoint.iiif.{v.value}.enabled"]}
+
+    def __rsgi_del__(self, loop: Any) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __call__(self, scope: Any, proto: Any) -> None:
+        if scope.proto != "http":
+            return
+        request = Request.from_scope(scope)
+        try:
+            response = await self.route(request)
+        except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
+            response = error_response(exc)
+        send(proto, request, response)
+
+    async def route(self, request: Request) -> Response:
+        parts = request.path.split("/")
+        if len(parts) >= 3 and parts[1] == "iiif" and parts[2] in ("2", "3"):
+            version = Version(parts[2])
+            if version not in self.versions:
+                raise NotFound(f"The IIIF Image API {version.value} endpoint is not enabled.")
+            if request.method == "OPTIONS":
+                return Response(204, list(PREFLIGHT_HEADERS))
+            if request.method not in ("GET", "HEAD"):
+                raise MethodNotAllowed("Only GET, HEAD and OPTIONS are allowed.", [("allow", "GET, HEAD, OPTIONS")])
+            return await self.route_iiif(request, version, parts[3:])
+        raise NotFound("Not found.")
+
+    async def route_iiif(self, request: Request, version: Version, rest: list[str]) -> Response:
+        if rest and rest[-1] == "":
+            rest = rest[:-1]
+        if len(rest) >= 2 and rest[-1] == "info.json":
+            identifier, handler = rest[:-1], "info"
+        elif len(rest) >= 5 and _QUALITY_FORMAT.fullmatch(rest[-1]):
+            identifier, handler = rest[:-4], "image"
+        else:
+            identifier, handler = rest, "redirect"
+        ident = self.iiif.identifier("/".join(identifier))
+        if not ident:
+            raise NotFound("No identifier was given.")
+        if handler == "info":
+            return await self.iiif.info(request, version, ident)
+        if handler == "image":
+            return await self.iiif.image(request, version, ident, rest[-4:])
+        return await self.iiif.redirect(request, version, ident)
+
+
+def create_app() -> App:
+    """The factory Granian calls in each worker."""
+    return App(load_from_environment())

@@ -1,0 +1,1 @@
+"""Caches: opened images per worker (``info``)."""

@@ -1,0 +1,103 @@
+"""The ``casaba`` command: ``serve`` runs the server; ``inspect`` shows how a file is read.
+Every option has an environment twin, shown in ``--help``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from casaba.settings import SettingsError, load
+from casaba.settings.keys import KEYS
+from casaba.settings.load import CONFIG_ENV
+
+log = logging.getLogger("casaba")
+
+PREFIX_KEY = "FilesystemSource.BasicLookupStrategy.path_prefix"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(package_name="casaba")
+def main() -> None:
+    """Casaba, a fast IIIF image server."""
+    logging.basicConfig(level=logging.INFO, format="[%(levelname)s] %(name)s: %(message)s")
+
+
+@main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV, show_envvar=True, help="A Cantaloupe-style .properties file.")
+@click.option("--host", envvar=KEYS["http.host"].env, show_envvar=True, help="Listen address (http.host).")
+@click.option("--port", type=int, envvar=KEYS["http.port"].env, show_envvar=True, help="Listen port (http.port).")
+@click.option("--workers", type=int, envvar=KEYS["http.workers"].env, show_envvar=True, help="Worker processes (http.workers); 0 = one per core.")
+def serve(config: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve IIIF Image API requests. Without an image folder configured, serve the demo images."""
+    overrides = {k: str(v) for k, v in (("http.host", host), ("http.port", port), ("http.workers", workers)) if v is not None}
+    try:
+        settings = load(config, overrides=overrides)
+    except SettingsError as e:
+        raise click.ClickException(str(e)) from None
+    for warning in settings.warnings:
+        log.warning(warning)
+    if not settings[PREFIX_KEY]:
+        from casaba import demo
+
+        folder = demo.default_folder()
+        log.info("No %s configured: serving the demo images in %s (drawing them on first run)", PREFIX_KEY, folder)
+        demo.ensure(folder)
+        overrides[PREFIX_KEY] = str(folder) + os.sep
+        settings = load(config, overrides=overrides)
+        names = sorted(p.name for p in folder.iterdir() if p.suffix in (".tif", ".png", ".jpg"))
+        shown = "127.0.0.1" if settings["http.host"] in ("0.0.0.0", "::") else settings["http.host"]
+        for name in names:
+            log.info("  http://%s:%s/iiif/3/%s/info.json", shown, settings["http.port"], name)
+    # Workers read their settings from the environment: the file, plus the overrides as twins.
+    if config is not None:
+        os.environ[CONFIG_ENV] = str(config.resolve())
+    for name, raw in overrides.items():
+        os.environ[KEYS[name].env] = raw
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        target="casaba.app:create_app",
+        factory=True,
+        interface=Interfaces.RSGI,
+        address=settings["http.host"],
+        port=settings["http.port"],
+        workers=settings["http.workers"] or os.cpu_count() or 1,
+    ).serve()
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("request", required=False, default="full/max/0/default.jpg")
+def inspect(file: Path, request: str) -> None:
+    """Show FILE's structure and the plan for REQUEST (region/size/rotation/quality.format)."""
+    from casaba import _core
+    from casaba.errors import HttpError
+    from casaba.iiif.params import Limits, Version, parse_image_request, resolve
+
+    try:
+        image = _core.Image.open(str(file))
+        parts = request.strip("/").split("/")
+        if len(parts) != 4:
+            raise click.BadParameter("expected region/size/rotation/quality.format", param_hint="REQUEST")
+        req = parse_image_request(file.name, *parts, version=Version.V3)
+        resolved = resolve(req, image.width, image.height, Limits())
+    except (_core.CoreError, HttpError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"format:      {image.format} ({image.compression})")
+    click.echo(f"size:        {image.width} x {image.height}, {image.channels} channel(s)")
+    click.echo(f"tiles:       {image.tile_size or 'none'}")
+    click.echo("levels:      " + ", ".join(f"{w}x{h}" for w, h in image.levels))
+    plan = image.plan(resolved.region, resolved.size, mirror=resolved.mirror, rotation=resolved.rotation, quality=resolved.quality, format=resolved.format)
+    click.echo("plan:")
+    for step in plan.steps:
+        click.echo(f"  {step}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

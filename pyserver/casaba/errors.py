@@ -1,0 +1,61 @@
+"""Errors that become HTTP responses, and the one place that maps any exception to a status."""
+
+from __future__ import annotations
+
+import logging
+
+from casaba import _core
+
+log = logging.getLogger("casaba")
+
+
+class HttpError(Exception):
+    """An error with an HTTP status and a public message (no paths, no secrets)."""
+
+    status = 500
+
+    def __init__(self, message: str, headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or []
+
+
+class BadRequest(HttpError):
+    status = 400
+
+
+class Forbidden(HttpError):
+    status = 403
+
+
+class NotFound(HttpError):
+    status = 404
+
+
+class MethodNotAllowed(HttpError):
+    status = 405
+
+
+class ServerError(HttpError):
+    status = 500
+
+
+class NotImplementedFeature(HttpError):
+    status = 501
+
+
+def to_http_error(exc: BaseException) -> HttpError:
+    """The HTTP error for any exception; unexpected ones are logged with their traceback."""
+    if isinstance(exc, HttpError):
+        return exc
+    if isinstance(exc, _core.LimitError):
+        return Forbidden(f"The request exceeds a limit: {exc}")
+    if isinstance(exc, _core.UnsupportedError):
+        return NotImplementedFeature(f"The image uses a feature this server does not read: {exc}")
+    if isinstance(exc, _core.ImageFormatError):
+        return ServerError(f"The image could not be decoded: {exc}")
+    if isinstance(exc, _core.ImageIoError):
+        log.error("image read failed: %s", exc)
+        return ServerError("The image could not be read from its storage.")
+    log.exception("unexpected error", exc_info=exc)
+    return ServerError("Internal server error.")

@@ -1,0 +1,77 @@
+"""Requests and responses over RSGI: header access, the public base URI, CORS, and sending."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+CORS_HEADERS = [("access-control-allow-origin", "*")]
+PREFLIGHT_HEADERS = [
+    ("access-control-allow-methods", "GET, HEAD, OPTIONS"),
+    ("access-control-allow-headers", "Authorization, Content-Type, Accept, Range, If-None-Match, If-Modified-Since"),
+    ("access-control-max-age", "86400"),
+]
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    #: The path, percent-decoded by the server (Granian decodes before the app sees it).
+    path: str
+    query: dict[str, str]
+    headers: Any
+    scheme: str
+    server: str
+
+    @classmethod
+    def from_scope(cls, scope: Any) -> Request:
+        return cls(
+            method=scope.method,
+            path=scope.path,
+            query=dict(parse_qsl(scope.query_string, keep_blank_values=True)),
+            headers=scope.headers,
+            scheme=scope.scheme,
+            server=scope.server,
+        )
+
+    def header(self, name: str, default: str = "") -> str:
+        value = self.headers.get(name)
+        return default if value is None else str(value)
+
+    def base_uri(self, configured: str) -> str:
+        """Scheme and authority (plus any proxy path) that clients use to reach this server.
+
+        ``base_uri`` wins when configured; else ``X-Forwarded-*`` headers; else the Host header."""
+        if configured:
+            return configured.rstrip("/")
+        first = lambda name: self.header(name).split(",")[0].strip()  # noqa: E731
+        scheme = first("x-forwarded-proto") or self.scheme
+        host = first("x-forwarded-host") or self.header("host") or self.server
+        port = first("x-forwarded-port")
+        if port and ":" not in host.rsplit("]", 1)[-1]:
+            default_port = {"http": "80", "https": "443"}.get(scheme)
+            if port != default_port:
+                host = f"{host}:{port}"
+        path = first("x-forwarded-path").rstrip("/")
+        if path and not path.startswith("/"):
+            path = "/" + path
+        return f"{scheme}://{host}{path}"
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+def send(proto: Any, request: Request, response: Response) -> None:
+    headers = response.headers + CORS_HEADERS
+    if response.status == 304:
+        proto.response_empty(response.status, headers)
+    elif request.method == "HEAD":
+        headers.append(("content-length", str(len(response.body))))
+        proto.response_empty(response.status, headers)
+    else:
+        proto.response_bytes(response.status, headers, response.body)

@@ -1,0 +1,132 @@
+"""The IIIF endpoints, in the order a request meets them: locate the image, open it (or take
+it from the opened-image cache), parse and resolve the request, plan, render, respond."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from concurrent.futures import Executor
+from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import quote
+
+from casaba import _core, __version__
+from casaba.caches.info import OpenedImages
+from casaba.http import Request, Response
+from casaba.iiif import info as info_v3
+from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
+from casaba.settings import Settings
+from casaba.sources.base import Source, SourceImage
+
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+
+
+class IiifService:
+    """Everything one worker needs to answer IIIF requests."""
+
+    def __init__(self, settings: Settings, source: Source, executor: Executor) -> None:
+        self.settings = settings
+        self.source = source
+        self.executor = executor
+        self.opened = OpenedImages()
+        self.limits = Limits(settings["max_pixels"], settings["max_scale"])
+        # What else, besides the request and the source's version, changes a derivative's bytes.
+        self._settings_tag = f"{__version__}|{settings['processor.jpg.quality']}|{settings['processor.background_color']}"
+
+    def identifier(self, segment: str) -> str:
+        sub = self.settings["slash_substitute"]
+        return segment.replace(sub, "/") if sub else segment
+
+    def public_id(self, request: Request, version: Version, identifier: str) -> str:
+        base = request.base_uri(self.settings["base_uri"])
+        return f"{base}/iiif/{version.value}/{quote(identifier, safe='')}"
+
+    async def open(self, identifier: str) -> tuple[SourceImage, _core.Image]:
+        located = await self.source.locate(identifier)
+        image = self.opened.get(located)
+        if image is None:
+            loop = asyncio.get_running_loop()
+            image = await loop.run_in_executor(self.executor, _core.Image.open, str(located.path))
+            self.opened.put(located, image)
+        return located, image
+
+    async def redirect(self, request: Request, version: Version, identifier: str) -> Response:
+        location = self.public_id(request, version, identifier) + "/info.json"
+        return Response(303, [("location", location)])
+
+    async def info(self, request: Request, version: Version, identifier: str) -> Response:
+        located, image = await self.open(identifier)
+        body = info_v3.info_v3(
+            self.public_id(request, version, identifier),
+            image.width,
+            image.height,
+            image.tile_size,
+            self.limits,
+            self.settings["endpoint.iiif.min_size"],
+            self.settings["endpoint.iiif.min_tile_size"],
+        )
+        accept = request.header("accept")
+        media_type = "application/json" if "application/json" in accept and "ld+json" not in accept else info_v3.MEDIA_TYPE_3
+        headers = [
+            ("content-type", media_type),
+            ("link", f'<{info_v3.PROFILE_3}>;rel="profile"'),
+        ]
+        etag = self._etag(located, "info", body["id"], media_type)
+        cached = not_modified(request, located, etag)
+        if cached:
+            return cached
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        return Response(200, headers + validators(located, etag), payload)
+
+    async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
+        req = parse_image_request(identifier, *params, version=version)
+        located, image = await self.open(identifier)
+        resolved = resolve(req, image.width, image.height, self.limits)
+        canonical_params = canonical(req, resolved, image.width, image.height, version)
+        plan = image.plan(
+            resolved.region,
+            resolved.size,
+            mirror=resolved.mirror,
+            rotation=resolved.rotation,
+            quality=resolved.quality,
+            format=resolved.format,
+            jpeg_quality=self.settings["processor.jpg.quality"],
+            background=self.settings["processor.background_color"],
+        )
+        canonical_uri = f"{self.public_id(request, version, identifier)}/{canonical_params}"
+        headers = [
+            ("content-type", CONTENT_TYPES[resolved.format]),
+            ("link", f'<{info_v3.PROFILE_3}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
+        ]
+        etag = self._etag(located, canonical_params)
+        cached = not_modified(request, located, etag)
+        if cached:
+            return cached
+        loop = asyncio.get_running_loop()
+        body = await loop.run_in_executor(self.executor, image.render, plan)
+        return Response(200, headers + validators(located, etag), body)
+
+    def _etag(self, located: SourceImage, *parts: str) -> str:
+        key = "|".join([str(located.path), str(located.modified_ns), str(located.size), self._settings_tag, *parts])
+        return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
+
+
+def validators(located: SourceImage, etag: str) -> list[tuple[str, str]]:
+    return [("etag", etag), ("last-modified", formatdate(located.modified_ns // 1_000_000_000, usegmt=True))]
+
+
+def not_modified(request: Request, located: SourceImage, etag: str) -> Response | None:
+    """A 304 when the client's copy (by ETag, else by date) is current."""
+    if_none_match = request.header("if-none-match")
+    if if_none_match:
+        tags = [t.strip() for t in if_none_match.split(",")]
+        if etag in tags or "*" in tags or f"W/{etag}" in tags:
+            return Response(304, validators(located, etag))
+        return None
+    since = request.header("if-modified-since")
+    try:
+        if since and located.modified_ns // 1_000_000_000 <= parsedate_to_datetime(since).timestamp():
+            return Response(304, validators(located, etag))
+    except (TypeError, ValueError):
+        pass
+    return None

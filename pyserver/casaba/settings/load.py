@@ -1,0 +1,76 @@
+"""Configuration from a Cantaloupe-style ``.properties`` file, environment twins and command-line
+overrides, checked once into a frozen ``Settings``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import javaproperties
+
+from casaba.settings.keys import KEYS
+
+CONFIG_ENV = "CASABA_CONFIG"
+
+
+class SettingsError(Exception):
+    """A configuration value is unusable; the message names the key, the value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: Mapping[str, Any]
+    path: Path | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+
+def _parse(name: str, raw: str, origin: str) -> Any:
+    key = KEYS[name]
+    try:
+        return key.kind.parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name} = {raw!r} ({origin}) is not allowed: expected {key.kind.allowed}") from None
+
+
+def load(
+    path: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> Settings:
+    """Defaults, then the file at ``path``, then environment twins, then ``overrides``."""
+    environ = os.environ if environ is None else environ
+    values = {name: key.default for name, key in KEYS.items()}
+    warnings: list[str] = []
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                entries = javaproperties.load(f)
+        except OSError as e:
+            raise SettingsError(f"cannot read the configuration file {path}: {e.strerror}") from None
+        unknown = sorted(k for k in entries if k not in KEYS)
+        if unknown:
+            warnings.append(f"{path}: ignoring {len(unknown)} key(s) Casaba does not use: {', '.join(unknown)}")
+        for name, raw in entries.items():
+            if name in KEYS:
+                values[name] = _parse(name, raw, str(path))
+    for name, key in KEYS.items():
+        if key.env in environ:
+            values[name] = _parse(name, environ[key.env], f"environment {key.env}")
+    for name, raw in (overrides or {}).items():
+        if name not in KEYS:
+            raise SettingsError(f"unknown configuration key {name}")
+        values[name] = _parse(name, raw, "command line")
+    return Settings(MappingProxyType(values), path, tuple(warnings))
+
+
+def load_from_environment() -> Settings:
+    """What a server worker uses: the file named by ``CASABA_CONFIG`` (if any) and the environment."""
+    path = os.environ.get(CONFIG_ENV)
+    return load(Path(path) if path else None)

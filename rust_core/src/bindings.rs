@@ -1,0 +1,215 @@
+//! Every Python-facing class and function. Inputs are converted once here; pixel work runs
+//! with the GIL released.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::codec::{self, Codec};
+use crate::encode::{tiff_pyramid, OutputFormat};
+use crate::errors;
+use crate::geometry::Rect;
+use crate::limits::Limits;
+use crate::pipeline;
+use crate::pixels::Pixels;
+use crate::plan::{self, Operations, Plan, Quality};
+use crate::source::ByteSource;
+
+/// An opened image: its structure, read from the headers, and the means to read its pixels.
+#[pyclass(frozen, name = "Image", module = "casaba._core")]
+pub struct PyImage {
+    codec: Box<dyn Codec>,
+    limits: Limits,
+}
+
+/// What one request will do to one image, as data.
+#[pyclass(frozen, name = "Plan", module = "casaba._core")]
+pub struct PyPlan {
+    plan: Plan,
+    steps: Vec<String>,
+}
+
+fn limits_from(max_decode_pixels: Option<u64>) -> Limits {
+    match max_decode_pixels {
+        Some(n) if n > 0 => Limits { max_decode_pixels: n },
+        _ => Limits::default(),
+    }
+}
+
+#[pymethods]
+impl PyImage {
+    /// Open the file at `path` and read its structure.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, max_decode_pixels = None))]
+    fn open(py: Python<'_>, path: PathBuf, max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
+        let limits = limits_from(max_decode_pixels);
+        let codec = py.detach(|| codec::open(ByteSource::open(&path)?, &limits))?;
+        Ok(PyImage { codec, limits })
+    }
+
+    /// Open an image held in memory.
+    #[staticmethod]
+    #[pyo3(signature = (data, *, max_decode_pixels = None))]
+    fn from_bytes(py: Python<'_>, data: &[u8], max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
+        let limits = limits_from(max_decode_pixels);
+        let codec = py.detach(|| codec::open(ByteSource::Memory(data.to_vec()), &limits))?;
+        Ok(PyImage { codec, limits })
+    }
+
+    #[getter]
+    fn format(&self) -> &'static str {
+        self.codec.structure().format.name()
+    }
+
+    #[getter]
+    fn width(&self) -> u32 {
+        self.codec.structure().width
+    }
+
+    #[getter]
+    fn height(&self) -> u32 {
+        self.codec.structure().height
+    }
+
+    #[getter]
+    fn channels(&self) -> u8 {
+        self.codec.structure().channels
+    }
+
+    /// Sizes the decoder produces directly, largest (the full image) first.
+    #[getter]
+    fn levels(&self) -> Vec<(u32, u32)> {
+        self.codec.structure().levels.iter().map(|l| (l.width, l.height)).collect()
+    }
+
+    #[getter]
+    fn tile_size(&self) -> Option<(u32, u32)> {
+        self.codec.structure().tile
+    }
+
+    #[getter]
+    fn compression(&self) -> &'static str {
+        self.codec.structure().compression
+    }
+
+    /// Plan a request: `region` (x, y, w, h) in full-resolution pixels, `size` (w, h) before rotation.
+    #[pyo3(signature = (region, size, *, mirror = false, rotation = 0, quality = "default", format = "jpg", jpeg_quality = 80, background = (255, 255, 255)))]
+    #[allow(clippy::too_many_arguments)]
+    fn plan(
+        &self,
+        region: (u32, u32, u32, u32),
+        size: (u32, u32),
+        mirror: bool,
+        rotation: u32,
+        quality: &str,
+        format: &str,
+        jpeg_quality: u8,
+        background: (u8, u8, u8),
+    ) -> PyResult<PyPlan> {
+        let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
+        let format = OutputFormat::parse(format).ok_or_else(|| PyValueError::new_err(format!("unknown output format {format:?}")))?;
+        let ops = Operations {
+            region: Rect::new(region.0, region.1, region.2, region.3),
+            width: size.0,
+            height: size.1,
+            mirror,
+            rotation,
+            quality,
+            format,
+            jpeg_quality,
+            background: [background.0, background.1, background.2],
+        };
+        let structure = self.codec.structure();
+        let plan = plan::plan(structure, &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let steps = plan.steps(structure);
+        Ok(PyPlan { plan, steps })
+    }
+
+    /// Carry out `plan` and return the encoded image.
+    fn render<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<Bound<'py, PyBytes>> {
+        let levels = &self.codec.structure().levels;
+        let fits = levels
+            .get(plan.plan.level)
+            .is_some_and(|l| plan.plan.read.right() <= l.width && plan.plan.read.bottom() <= l.height);
+        if !fits {
+            return Err(PyValueError::new_err("the plan was made for a different image"));
+        }
+        let bytes = py.detach(|| pipeline::render(self.codec.as_ref(), &plan.plan, &self.limits))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+}
+
+#[pymethods]
+impl PyPlan {
+    #[getter]
+    fn level(&self) -> usize {
+        self.plan.level
+    }
+
+    /// The rectangle decoded, (x, y, w, h) in the level's coordinates.
+    #[getter]
+    fn read(&self) -> (u32, u32, u32, u32) {
+        let r = self.plan.read;
+        (r.x, r.y, r.w, r.h)
+    }
+
+    #[getter]
+    fn resized(&self) -> bool {
+        self.plan.resize.is_some()
+    }
+
+    /// The size of the output image, after rotation.
+    #[getter]
+    fn output_size(&self) -> (u32, u32) {
+        if self.plan.rotation % 180 == 90 {
+            (self.plan.height, self.plan.width)
+        } else {
+            (self.plan.width, self.plan.height)
+        }
+    }
+
+    #[getter]
+    fn steps(&self) -> Vec<String> {
+        self.steps.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Plan {}>", self.steps.join("; "))
+    }
+}
+
+/// Write gray or RGB pixels as a tiled pyramidal JPEG TIFF at `path`.
+#[pyfunction]
+#[pyo3(signature = (path, data, width, height, channels, *, tile = 256, quality = 85))]
+#[allow(clippy::too_many_arguments)]
+fn write_pyramid_tiff(
+    py: Python<'_>,
+    path: PathBuf,
+    data: &[u8],
+    width: u32,
+    height: u32,
+    channels: u8,
+    tile: u32,
+    quality: u8,
+) -> PyResult<()> {
+    py.detach(|| {
+        let pixels = Pixels::from_vec(width, height, channels, data.to_vec())?;
+        tiff_pyramid::write(&path, pixels, tile, quality, &Limits::default())
+    })?;
+    Ok(())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<PyImage>()?;
+    m.add_class::<PyPlan>()?;
+    m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
+    m.add("CoreError", py.get_type::<errors::CoreError>())?;
+    m.add("ImageFormatError", py.get_type::<errors::ImageFormatError>())?;
+    m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;
+    m.add("LimitError", py.get_type::<errors::LimitError>())?;
+    m.add("ImageIoError", py.get_type::<errors::ImageIoError>())?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! JPEG through libjpeg-turbo: DCT-domain scaling (1/2, 1/4, 1/8) and cropping while decoding.
+
+use std::cell::RefCell;
+use std::ffi::CStr;
+
+use turbojpeg::raw;
+
+use crate::codec::Codec;
+use crate::errors::{format_error, unsupported, Result};
+use crate::geometry::Rect;
+use crate::limits::Limits;
+use crate::pixels::Pixels;
+use crate::source::ByteSource;
+use crate::structure::{Format, Level, Structure};
+
+/// The DCT scale denominators libjpeg-turbo decodes directly, largest image first.
+const DCT_DENOMINATORS: [u32; 4] = [1, 2, 4, 8];
+
+/// iMCU width in pixels for each TJSAMP value (TurboJPEG's `tjMCUWidth`, which is a header-only
+/// table and not exported by the library).
+const MCU_WIDTH: [u32; 7] = [8, 16, 16, 8, 8, 32, 8];
+
+/// A progressive file with more scans than this is refused (libjpeg-turbo's advice against
+/// files crafted to take minutes to decode).
+const MAX_SCANS: i32 = 500;
+
+/// A TurboJPEG decompressor instance, reused by the thread that made it.
+struct Handle(raw::tjhandle);
+
+impl Handle {
+    fn new() -> Result<Handle> {
+        let ptr = unsafe { raw::tj3Init(raw::TJINIT_TJINIT_DECOMPRESS as i32) };
+        if ptr.is_null() {
+            return Err(format_error("libjpeg-turbo could not start a decompressor"));
+        }
+        let handle = Handle(ptr);
+        handle.set(raw::TJPARAM_TJPARAM_SCANLIMIT, MAX_SCANS)?;
+        Ok(handle)
+    }
+
+    fn error(&self) -> crate::errors::Error {
+        let msg = unsafe { CStr::from_ptr(raw::tj3GetErrorStr(self.0)) };
+        format_error(format!("JPEG data: {}", msg.to_string_lossy()))
+    }
+
+    fn check(&self, status: i32) -> Result<()> {
+        if status == 0 {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
+    }
+
+    fn set(&self, param: raw::TJPARAM, value: i32) -> Result<()> {
+        self.check(unsafe { raw::tj3Set(self.0, param as i32, value) })
+    }
+
+    fn get(&self, param: raw::TJPARAM) -> i32 {
+        unsafe { raw::tj3Get(self.0, param as i32) }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        unsafe { raw::tj3Destroy(self.0) }
+    }
+}
+
+thread_local! {
+    static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+fn with_handle<T>(f: impl FnOnce(&Handle) -> Result<T>) -> Result<T> {
+    HANDLE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Handle::new()?);
+        }
+        f(slot.as_ref().expect("handle was just made"))
+    })
+}
+
+/// What a JPEG header says about the image.
+#[derive(Debug, Clone, Copy)]
+pub struct Header {
+    pub width: u32,
+    pub height: u32,
+    /// One of TurboJPEG's TJSAMP values; -1 when the sampling is not a standard one.
+    pub subsampling: i32,
+    pub channels: u8,
+    /// Whether DCT-domain scaling and cropping apply (not for lossless or 12-bit JPEG).
+    pub scalable: bool,
+}
+
+fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
+    handle.check(unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as raw::size_t) })?;
+    let colorspace = handle.get(raw::TJPARAM_TJPARAM_COLORSPACE);
+    let channels = match colorspace as u32 {
+        raw::TJCS_TJCS_GRAY => 1,
+        raw::TJCS_TJCS_RGB | raw::TJCS_TJCS_YCbCr => 3,
+        _ => return Err(unsupported("CMYK and YCCK JPEG images are not read yet")),
+    };
+    let precision = handle.get(raw::TJPARAM_TJPARAM_PRECISION);
+    if precision != 8 {
+        return Err(unsupported(format!("{precision}-bit JPEG images are not read")));
+    }
+    let lossless = handle.get(raw::TJPARAM_TJPARAM_LOSSLESS) != 0;
+    Ok(Header {
+        width: handle.get(raw::TJPARAM_TJPARAM_JPEGWIDTH) as u32,
+        height: handle.get(raw::TJPARAM_TJPARAM_JPEGHEIGHT) as u32,
+        subsampling: handle.get(raw::TJPARAM_TJPARAM_SUBSAMP),
+        channels,
+        scalable: !lossless,
+    })
+}
+
+pub fn read_header(data: &[u8]) -> Result<Header> {
+    with_handle(|h| read_header_with(h, data))
+}
+
+fn scaled(dim: u32, denom: u32) -> u32 {
+    dim.div_ceil(denom)
+}
+
+/// Decode `rect` of the image scaled by 1/`denom`; `rect` is in scaled coordinates.
+pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pixels> {
+    with_handle(|handle| {
+        let header = read_header_with(handle, data)?;
+        if denom != 1 && !header.scalable {
+            return Err(unsupported("this JPEG cannot be scaled while decoding"));
+        }
+        let sw = scaled(header.width, denom);
+        let sh = scaled(header.height, denom);
+        if rect.right() > sw || rect.bottom() > sh || rect.w == 0 || rect.h == 0 {
+            return Err(format_error(format!("region {rect:?} is outside the {sw}x{sh} JPEG")));
+        }
+        let factor = raw::tjscalingfactor { num: 1, denom: denom as i32 };
+        handle.check(unsafe { raw::tj3SetScalingFactor(handle.0, factor) })?;
+        // The left edge of a crop must fall on a (scaled) MCU boundary; decode from there and
+        // drop the extra columns afterwards.
+        let whole = rect == Rect::new(0, 0, sw, sh);
+        let mcu = if header.subsampling >= 0 && header.scalable && !whole {
+            MCU_WIDTH.get(header.subsampling as usize).map(|&w| scaled(w, denom).max(1))
+        } else {
+            None
+        };
+        let read = match mcu {
+            Some(m) => {
+                let x = rect.x - rect.x % m;
+                Rect::new(x, rect.y, rect.right() - x, rect.h)
+            }
+            None => Rect::new(0, 0, sw, sh),
+        };
+        let region = if read == Rect::new(0, 0, sw, sh) {
+            raw::tjregion { x: 0, y: 0, w: 0, h: 0 }
+        } else {
+            raw::tjregion { x: read.x as i32, y: read.y as i32, w: read.w as i32, h: read.h as i32 }
+        };
+        handle.check(unsafe { raw::tj3SetCroppingRegion(handle.0, region) })?;
+        let mut out = Pixels::new(read.w, read.h, header.channels, limits)?;
+        let format = if header.channels == 1 { raw::TJPF_TJPF_GRAY } else { raw::TJPF_TJPF_RGB };
+        let status = unsafe {
+            raw::tj3Decompress8(
+                handle.0,
+                data.as_ptr(),
+                data.len() as raw::size_t,
+                out.data.as_mut_ptr(),
+                out.row_len() as i32,
+                format,
+            )
+        };
+        // A warning (for example a file cut short) still leaves a decoded image: serve it.
+        if status != 0 && unsafe { raw::tj3GetErrorCode(handle.0) } != raw::TJERR_TJERR_WARNING as i32 {
+            return Err(handle.error());
+        }
+        Ok(out.crop(Rect::new(rect.x - read.x, rect.y - read.y, rect.w, rect.h)))
+    })
+}
+
+pub struct JpegCodec {
+    source: ByteSource,
+    structure: Structure,
+    denominators: Vec<u32>,
+}
+
+impl JpegCodec {
+    pub fn open(source: ByteSource, _limits: &Limits) -> Result<JpegCodec> {
+        let data = source.read_all()?;
+        let header = read_header(&data)?;
+        let (w, h) = (header.width, header.height);
+        let mut denominators: Vec<u32> = Vec::new();
+        let mut levels: Vec<Level> = Vec::new();
+        let usable = if header.scalable { &DCT_DENOMINATORS[..] } else { &DCT_DENOMINATORS[..1] };
+        for &d in usable {
+            let (lw, lh) = (scaled(w, d), scaled(h, d));
+            if levels.last().is_some_and(|l| (l.width, l.height) == (lw, lh)) {
+                break;
+            }
+            denominators.push(d);
+            levels.push(Level::new(lw, lh, w, h));
+        }
+        let structure = Structure {
+            format: Format::Jpeg,
+            width: w,
+            height: h,
+            channels: header.channels,
+            levels,
+            tile: None,
+            compression: "jpeg",
+        };
+        drop(data);
+        Ok(JpegCodec { source, structure, denominators })
+    }
+}
+
+impl Codec for JpegCodec {
+    fn structure(&self) -> &Structure {
+        &self.structure
+    }
+
+    fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
+        let data = self.source.read_all()?;
+        decode(&data, self.denominators[level], rect, limits)
+    }
+}

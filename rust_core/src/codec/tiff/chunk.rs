@@ -1,0 +1,219 @@
+//! One TIFF chunk (tile or strip): fetch its bytes, decompress, undo the predictor and turn
+//! its samples into 8-bit pixels.
+
+use std::io::Read;
+
+use crate::codec::jpeg;
+use crate::codec::tiff::layout::{Alpha, Compression, Layout, Photometric};
+use crate::errors::{format_error, Result};
+use crate::geometry::Rect;
+use crate::limits::Limits;
+use crate::pixels::Pixels;
+use crate::source::ByteSource;
+
+/// Pixel rows held by chunk `index` (the last strip may be short; tiles are always whole).
+pub fn chunk_rows(layout: &Layout, index: u32) -> u32 {
+    if layout.tiled {
+        return layout.chunk_h;
+    }
+    let first = index * layout.chunk_h;
+    layout.chunk_h.min(layout.height - first)
+}
+
+/// Decode chunk `index` (row-major in the chunk grid) into `chunk_w` x rows pixels.
+pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits) -> Result<Pixels> {
+    let rows = chunk_rows(layout, index);
+    limits.check(layout.chunk_w, rows)?;
+    if layout.compression == Compression::Jpeg {
+        return decode_jpeg(layout, source, index, rows, limits);
+    }
+    let planes = if layout.planar { layout.samples as usize } else { 1 };
+    let per_plane = if layout.planar { 1 } else { layout.samples as usize };
+    let mut planes_data = Vec::with_capacity(planes);
+    for plane in 0..planes {
+        let raw_index = plane as u64 * layout.chunks_per_plane() + u64::from(index);
+        let row_bytes = (layout.chunk_w as usize * per_plane * layout.bits as usize).div_ceil(8);
+        let mut data = decompressed(layout, source, raw_index as usize, row_bytes * rows as usize)?;
+        if layout.predictor {
+            undo_predictor(&mut data, row_bytes, per_plane, layout.bits, layout.little_endian)?;
+        }
+        planes_data.push(to_8bit(&data, layout, layout.chunk_w, rows, per_plane));
+    }
+    let samples = if layout.planar { interleave(&planes_data) } else { planes_data.pop().expect("one plane") };
+    to_pixels(layout, samples, layout.chunk_w, rows)
+}
+
+fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limits: &Limits) -> Result<Pixels> {
+    let (offset, count) = (layout.offsets[index as usize], layout.counts[index as usize]);
+    if count == 0 {
+        return Pixels::new(layout.chunk_w, rows, layout.channels(), limits);
+    }
+    let body = source.read_at(offset, count as usize)?;
+    let data = match &layout.jpeg_tables {
+        // The tables are a JPEG stream of their own: drop their EOI and the chunk's SOI.
+        Some(tables) if tables.len() >= 4 && body.len() >= 2 => {
+            let mut v = Vec::with_capacity(tables.len() + body.len());
+            v.extend_from_slice(&tables[..tables.len() - 2]);
+            v.extend_from_slice(&body[2..]);
+            v
+        }
+        _ => body.into_owned(),
+    };
+    let header = jpeg::read_header(&data)?;
+    let pixels = jpeg::decode(&data, 1, Rect::new(0, 0, header.width, header.height), limits)?;
+    if pixels.channels != layout.channels() {
+        return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
+    }
+    // A chunk's JPEG may be larger or smaller than the chunk; take exactly the chunk's area.
+    let mut out = Pixels::new(layout.chunk_w, rows, pixels.channels, limits)?;
+    out.blit(&pixels, 0, 0);
+    Ok(out)
+}
+
+/// The chunk's bytes after decompression, padded with zeros if the stream is short.
+fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, expected: usize) -> Result<Vec<u8>> {
+    let (offset, count) = (layout.offsets[raw_index], layout.counts[raw_index]);
+    if count == 0 {
+        return Ok(vec![0; expected]);
+    }
+    let raw = source.read_at(offset, count as usize)?;
+    let mut out = match layout.compression {
+        Compression::None => raw[..expected.min(raw.len())].to_vec(),
+        Compression::Deflate => {
+            let mut v = Vec::with_capacity(expected);
+            flate2::read::ZlibDecoder::new(&raw[..])
+                .take(expected as u64)
+                .read_to_end(&mut v)
+                .map_err(|e| format_error(format!("TIFF deflate data: {e}")))?;
+            v
+        }
+        Compression::Lzw => {
+            let mut v = Vec::with_capacity(expected);
+            let mut decoder = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+            let result = decoder.into_vec(&mut v).decode(&raw);
+            if let Err(e) = result.status {
+                return Err(format_error(format!("TIFF LZW data: {e}")));
+            }
+            v.truncate(expected);
+            v
+        }
+        Compression::PackBits => unpack_bits(&raw, expected),
+        Compression::Jpeg => unreachable!("JPEG chunks are decoded by decode_jpeg"),
+    };
+    out.resize(expected, 0);
+    Ok(out)
+}
+
+fn unpack_bits(raw: &[u8], expected: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(expected);
+    let mut i = 0;
+    while i < raw.len() && out.len() < expected {
+        let n = raw[i] as i8;
+        i += 1;
+        if n >= 0 {
+            let len = (n as usize + 1).min(raw.len() - i);
+            out.extend_from_slice(&raw[i..i + len]);
+            i += len;
+        } else if n != -128 && i < raw.len() {
+            out.extend(std::iter::repeat_n(raw[i], (1 - n as isize) as usize));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Horizontal differencing (Predictor 2), undone row by row.
+fn undo_predictor(data: &mut [u8], row_bytes: usize, samples: usize, bits: u16, little: bool) -> Result<()> {
+    match bits {
+        8 => {
+            for row in data.chunks_exact_mut(row_bytes) {
+                for i in samples..row.len() {
+                    row[i] = row[i].wrapping_add(row[i - samples]);
+                }
+            }
+        }
+        16 => {
+            let read = |b: &[u8]| if little { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) };
+            for row in data.chunks_exact_mut(row_bytes) {
+                for i in samples..row.len() / 2 {
+                    let v = read(&row[2 * i..]).wrapping_add(read(&row[2 * (i - samples)..]));
+                    let b = if little { v.to_le_bytes() } else { v.to_be_bytes() };
+                    row[2 * i..2 * i + 2].copy_from_slice(&b);
+                }
+            }
+        }
+        _ => return Err(format_error("the TIFF predictor is used with a bit depth it does not apply to")),
+    }
+    Ok(())
+}
+
+/// Samples as 8-bit values: 16-bit reduced to their high byte; 1, 2 and 4-bit samples
+/// unpacked (palette indices as they are, gray levels stretched to 0–255).
+fn to_8bit(data: &[u8], layout: &Layout, width: u32, rows: u32, samples: usize) -> Vec<u8> {
+    let n = width as usize * samples;
+    match layout.bits {
+        8 => data[..n * rows as usize].to_vec(),
+        16 => {
+            let hi = if layout.little_endian { 1 } else { 0 };
+            data.chunks_exact(2).take(n * rows as usize).map(|c| c[hi]).collect()
+        }
+        bits => {
+            let bits = bits as usize;
+            let row_bytes = (n * bits).div_ceil(8);
+            let max = (1u16 << bits) - 1;
+            let stretch = !matches!(layout.photometric, Photometric::Palette(_));
+            let mut out = Vec::with_capacity(n * rows as usize);
+            for row in data.chunks_exact(row_bytes).take(rows as usize) {
+                for i in 0..n {
+                    let bit = i * bits;
+                    let v = (u16::from(row[bit / 8]) >> (8 - bits - bit % 8)) & max;
+                    out.push(if stretch { (v * 255 / max) as u8 } else { v as u8 });
+                }
+            }
+            out
+        }
+    }
+}
+
+fn interleave(planes: &[Vec<u8>]) -> Vec<u8> {
+    let n = planes[0].len();
+    let mut out = Vec::with_capacity(n * planes.len());
+    for i in 0..n {
+        out.extend(planes.iter().map(|p| p[i]));
+    }
+    out
+}
+
+/// Stored samples to output pixels: colour channels from the photometric interpretation,
+/// then alpha (straightened if premultiplied); other extra samples are dropped.
+fn to_pixels(layout: &Layout, samples: Vec<u8>, width: u32, rows: u32) -> Result<Pixels> {
+    let spp = layout.samples as usize;
+    let out_c = layout.channels() as usize;
+    let alpha = layout.alpha != Alpha::None;
+    let base = out_c - usize::from(alpha);
+    let plain = matches!(layout.photometric, Photometric::BlackIsZero | Photometric::Rgb)
+        && spp == out_c
+        && layout.alpha != Alpha::Premultiplied;
+    if plain {
+        return Pixels::from_vec(width, rows, out_c as u8, samples);
+    }
+    let mut out = Vec::with_capacity(width as usize * rows as usize * out_c);
+    for px in samples.chunks_exact(spp) {
+        match &layout.photometric {
+            Photometric::WhiteIsZero => out.push(255 - px[0]),
+            Photometric::Palette(map) => out.extend_from_slice(&map[px[0] as usize]),
+            _ => out.extend_from_slice(&px[..base]),
+        }
+        if alpha {
+            let a = px[base];
+            if layout.alpha == Alpha::Premultiplied && a != 0 && a != 255 {
+                let start = out.len() - base;
+                for v in &mut out[start..] {
+                    *v = ((u16::from(*v) * 255 + u16::from(a) / 2) / u16::from(a)).min(255) as u8;
+                }
+            }
+            out.push(a);
+        }
+    }
+    Pixels::from_vec(width, rows, out_c as u8, out)
+}

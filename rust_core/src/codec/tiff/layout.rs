@@ -1,0 +1,195 @@
+//! How one TIFF directory stores its pixels: size, chunk grid, compression and sample layout.
+
+use crate::errors::{format_error, unsupported, Result};
+use crate::codec::tiff::ifd::{tag, Directory, TiffReader};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Lzw,
+    Deflate,
+    PackBits,
+    Jpeg,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Lzw => "lzw",
+            Compression::Deflate => "deflate",
+            Compression::PackBits => "packbits",
+            Compression::Jpeg => "jpeg",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Photometric {
+    WhiteIsZero,
+    BlackIsZero,
+    Rgb,
+    /// RGB entries of the colour map, reduced to 8 bits.
+    Palette(Vec<[u8; 3]>),
+    /// YCbCr, read only through the JPEG decoder, which converts it to RGB.
+    YCbCr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alpha {
+    None,
+    Straight,
+    Premultiplied,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub width: u32,
+    pub height: u32,
+    pub tiled: bool,
+    pub chunk_w: u32,
+    pub chunk_h: u32,
+    pub offsets: Vec<u64>,
+    pub counts: Vec<u64>,
+    pub compression: Compression,
+    pub photometric: Photometric,
+    pub bits: u16,
+    /// Samples per pixel as stored, extra samples included.
+    pub samples: u16,
+    pub alpha: Alpha,
+    /// PlanarConfiguration 2: each sample in its own set of chunks.
+    pub planar: bool,
+    pub predictor: bool,
+    pub jpeg_tables: Option<Vec<u8>>,
+    pub little_endian: bool,
+}
+
+impl Layout {
+    pub fn read(r: &TiffReader, dir: &Directory) -> Result<Layout> {
+        let width = r.uint(dir, tag::IMAGE_WIDTH, None)? as u32;
+        let height = r.uint(dir, tag::IMAGE_LENGTH, None)? as u32;
+        if width == 0 || height == 0 {
+            return Err(format_error("the TIFF image has no pixels"));
+        }
+        let samples = r.uint(dir, tag::SAMPLES_PER_PIXEL, Some(1))? as u16;
+        let bits_all = r.uints(dir, tag::BITS_PER_SAMPLE)?.unwrap_or_else(|| vec![1]);
+        let bits = bits_all[0] as u16;
+        if bits_all.iter().any(|&b| b != u64::from(bits)) {
+            return Err(unsupported("TIFF samples of different bit depths are not read"));
+        }
+        if !matches!(bits, 1 | 2 | 4 | 8 | 16) {
+            return Err(unsupported(format!("{bits}-bit TIFF samples are not read")));
+        }
+        if r.uint(dir, tag::SAMPLE_FORMAT, Some(1))? != 1 {
+            return Err(unsupported("TIFF samples that are not unsigned integers are not read"));
+        }
+        let compression = match r.uint(dir, tag::COMPRESSION, Some(1))? {
+            1 => Compression::None,
+            5 => Compression::Lzw,
+            8 | 32946 => Compression::Deflate,
+            32773 => Compression::PackBits,
+            7 => Compression::Jpeg,
+            6 => return Err(unsupported("old-style JPEG compression in TIFF (6) is not read")),
+            c => return Err(unsupported(format!("TIFF compression {c} is not read"))),
+        };
+        let photometric = match r.uint(dir, tag::PHOTOMETRIC, None)? {
+            0 => Photometric::WhiteIsZero,
+            1 => Photometric::BlackIsZero,
+            2 => Photometric::Rgb,
+            3 => {
+                let map = r.uints(dir, tag::COLOR_MAP)?.ok_or_else(|| format_error("a palette TIFF lacks its ColorMap"))?;
+                let n = 1usize << bits.min(16);
+                if map.len() != 3 * n {
+                    return Err(format_error("the TIFF ColorMap has the wrong length"));
+                }
+                Photometric::Palette((0..n).map(|i| [(map[i] >> 8) as u8, (map[n + i] >> 8) as u8, (map[2 * n + i] >> 8) as u8]).collect())
+            }
+            6 if compression == Compression::Jpeg => Photometric::YCbCr,
+            6 => return Err(unsupported("YCbCr TIFF images are read only when JPEG-compressed")),
+            5 => return Err(unsupported("CMYK TIFF images are not read yet")),
+            p => return Err(unsupported(format!("TIFF photometric interpretation {p} is not read"))),
+        };
+        let base = match photometric {
+            Photometric::Rgb | Photometric::YCbCr => 3,
+            _ => 1,
+        };
+        if samples < base {
+            return Err(format_error("the TIFF has fewer samples per pixel than its colours need"));
+        }
+        if matches!(photometric, Photometric::Palette(_)) && bits == 16 {
+            return Err(unsupported("16-bit palette TIFF images are not read"));
+        }
+        let extra = r.uints(dir, tag::EXTRA_SAMPLES)?.unwrap_or_default();
+        let alpha = match (samples > base, extra.first()) {
+            (true, Some(1)) => Alpha::Premultiplied,
+            (true, Some(2)) => Alpha::Straight,
+            _ => Alpha::None,
+        };
+        let planar = r.uint(dir, tag::PLANAR_CONFIGURATION, Some(1))? == 2 && samples > 1;
+        let predictor = match r.uint(dir, tag::PREDICTOR, Some(1))? {
+            1 => false,
+            2 => true,
+            p => return Err(unsupported(format!("TIFF predictor {p} is not read"))),
+        };
+        let tiled = r.uints(dir, tag::TILE_WIDTH)?.is_some();
+        let (chunk_w, chunk_h, offsets, counts) = if tiled {
+            let tw = r.uint(dir, tag::TILE_WIDTH, None)? as u32;
+            let th = r.uint(dir, tag::TILE_LENGTH, None)? as u32;
+            let offsets = r.uints(dir, tag::TILE_OFFSETS)?.ok_or_else(|| format_error("a tiled TIFF lacks TileOffsets"))?;
+            let counts = r.uints(dir, tag::TILE_BYTE_COUNTS)?.ok_or_else(|| format_error("a tiled TIFF lacks TileByteCounts"))?;
+            (tw, th, offsets, counts)
+        } else {
+            let rows = (r.uint(dir, tag::ROWS_PER_STRIP, Some(u64::from(height)))?.min(u64::from(height))) as u32;
+            let offsets = r.uints(dir, tag::STRIP_OFFSETS)?.ok_or_else(|| format_error("a TIFF lacks StripOffsets"))?;
+            let counts = r.uints(dir, tag::STRIP_BYTE_COUNTS)?.ok_or_else(|| format_error("a TIFF lacks StripByteCounts"))?;
+            (width, rows, offsets, counts)
+        };
+        if chunk_w == 0 || chunk_h == 0 {
+            return Err(format_error("the TIFF chunk size is zero"));
+        }
+        let layout = Layout {
+            width,
+            height,
+            tiled,
+            chunk_w,
+            chunk_h,
+            offsets,
+            counts,
+            compression,
+            photometric,
+            bits,
+            samples,
+            alpha,
+            planar,
+            predictor,
+            jpeg_tables: r.bytes(dir, tag::JPEG_TABLES)?,
+            little_endian: r.little_endian(),
+        };
+        let needed = layout.chunks_per_plane() * if planar { u64::from(samples) } else { 1 };
+        if (layout.offsets.len() as u64) < needed || (layout.counts.len() as u64) < needed {
+            return Err(format_error("the TIFF has fewer chunk offsets than its chunk grid needs"));
+        }
+        if compression == Compression::Jpeg && (bits != 8 || planar) {
+            return Err(unsupported("JPEG-compressed TIFF is read only with 8-bit interleaved samples"));
+        }
+        Ok(layout)
+    }
+
+    pub fn grid(&self) -> (u32, u32) {
+        (self.width.div_ceil(self.chunk_w), self.height.div_ceil(self.chunk_h))
+    }
+
+    pub fn chunks_per_plane(&self) -> u64 {
+        let (cols, rows) = self.grid();
+        u64::from(cols) * u64::from(rows)
+    }
+
+    /// Channels of the decoded pixels.
+    pub fn channels(&self) -> u8 {
+        let base = match self.photometric {
+            Photometric::Rgb | Photometric::YCbCr | Photometric::Palette(_) => 3,
+            _ => 1,
+        };
+        base + u8::from(self.alpha != Alpha::None)
+    }
+}

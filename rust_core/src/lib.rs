@@ -1,0 +1,21 @@
+//! Casaba's pixel core, exposed to Python as `casaba._core`. This file only registers.
+
+mod bindings;
+pub mod codec;
+pub mod encode;
+pub mod errors;
+pub mod geometry;
+pub mod limits;
+pub mod ops;
+pub mod pipeline;
+pub mod pixels;
+pub mod plan;
+pub mod source;
+pub mod structure;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    bindings::register(m)
+}

@@ -1,0 +1,76 @@
+//! A decoded image in memory: 8-bit samples, interleaved, rows without padding.
+
+use crate::errors::{Error, Result};
+use crate::geometry::Rect;
+use crate::limits::Limits;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pixels {
+    pub width: u32,
+    pub height: u32,
+    /// 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
+    pub channels: u8,
+    pub data: Vec<u8>,
+}
+
+impl Pixels {
+    /// A zeroed buffer, refused before allocation when it would exceed the limits.
+    pub fn new(width: u32, height: u32, channels: u8, limits: &Limits) -> Result<Pixels> {
+        limits.check(width, height)?;
+        let len = width as usize * height as usize * channels as usize;
+        Ok(Pixels { width, height, channels, data: vec![0; len] })
+    }
+
+    pub fn from_vec(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Pixels> {
+        if data.len() != width as usize * height as usize * channels as usize {
+            return Err(Error::Format(format!(
+                "{} bytes do not make a {width}x{height} image of {channels} channels",
+                data.len()
+            )));
+        }
+        Ok(Pixels { width, height, channels, data })
+    }
+
+    pub fn row_len(&self) -> usize {
+        self.width as usize * self.channels as usize
+    }
+
+    pub fn has_alpha(&self) -> bool {
+        self.channels == 2 || self.channels == 4
+    }
+
+    /// Copy `src` into `self` with its top-left corner at (`x`, `y`), clipping to `self`.
+    pub fn blit(&mut self, src: &Pixels, x: u32, y: u32) {
+        debug_assert_eq!(self.channels, src.channels);
+        let Some(area) = Rect::new(x, y, src.width, src.height).intersect(&Rect::new(0, 0, self.width, self.height))
+        else {
+            return;
+        };
+        let c = self.channels as usize;
+        let dst_row = self.row_len();
+        let src_row = src.row_len();
+        let n = area.w as usize * c;
+        for row in 0..area.h as usize {
+            let s = (area.y - y) as usize + row;
+            let d = area.y as usize + row;
+            let so = s * src_row + (area.x - x) as usize * c;
+            let dof = d * dst_row + area.x as usize * c;
+            self.data[dof..dof + n].copy_from_slice(&src.data[so..so + n]);
+        }
+    }
+
+    /// A copy of the part of `self` inside `rect`, which must lie within the image.
+    pub fn crop(self, rect: Rect) -> Pixels {
+        if rect == Rect::new(0, 0, self.width, self.height) {
+            return self;
+        }
+        let c = self.channels as usize;
+        let n = rect.w as usize * c;
+        let mut data = Vec::with_capacity(n * rect.h as usize);
+        for row in rect.y as usize..rect.bottom() as usize {
+            let o = row * self.row_len() + rect.x as usize * c;
+            data.extend_from_slice(&self.data[o..o + n]);
+        }
+        Pixels { width: rect.w, height: rect.h, channels: self.channels, data }
+    }
+}

@@ -1,0 +1,59 @@
+//! Where an image's bytes come from: a file read by offset, or bytes already in memory.
+//!
+//! Decoders ask for byte ranges, so a tiled file costs only the tiles a request touches.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use crate::errors::{format_error, Result};
+
+pub enum ByteSource {
+    File { file: File, len: u64 },
+    Memory(Vec<u8>),
+}
+
+impl ByteSource {
+    pub fn open(path: &Path) -> Result<ByteSource> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(ByteSource::File { file, len })
+    }
+
+    pub fn len(&self) -> u64 {
+        match self {
+            ByteSource::File { len, .. } => *len,
+            ByteSource::Memory(v) => v.len() as u64,
+        }
+    }
+
+    /// Exactly `len` bytes from `offset`, or a format error naming what ran past the end.
+    pub fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
+        let end = offset.checked_add(len as u64).filter(|&e| e <= self.len());
+        if end.is_none() {
+            return Err(format_error(format!(
+                "a read of {len} bytes at offset {offset} runs past the end of the {}-byte file",
+                self.len()
+            )));
+        }
+        match self {
+            ByteSource::File { file, .. } => {
+                let mut buf = vec![0; len];
+                file.read_exact_at(&mut buf, offset)?;
+                Ok(Cow::Owned(buf))
+            }
+            ByteSource::Memory(v) => Ok(Cow::Borrowed(&v[offset as usize..offset as usize + len])),
+        }
+    }
+
+    /// The first `len` bytes, or the whole file when it is shorter.
+    pub fn read_prefix(&self, len: usize) -> Result<Cow<'_, [u8]>> {
+        let n = (len as u64).min(self.len()) as usize;
+        self.read_at(0, n)
+    }
+
+    pub fn read_all(&self) -> Result<Cow<'_, [u8]>> {
+        self.read_at(0, self.len() as usize)
+    }
+}
