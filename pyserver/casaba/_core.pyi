@@ -1,6 +1,18 @@
 """Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings.rs."""
 
 from os import PathLike
+from typing import final
+
+__all__ = [
+    "CoreError",
+    "Image",
+    "ImageFormatError",
+    "ImageIoError",
+    "LimitError",
+    "Plan",
+    "UnsupportedError",
+    "write_pyramid_tiff",
+]
 
 class CoreError(Exception): ...
 class ImageFormatError(CoreError): ...
@@ -8,6 +20,7 @@ class UnsupportedError(CoreError): ...
 class LimitError(CoreError): ...
 class ImageIoError(CoreError): ...
 
+@final
 class Plan:
     """What one request will do to one image, as data."""
 
@@ -22,6 +35,7 @@ class Plan:
     @property
     def steps(self) -> list[str]: ...
 
+@final
 class Image:
     """An opened image: its structure and the means to read its pixels."""
 
@@ -53,7 +67,7 @@ class Image:
         quality: str = "default",
         format: str = "jpg",
         jpeg_quality: int = 80,
-        background: tuple[int, int, int] = (255, 255, 255),
+        background: tuple[int, int, int] = ...,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...
 

@@ -2,14 +2,14 @@
 
 Granian hands the app a percent-decoded path, so an identifier's encoded slashes (``%2F``) arrive
 as ``/``. IIIF paths are therefore read from the right: the last four segments of an image request
-are region, size, rotation and quality.format, ``info.json`` ends an information request, and
+are region, size, rotation and quality.format (a last segment with a dot, after at least four
+others), ``info.json`` ends an information request, and
 everything between the version prefix and those is the identifier.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,7 +20,6 @@ from casaba.iiif.params import Version
 from casaba.settings import Settings, load_from_environment
 from casaba.sources.filesystem import FilesystemSource
 
-_QUALITY_FORMAT = re.compile(r"[a-z]+\.[A-Za-z0-9]+")
 _IMPLEMENTED = (Version.V3,)
 
 
@@ -72,7 +71,7 @@ class App:
             rest = rest[:-1]
         if len(rest) >= 2 and rest[-1] == "info.json":
             identifier, handler = rest[:-1], "info"
-        elif len(rest) >= 5 and _QUALITY_FORMAT.fullmatch(rest[-1]):
+        elif len(rest) >= 5 and "." in rest[-1]:
             identifier, handler = rest[:-4], "image"
         else:
             identifier, handler = rest, "redirect"

@@ -82,10 +82,7 @@ def inspect(file: Path, request: str) -> None:
 
     try:
         image = _core.Image.open(str(file))
-        parts = request.strip("/").split("/")
-        if len(parts) != 4:
-            raise click.BadParameter("expected region/size/rotation/quality.format", param_hint="REQUEST")
-        req = parse_image_request(file.name, *parts, version=Version.V3)
+        req = parse_image_request(file.name, request.strip("/").split("/"), Version.V3)
         resolved = resolve(req, image.width, image.height, Limits())
     except (_core.CoreError, HttpError) as e:
         raise click.ClickException(str(e)) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -100,9 +101,13 @@ def ensure(folder: Path) -> Path:
         ("chart.png", _encoded(chart, ".png", [])),
         ("chart.jpg", _encoded(chart, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, 90])),
     ):
-        _write_atomic(folder / name, lambda p, d=data: p.write_bytes(d))
+        _write_atomic(folder / name, partial(Path.write_bytes, data=data))
     big = deep_zoom()
     h, w, c = big.shape
-    _write_atomic(folder / "deepzoom.tif", lambda p: _core.write_pyramid_tiff(str(p), big.tobytes(), w, h, c, tile=256, quality=85))
+
+    def pyramid(path: Path) -> None:
+        _core.write_pyramid_tiff(str(path), big.tobytes(), w, h, c, tile=256, quality=85)
+
+    _write_atomic(folder / "deepzoom.tif", pyramid)
     marker.write_text(DEMO_VERSION + "\n")
     return folder

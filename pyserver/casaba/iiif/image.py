@@ -79,7 +79,7 @@ class IiifService:
         return Response(200, headers + validators(located, etag), payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
-        req = parse_image_request(identifier, *params, version=version)
+        req = parse_image_request(identifier, params, version)
         located, image = await self.open(identifier)
         resolved = resolve(req, image.width, image.height, self.limits)
         canonical_params = canonical(req, resolved, image.width, image.height, version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from casaba.iiif.params import OUTPUT_FORMATS, Limits
+from casaba.iiif.params import CORE_MAX_PIXELS, OUTPUT_FORMATS, Limits
 
 CONTEXT_3 = "http://iiif.io/api/image/3/context.json"
 PROFILE_3 = "http://iiif.io/api/image/3/level2.json"
@@ -45,11 +45,14 @@ def scale_factors(width: int, height: int, tile: tuple[int, int]) -> list[int]:
 
 
 def max_area(width: int, height: int, limits: Limits) -> int:
-    """The most pixels a response may have for this image: max_pixels, and the area at max_scale."""
-    bounds = [limits.max_pixels] if limits.max_pixels else []
+    """The most pixels a response may have for this image: max_pixels, the area at max_scale,
+    and what the core holds at most."""
+    bounds = [CORE_MAX_PIXELS]
+    if limits.max_pixels:
+        bounds.append(limits.max_pixels)
     if limits.max_scale:
         bounds.append(math.floor(width * height * limits.max_scale * limits.max_scale))
-    return min(bounds) if bounds else 0
+    return min(bounds)
 
 
 def sizes(width: int, height: int, factors: list[int], min_size: int, area: int) -> list[dict[str, int]]:
@@ -58,7 +61,7 @@ def sizes(width: int, height: int, factors: list[int], min_size: int, area: int)
     out: list[dict[str, int]] = []
     for f in factors:
         w, h = math.ceil(width / f), math.ceil(height / f)
-        if area and w * h > area:
+        if w * h > area:
             continue
         if out and max(w, h) < min_size:
             break
@@ -90,8 +93,7 @@ def info_v3(
         "width": width,
         "height": height,
     }
-    if area:
-        info["maxArea"] = area
+    info["maxArea"] = area
     info["sizes"] = sizes(width, height, factors, min_size, area)
     info["tiles"] = [{"width": tile[0], "height": tile[1], "scaleFactors": factors}]
     info["preferredFormats"] = ["jpg"]

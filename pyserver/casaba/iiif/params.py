@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -14,6 +15,8 @@ from casaba.errors import BadRequest, Forbidden
 QUALITIES = ("default", "color", "gray", "bitonal")
 #: Formats of the Image API that this server writes.
 OUTPUT_FORMATS = ("jpg", "png")
+#: The most pixels the core will hold in one image (its default decode limit).
+CORE_MAX_PIXELS = 1 << 30
 #: Formats the Image API names; asking for one not in OUTPUT_FORMATS is a 400 that says so.
 KNOWN_FORMATS = ("jpg", "png", "gif", "webp", "tif", "jp2", "pdf")
 
@@ -144,9 +147,11 @@ def parse_quality_format(text: str) -> tuple[str, str]:
     return quality, fmt
 
 
-def parse_image_request(
-    identifier: str, region: str, size: str, rotation: str, quality_format: str, version: Version
-) -> ImageRequest:
+def parse_image_request(identifier: str, params: Sequence[str], version: Version) -> ImageRequest:
+    """``params`` are the four path segments region, size, rotation and quality.format."""
+    if len(params) != 4:
+        raise BadRequest("An image request needs region/size/rotation/quality.format.")
+    region, size, rotation, quality_format = params
     quality, fmt = parse_quality_format(quality_format)
     return ImageRequest(
         identifier=identifier,
@@ -221,6 +226,8 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
         raise BadRequest(f"The requested size {w}x{h} exceeds the largest scale allowed (max_scale = {limits.max_scale:g}).")
     if limits.max_pixels and w * h > limits.max_pixels:
         raise Forbidden(f"The requested size {w}x{h} exceeds the most pixels allowed (max_pixels = {limits.max_pixels}).")
+    if w * h > CORE_MAX_PIXELS:
+        raise Forbidden(f"The requested size {w}x{h} exceeds the largest image this server makes ({CORE_MAX_PIXELS} pixels).")
     return w, h
 
 

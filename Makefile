@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything they need is installed here.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# Debian packages: building the Rust core (libjpeg-turbo's build needs cmake and nasm) ...
+APT_BUILD := cmake nasm
+# ... and making test images (vips, tiffcp) and running iiif-validator-ng (libvips).
+APT_TEST := libvips-tools libtiff-tools libvips42 libmagic1
+OFFICIAL := .venv-iiif-validator
+NG := .venv-iiif-validator-ng
+
+.PHONY: run install test test-deps check bench
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+install: $(PY)
+	scripts/system-deps $(APT_BUILD)
+	$(PY) -m pip install -q -e .
+
+## Install Casaba and serve the demo images on http://127.0.0.1:8182
+run: install
+	$(VENV)/bin/casaba serve
+
+$(OFFICIAL)/.installed:
+	$(PYTHON) -m venv $(OFFICIAL)
+	$(OFFICIAL)/bin/pip install -q iiif-validator==1.0.5
+	touch $@
+
+$(NG)/.installed:
+	$(PYTHON) -m venv $(NG)
+	$(NG)/bin/pip install -q iiif-validator-ng==0.1.0
+	touch $@
+
+test-deps: $(PY) $(OFFICIAL)/.installed $(NG)/.installed
+	scripts/system-deps $(APT_BUILD) $(APT_TEST)
+	$(PY) -m pip install -q -e '.[test]'
+
+## Static checks: the .pyi matches the Rust module; the Python package type-checks.
+check:
+	$(PY) -m mypy.stubtest casaba._core
+	$(PY) -m mypy pyserver/casaba
+
+## Install what the tests need and run the whole suite.
+test: test-deps check
+	$(VENV)/bin/pytest
+
+## Speed figures (see benchmarks/README.md).
+bench: test-deps
+	$(VENV)/bin/pytest benchmarks --benchmark-autosave

@@ -1,0 +1,101 @@
+"""Configuration: Cantaloupe's .properties syntax and key names, environment twins, clear errors."""
+
+import pytest
+
+from casaba.settings import SettingsError, load
+from casaba.settings.keys import KEYS
+
+
+def write(tmp_path, text):
+    p = tmp_path / "casaba.properties"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_defaults_match_cantaloupe():
+    s = load(None, environ={})
+    assert s["http.port"] == 8182
+    assert s["http.host"] == "0.0.0.0"
+    assert s["max_pixels"] == 10_000_000
+    assert s["max_scale"] == 1.0
+    assert s["processor.jpg.quality"] == 80
+    assert s["source.static"] == "FilesystemSource"
+    assert s["endpoint.iiif.3.enabled"] is True
+
+
+def test_a_cantaloupe_file_is_read(tmp_path):
+    p = write(
+        tmp_path,
+        "# comment\n"
+        "http.port: 8200\n"
+        "base_uri = https://images.example.org\n"
+        "FilesystemSource.BasicLookupStrategy.path_prefix = /srv/images/\n"
+        "FilesystemSource.BasicLookupStrategy.path_suffix = .tif\n"
+        "max_scale = 2.0\n"
+        "slash_substitute = \\u2044\n"
+        "endpoint.iiif.2.enabled = false\n"
+        "processor.jpg.quality = 90\n"
+        "Java2dProcessor.jpg.quality = 0.7f\n"
+        "long.value = a \\\n    b\n",
+    )
+    s = load(p, environ={})
+    assert s["http.port"] == 8200
+    assert s["base_uri"] == "https://images.example.org"
+    assert s["FilesystemSource.BasicLookupStrategy.path_prefix"] == "/srv/images/"
+    assert s["FilesystemSource.BasicLookupStrategy.path_suffix"] == ".tif"
+    assert s["max_scale"] == 2.0
+    assert s["slash_substitute"] == "\u2044"
+    assert s["endpoint.iiif.2.enabled"] is False
+    assert s["processor.jpg.quality"] == 90
+    assert len(s.warnings) == 1
+    assert "Java2dProcessor.jpg.quality" in s.warnings[0] and "long.value" in s.warnings[0]
+
+
+@pytest.mark.parametrize(
+    "line, fragment",
+    [
+        ("http.port = eighty", "http.port"),
+        ("http.port = 70000", "1 to 65535"),
+        ("max_pixels = -1", "max_pixels"),
+        ("max_scale = lots", "max_scale"),
+        ("endpoint.iiif.3.enabled = maybe", "true or false"),
+        ("source.static = AzureStorageSource", "one of FilesystemSource"),
+        ("processor.jpg.quality = 0", "processor.jpg.quality"),
+        ("processor.background_color = teal-ish", "#RRGGBB"),
+    ],
+)
+def test_a_bad_value_names_key_value_and_what_is_allowed(tmp_path, line, fragment):
+    p = write(tmp_path, line + "\n")
+    with pytest.raises(SettingsError) as e:
+        load(p, environ={})
+    message = str(e.value)
+    assert fragment in message
+    assert line.split("=")[1].strip() in message
+
+
+def test_environment_twins_override_the_file(tmp_path):
+    p = write(tmp_path, "http.port = 8200\n")
+    s = load(p, environ={"CASABA_HTTP_PORT": "8300", "CASABA_FILESYSTEMSOURCE_BASICLOOKUPSTRATEGY_PATH_PREFIX": "/x/"})
+    assert s["http.port"] == 8300
+    assert s["FilesystemSource.BasicLookupStrategy.path_prefix"] == "/x/"
+
+
+def test_overrides_win_and_are_checked(tmp_path):
+    s = load(None, environ={"CASABA_HTTP_PORT": "8300"}, overrides={"http.port": "8400"})
+    assert s["http.port"] == 8400
+    with pytest.raises(SettingsError, match="command line"):
+        load(None, environ={}, overrides={"http.port": "x"})
+
+
+def test_a_missing_file_is_an_error(tmp_path):
+    with pytest.raises(SettingsError, match="cannot read"):
+        load(tmp_path / "nope.properties", environ={})
+
+
+def test_every_key_is_documented_and_its_default_parses():
+    for key in KEYS.values():
+        assert key.doc.endswith(".") and len(key.doc) > 10
+        assert key.env.startswith("CASABA_") and key.env.isupper()
+        if isinstance(key.default, (bool, int, float, str)):
+            raw = str(key.default).lower() if isinstance(key.default, bool) else str(key.default)
+            assert key.kind.parse(raw) == key.default
