@@ -45,8 +45,9 @@ class IiifService:
         located = await self.source.locate(identifier)
         image = self.opened.get(located)
         if image is None:
-            loop = asyncio.get_running_loop()
-            image = await loop.run_in_executor(self.executor, _core.Image.open, str(located.path))
+            # Reading headers is I/O: the loop's default executor, so that opening an image never
+            # waits behind pixel work in the bounded pixel executor.
+            image = await asyncio.get_running_loop().run_in_executor(None, _core.Image.open, str(located.path))
             self.opened.put(located, image)
         return located, image
 
