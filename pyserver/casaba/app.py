@@ -20,7 +20,6 @@ from casaba.iiif.params import Version
 from casaba.settings import Settings, load_from_environment
 from casaba.sources.filesystem import FilesystemSource
 
-_IMPLEMENTED = (Version.V3,)
 
 
 def error_response(exc: BaseException) -> Response:
@@ -38,7 +37,7 @@ class App:
             settings["FilesystemSource.BasicLookupStrategy.path_suffix"],
         )
         self.iiif = IiifService(settings, source, self.executor)
-        self.versions = {v for v in _IMPLEMENTED if settings[f"endpoint.iiif.{v.value}.enabled"]}
+        self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -1,7 +1,7 @@
 """info.json for 3.0: tiles from the image's own tiling, sizes from its levels, limits declared."""
 
-from casaba.iiif.info import info_v3, max_area, scale_factors, sizes
-from casaba.iiif.params import Limits
+from casaba.iiif.info import ImageFacts, info, max_area, scale_factors, sizes
+from casaba.iiif.params import Limits, Version
 
 
 def test_scale_factors_reach_one_tile():
@@ -29,17 +29,34 @@ def test_max_area_is_the_smaller_limit():
 
 
 def test_info_v3_shape():
-    info = info_v3("https://h/iiif/3/x", 3000, 2000, (256, 256), Limits(10_000_000, 1.0), 64, 512)
-    assert info["@context"] == "http://iiif.io/api/image/3/context.json"
-    assert info["type"] == "ImageService3" and info["profile"] == "level2"
-    assert info["tiles"] == [{"width": 256, "height": 256, "scaleFactors": [1, 2, 4, 8, 16]}]
-    assert info["maxArea"] == 6_000_000
-    assert "sizeUpscaling" not in info["extraFeatures"]
-    assert {"mirroring", "regionByPx", "sizeByWh"} <= set(info["extraFeatures"])
+    out = info(Version.V3, "https://h/iiif/3/x", ImageFacts(3000, 2000, (256, 256)), Limits(10_000_000, 1.0), 64, 512)
+    assert out["@context"] == "http://iiif.io/api/image/3/context.json"
+    assert out["type"] == "ImageService3" and out["profile"] == "level2"
+    assert out["tiles"] == [{"width": 256, "height": 256, "scaleFactors": [1, 2, 4, 8, 16]}]
+    assert out["maxArea"] == 6_000_000
+    assert (out["maxWidth"], out["maxHeight"]) == (3000, 2000)
+    assert "sizeUpscaling" not in out["extraFeatures"]
+    assert {"mirroring", "regionByPx", "sizeByWh"} <= set(out["extraFeatures"])
 
 
 def test_untiled_images_get_the_min_tile_size_and_unlimited_upscaling_declares_the_core_limit():
-    info = info_v3("https://h/iiif/3/x", 3000, 2000, None, Limits(0, 0), 64, 512)
-    assert info["tiles"][0]["width"] == 512
-    assert info["maxArea"] == 1 << 30
-    assert "sizeUpscaling" in info["extraFeatures"]
+    out = info(Version.V3, "https://h/iiif/3/x", ImageFacts(3000, 2000, None), Limits(0, 0), 64, 512)
+    assert out["tiles"][0]["width"] == 512
+    assert out["maxArea"] == 1 << 30
+    assert "maxWidth" not in out
+    assert "sizeUpscaling" in out["extraFeatures"]
+
+
+def test_info_v2_shape():
+    out = info(Version.V2, "https://h/iiif/2/x", ImageFacts(3000, 2000, (256, 256)), Limits(10_000_000, 2.0), 64, 512)
+    assert out["@context"] == "http://iiif.io/api/image/2/context.json"
+    assert out["@id"] == "https://h/iiif/2/x"
+    assert "id" not in out and "type" not in out
+    assert out["protocol"] == "http://iiif.io/api/image"
+    level, extras = out["profile"]
+    assert level == "http://iiif.io/api/image/2/level2.json"
+    assert {"jpg", "png"} <= set(extras["formats"])
+    assert set(extras["qualities"]) == {"default", "color", "gray", "bitonal"}
+    assert "sizeAboveFull" in extras["supports"] and "mirroring" in extras["supports"]
+    assert (extras["maxWidth"], extras["maxHeight"], extras["maxArea"]) == (6000, 4000, 10_000_000)
+    assert out["tiles"][0]["scaleFactors"] == [1, 2, 4, 8, 16]

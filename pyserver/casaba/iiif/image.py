@@ -13,7 +13,7 @@ from urllib.parse import quote
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
 from casaba.http import Request, Response
-from casaba.iiif import info as info_v3
+from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.sources.base import Source, SourceImage
@@ -57,22 +57,22 @@ class IiifService:
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
         located, image = await self.open(identifier)
-        body = info_v3.info_v3(
+        body = info(
+            version,
             self.public_id(request, version, identifier),
-            image.width,
-            image.height,
-            image.tile_size,
+            ImageFacts(image.width, image.height, image.tile_size),
             self.limits,
             self.settings["endpoint.iiif.min_size"],
             self.settings["endpoint.iiif.min_tile_size"],
         )
-        accept = request.header("accept")
-        media_type = "application/json" if "application/json" in accept and "ld+json" not in accept else info_v3.MEDIA_TYPE_3
-        headers = [
-            ("content-type", media_type),
-            ("link", f'<{info_v3.PROFILE_3}>;rel="profile"'),
-        ]
-        etag = self._etag(located, "info", body["id"], media_type)
+        profile = PROFILES[version]
+        media_type = negotiate(request.header("accept"), profile.media_type)
+        links = [f'<{profile.level2}>;rel="profile"']
+        if media_type == "application/json":
+            links.append(f'<{profile.context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"')
+        headers = [("content-type", media_type), ("link", ", ".join(links))]
+        image_id = body.get("id") or body["@id"]
+        etag = self._etag(located, "info", version.value, image_id, media_type)
         cached = not_modified(request, located, etag)
         if cached:
             return cached
@@ -97,7 +97,7 @@ class IiifService:
         canonical_uri = f"{self.public_id(request, version, identifier)}/{canonical_params}"
         headers = [
             ("content-type", CONTENT_TYPES[resolved.format]),
-            ("link", f'<{info_v3.PROFILE_3}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
+            ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         ]
         etag = self._etag(located, canonical_params)
         cached = not_modified(request, located, etag)
@@ -110,6 +110,15 @@ class IiifService:
     def _etag(self, located: SourceImage, *parts: str) -> str:
         key = "|".join([str(located.path), str(located.modified_ns), str(located.size), self._settings_tag, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
+
+
+def negotiate(accept: str, default: str) -> str:
+    """info.json's media type: JSON-LD or plain JSON, as the client asks, else the version's default."""
+    if "application/ld+json" in accept:
+        return default if default.startswith("application/ld+json") else "application/ld+json"
+    if "application/json" in accept:
+        return "application/json"
+    return default
 
 
 def validators(located: SourceImage, etag: str) -> list[tuple[str, str]]:

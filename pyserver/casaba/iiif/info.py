@@ -1,18 +1,42 @@
-"""Image information (info.json) for the IIIF Image API 3.0, from an image's structure."""
+"""Image information (info.json) for the IIIF Image API 3.0 and 2.1, from an image's structure
+and the configured limits."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from casaba.iiif.params import CORE_MAX_PIXELS, OUTPUT_FORMATS, Limits
+from casaba.iiif.params import CORE_MAX_PIXELS, OUTPUT_FORMATS, Limits, Version
 
-CONTEXT_3 = "http://iiif.io/api/image/3/context.json"
-PROFILE_3 = "http://iiif.io/api/image/3/level2.json"
-MEDIA_TYPE_3 = f'application/ld+json;profile="{CONTEXT_3}"'
+PROTOCOL = "http://iiif.io/api/image"
 
-#: Features beyond those level 2 requires that every image here offers.
-_FEATURES = [
+
+@dataclass(frozen=True)
+class Profile:
+    """What differs between the API versions in responses."""
+
+    context: str
+    level2: str
+    #: Media type of info.json unless the client asks for the other one.
+    media_type: str
+
+
+PROFILES = {
+    Version.V3: Profile(
+        "http://iiif.io/api/image/3/context.json",
+        "http://iiif.io/api/image/3/level2.json",
+        'application/ld+json;profile="http://iiif.io/api/image/3/context.json"',
+    ),
+    Version.V2: Profile(
+        "http://iiif.io/api/image/2/context.json",
+        "http://iiif.io/api/image/2/level2.json",
+        "application/json",
+    ),
+}
+
+#: Features beyond the level 2 minimum that every image here offers, in 3.0's names.
+_FEATURES_3 = [
     "baseUriRedirect",
     "canonicalLinkHeader",
     "cors",
@@ -29,6 +53,9 @@ _FEATURES = [
     "sizeByW",
     "sizeByWh",
 ]
+#: The same in 2.1's names (2.1 lists only what goes beyond level 2).
+_FEATURES_2 = ["baseUriRedirect", "canonicalLinkHeader", "cors", "jsonldMediaType", "mirroring", "profileLinkHeader", "regionSquare"]
+_QUALITIES = ["color", "gray", "bitonal"]
 
 
 def tile_size(native: tuple[int, int] | None, min_tile_size: int) -> tuple[int, int]:
@@ -44,6 +71,10 @@ def scale_factors(width: int, height: int, tile: tuple[int, int]) -> list[int]:
     return factors
 
 
+def upscaling_allowed(limits: Limits) -> bool:
+    return limits.max_scale == 0 or limits.max_scale > 1
+
+
 def max_area(width: int, height: int, limits: Limits) -> int:
     """The most pixels a response may have for this image: max_pixels, the area at max_scale,
     and what the core holds at most."""
@@ -53,6 +84,13 @@ def max_area(width: int, height: int, limits: Limits) -> int:
     if limits.max_scale:
         bounds.append(math.floor(width * height * limits.max_scale * limits.max_scale))
     return min(bounds)
+
+
+def max_dimensions(width: int, height: int, limits: Limits) -> dict[str, int]:
+    """maxWidth and maxHeight: the full image at max_scale (none when the scale is unlimited)."""
+    if not limits.max_scale:
+        return {}
+    return {"maxWidth": math.floor(width * limits.max_scale), "maxHeight": math.floor(height * limits.max_scale)}
 
 
 def sizes(width: int, height: int, factors: list[int], min_size: int, area: int) -> list[dict[str, int]]:
@@ -69,35 +107,58 @@ def sizes(width: int, height: int, factors: list[int], min_size: int, area: int)
     return out[::-1]
 
 
-def info_v3(
+@dataclass(frozen=True)
+class ImageFacts:
+    """What info.json says about one image, whichever the version."""
+
+    width: int
+    height: int
+    native_tile: tuple[int, int] | None
+
+
+def info(
+    version: Version,
     image_id: str,
-    width: int,
-    height: int,
-    native_tile: tuple[int, int] | None,
+    facts: ImageFacts,
     limits: Limits,
     min_size: int,
     min_tile_size: int,
 ) -> dict[str, Any]:
-    tile = tile_size(native_tile, min_tile_size)
-    factors = scale_factors(width, height, tile)
-    area = max_area(width, height, limits)
-    features = list(_FEATURES)
-    if limits.max_scale == 0 or limits.max_scale > 1:
-        features.append("sizeUpscaling")
-    info: dict[str, Any] = {
-        "@context": CONTEXT_3,
+    w, h = facts.width, facts.height
+    tile = tile_size(facts.native_tile, min_tile_size)
+    factors = scale_factors(w, h, tile)
+    area = max_area(w, h, limits)
+    bounds = {**max_dimensions(w, h, limits), "maxArea": area}
+    profile = PROFILES[version]
+    extra_formats = [f for f in OUTPUT_FORMATS if f not in ("jpg", "png")]
+    common = {
+        "protocol": PROTOCOL,
+        "width": w,
+        "height": h,
+        "sizes": sizes(w, h, factors, min_size, area),
+        "tiles": [{"width": tile[0], "height": tile[1], "scaleFactors": factors}],
+    }
+    if version is Version.V2:
+        supports = _FEATURES_2 + (["sizeAboveFull"] if upscaling_allowed(limits) else [])
+        return {
+            "@context": profile.context,
+            "@id": image_id,
+            **common,
+            "profile": [
+                profile.level2,
+                {"formats": ["jpg", "png", *extra_formats], "qualities": ["default", *_QUALITIES], "supports": sorted(supports), **bounds},
+            ],
+        }
+    features = _FEATURES_3 + (["sizeUpscaling"] if upscaling_allowed(limits) else [])
+    return {
+        "@context": profile.context,
         "id": image_id,
         "type": "ImageService3",
-        "protocol": "http://iiif.io/api/image",
         "profile": "level2",
-        "width": width,
-        "height": height,
+        **common,
+        **bounds,
+        "preferredFormats": ["jpg"],
+        "extraFormats": extra_formats,
+        "extraQualities": _QUALITIES,
+        "extraFeatures": sorted(features),
     }
-    info["maxArea"] = area
-    info["sizes"] = sizes(width, height, factors, min_size, area)
-    info["tiles"] = [{"width": tile[0], "height": tile[1], "scaleFactors": factors}]
-    info["preferredFormats"] = ["jpg"]
-    info["extraFormats"] = [f for f in OUTPUT_FORMATS if f not in ("jpg", "png")]
-    info["extraQualities"] = ["color", "gray", "bitonal"]
-    info["extraFeatures"] = sorted(features)
-    return info

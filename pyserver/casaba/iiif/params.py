@@ -107,6 +107,8 @@ def parse_size(text: str, version: Version) -> Size:
     body = text[1:] if upscale else text
     if body == "max" or (version is Version.V2 and body == "full"):
         return Size("max", upscale=upscale)
+    # 2.1 has no '^': a size larger than the region is allowed (within max_scale).
+    upscale = upscale or version is Version.V2
     if body.startswith("pct:"):
         raw = body[4:]
         if not re.fullmatch(_NUM, raw) or float(raw) <= 0:
