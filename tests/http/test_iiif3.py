@@ -207,3 +207,9 @@ def test_unknown_paths_are_404_with_cors(client):
     r = client.get("/nothing/here")
     assert r.status_code == 404
     assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_content_disposition_on_request(client):
+    r = client.get("/iiif/3/photo.jpg/full/100,/0/default.jpg?response-content-disposition=attachment")
+    assert r.headers["content-disposition"] == 'attachment; filename="photo.jpg.jpg"'
+    assert "content-disposition" not in client.get("/iiif/3/photo.jpg/full/100,/0/default.jpg").headers

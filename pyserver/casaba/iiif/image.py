@@ -13,6 +13,7 @@ from urllib.parse import quote
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
 from casaba.http import Request, Response
+from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
@@ -99,6 +100,9 @@ class IiifService:
             ("content-type", CONTENT_TYPES[resolved.format]),
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         ]
+        disposition = content_disposition(request.query.get(QUERY_ARG), identifier, resolved.format)
+        if disposition:
+            headers.append(("content-disposition", disposition))
         etag = self._etag(located, canonical_params)
         cached = not_modified(request, located, etag)
         if cached:
