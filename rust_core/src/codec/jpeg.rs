@@ -1,6 +1,5 @@
 //! JPEG through libjpeg-turbo: DCT-domain scaling (1/2, 1/4, 1/8) and cropping while decoding.
 
-use std::cell::RefCell;
 use std::ffi::CStr;
 
 use turbojpeg::raw;
@@ -24,7 +23,17 @@ const MCU_WIDTH: [u32; 7] = [8, 16, 16, 8, 8, 32, 8];
 /// files crafted to take minutes to decode).
 const MAX_SCANS: i32 = 500;
 
-/// A TurboJPEG decompressor instance, reused by the thread that made it.
+/// libjpeg-turbo holds the whole image as DCT coefficients while decoding a progressive or
+/// multi-scan file, whatever the scale or crop: at most 6 bytes a pixel (three full-size
+/// components of 2 bytes). Without a cap, a file of a few hundred bytes that declares a huge
+/// progressive image costs gigabytes.
+const COEFFICIENT_BYTES_PER_PIXEL: u64 = 6;
+
+/// Room in that cap, in MiB, for the decoder's other buffers and blocks padded to whole MCUs,
+/// so an image of exactly the pixel limit still decodes.
+const DECODER_HEADROOM_MIB: u64 = 64;
+
+/// A TurboJPEG decompressor instance.
 struct Handle(raw::tjhandle);
 
 impl Handle {
@@ -66,18 +75,12 @@ impl Drop for Handle {
     }
 }
 
-thread_local! {
-    static HANDLE: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
-
+/// Run `f` with a new decompressor. One is not reused: after a stream with no image (tables
+/// only) TurboJPEG reports the previous image's header as this one's, and after a failed
+/// header it stays inside that header, so every later file would fail. A new one costs
+/// well under a microsecond.
 fn with_handle<T>(f: impl FnOnce(&Handle) -> Result<T>) -> Result<T> {
-    HANDLE.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(Handle::new()?);
-        }
-        f(slot.as_ref().expect("handle was just made"))
-    })
+    f(&Handle::new()?)
 }
 
 /// What a JPEG header says about the image.
@@ -90,10 +93,16 @@ pub struct Header {
     pub channels: u8,
     /// Whether DCT-domain scaling and cropping apply (not for lossless or 12-bit JPEG).
     pub scalable: bool,
+    /// Progressive files are buffered whole while decoding.
+    pub progressive: bool,
 }
 
 fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
     handle.check(unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as raw::size_t) })?;
+    // A stream that ends before its frame header reads as tables only: no error, no size.
+    if handle.get(raw::TJPARAM_TJPARAM_JPEGWIDTH) < 1 || handle.get(raw::TJPARAM_TJPARAM_JPEGHEIGHT) < 1 {
+        return Err(format_error("the JPEG data holds no image"));
+    }
     let colorspace = handle.get(raw::TJPARAM_TJPARAM_COLORSPACE);
     let channels = match colorspace as u32 {
         raw::TJCS_TJCS_GRAY => 1,
@@ -111,6 +120,7 @@ fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
         subsampling: handle.get(raw::TJPARAM_TJPARAM_SUBSAMP),
         channels,
         scalable: !lossless,
+        progressive: handle.get(raw::TJPARAM_TJPARAM_PROGRESSIVE) != 0,
     })
 }
 
@@ -129,15 +139,26 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pi
         if denom != 1 && !header.scalable {
             return Err(unsupported("this JPEG cannot be scaled while decoding"));
         }
+        // A buffered image counts at full size against the pixel limit; the memory cap
+        // catches multi-scan sequential files, which the header does not reveal.
+        if header.progressive {
+            limits.check(header.width, header.height)?;
+        }
+        let budget = limits.max_decode_pixels.saturating_mul(COEFFICIENT_BYTES_PER_PIXEL).div_ceil(1 << 20);
+        let budget = budget.saturating_add(DECODER_HEADROOM_MIB).min(i32::MAX as u64) as i32;
+        handle.set(raw::TJPARAM_TJPARAM_MAXMEMORY, budget)?;
         let sw = scaled(header.width, denom);
         let sh = scaled(header.height, denom);
-        if rect.right() > sw || rect.bottom() > sh || rect.w == 0 || rect.h == 0 {
+        if !rect.fits_in(sw, sh) {
             return Err(format_error(format!("region {rect:?} is outside the {sw}x{sh} JPEG")));
         }
         let factor = raw::tjscalingfactor { num: 1, denom: denom as i32 };
         handle.check(unsafe { raw::tj3SetScalingFactor(handle.0, factor) })?;
         // The left edge of a crop must fall on a (scaled) MCU boundary; decode from there and
-        // drop the extra columns afterwards.
+        // drop the extra columns afterwards. Smooth chroma upsampling treats the first and last
+        // decoded columns as the image's edges, so at least one more column is decoded on each
+        // side: without it, a crop starting or ending on an MCU boundary (every aligned tile)
+        // gets edge columns whose colour differs from the full decode's.
         let whole = rect == Rect::new(0, 0, sw, sh);
         let mcu = if header.subsampling >= 0 && header.scalable && !whole {
             MCU_WIDTH.get(header.subsampling as usize).map(|&w| scaled(w, denom).max(1))
@@ -146,8 +167,9 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pi
         };
         let read = match mcu {
             Some(m) => {
-                let x = rect.x - rect.x % m;
-                Rect::new(x, rect.y, rect.right() - x, rect.h)
+                let left = rect.x.saturating_sub(1);
+                let x = left - left % m;
+                Rect::new(x, rect.y, (rect.right() + 1).min(sw) - x, rect.h)
             }
             None => Rect::new(0, 0, sw, sh),
         };

@@ -31,7 +31,9 @@ fn png_error(err: png::DecodingError) -> Error {
 fn reader<'a>(data: &'a [u8], limits: &Limits) -> Result<png::Reader<Cursor<&'a [u8]>>> {
     let mut decoder = png::Decoder::new(Cursor::new(data));
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
-    decoder.set_limits(png::Limits { bytes: (limits.max_decode_pixels * 8) as usize });
+    // Eight bytes a pixel (16-bit RGBA) before STRIP_16; saturating, as a huge limit means none.
+    let bytes = usize::try_from(limits.max_decode_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
+    decoder.set_limits(png::Limits { bytes });
     let reader = decoder.read_info().map_err(png_error)?;
     let info = reader.info();
     limits.check(info.width, info.height)?;

@@ -49,8 +49,8 @@ fn position<W: Seek>(w: &mut W) -> Result<u32> {
 
 /// Write `pixels` (gray or RGB) as a pyramid to `path`.
 pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, limits: &Limits) -> Result<()> {
-    if !matches!(pixels.channels, 1 | 3) || tile == 0 || tile % 16 != 0 {
-        return Err(format_error("a pyramid needs gray or RGB pixels and a tile size that is a multiple of 16"));
+    if !matches!(pixels.channels, 1 | 3) || pixels.width == 0 || pixels.height == 0 || tile == 0 || tile % 16 != 0 {
+        return Err(format_error("a pyramid needs gray or RGB pixels, at least one, and a tile size that is a multiple of 16"));
     }
     let mut w = BufWriter::new(File::create(path)?);
     w.write_all(b"II*\0\0\0\0\0")?;

@@ -60,11 +60,13 @@ fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limi
         _ => body.into_owned(),
     };
     let header = jpeg::read_header(&data)?;
-    let pixels = jpeg::decode(&data, 1, Rect::new(0, 0, header.width, header.height), limits)?;
+    // A chunk's JPEG may be larger or smaller than the chunk (the last strip of some writers):
+    // decode no more than the chunk's area, so a stream that claims a huge size costs nothing.
+    let area = Rect::new(0, 0, header.width.min(layout.chunk_w), header.height.min(rows));
+    let pixels = jpeg::decode(&data, 1, area, limits)?;
     if pixels.channels != layout.channels() {
         return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
     }
-    // A chunk's JPEG may be larger or smaller than the chunk; take exactly the chunk's area.
     let mut out = Pixels::new(layout.chunk_w, rows, pixels.channels, limits)?;
     out.blit(&pixels, 0, 0);
     Ok(out)
@@ -87,20 +89,31 @@ fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, expected
                 .map_err(|e| format_error(format!("TIFF deflate data: {e}")))?;
             v
         }
-        Compression::Lzw => {
-            let mut v = Vec::with_capacity(expected);
-            let mut decoder = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
-            let result = decoder.into_vec(&mut v).decode(&raw);
-            if let Err(e) = result.status {
-                return Err(format_error(format!("TIFF LZW data: {e}")));
-            }
-            v.truncate(expected);
-            v
-        }
+        Compression::Lzw => lzw(&raw, expected)?,
         Compression::PackBits => unpack_bits(&raw, expected),
         Compression::Jpeg => unreachable!("JPEG chunks are decoded by decode_jpeg"),
     };
     out.resize(expected, 0);
+    Ok(out)
+}
+
+/// At most `expected` bytes of a TIFF LZW stream: a few hundred kilobytes of LZW can expand to
+/// gigabytes, so decoding stops when the chunk is full rather than at the stream's end.
+fn lzw(raw: &[u8], expected: usize) -> Result<Vec<u8>> {
+    let mut out = vec![0; expected];
+    let mut decoder = weezl::decode::Decoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+    let (mut read, mut written) = (0, 0);
+    while written < expected {
+        let step = decoder.decode_bytes(&raw[read..], &mut out[written..]);
+        read += step.consumed_in;
+        written += step.consumed_out;
+        match step.status {
+            Ok(weezl::LzwStatus::Ok) if step.consumed_in + step.consumed_out > 0 => {}
+            Ok(_) => break,
+            Err(e) => return Err(format_error(format!("TIFF LZW data: {e}"))),
+        }
+    }
+    out.truncate(written);
     Ok(out)
 }
 

@@ -155,7 +155,7 @@ impl<'a> TiffReader<'a> {
         let len = e
             .count
             .checked_mul(size)
-            .filter(|&l| l <= self.source.len())
+            .filter(|&l| l <= self.source.size())
             .ok_or_else(|| format_error("a TIFF tag's value is larger than the file"))?;
         let inline_len = if self.big { 8 } else { 4 };
         if len <= inline_len {

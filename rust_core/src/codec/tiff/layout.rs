@@ -3,6 +3,9 @@
 use crate::errors::{format_error, unsupported, Result};
 use crate::codec::tiff::ifd::{tag, Directory, TiffReader};
 
+/// The largest stored pixel read: four 16-bit samples (RGBA, or RGB with one extra sample).
+const MAX_BITS_PER_PIXEL: u64 = 64;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
     None,
@@ -73,12 +76,17 @@ impl Layout {
         }
         let samples = r.uint(dir, tag::SAMPLES_PER_PIXEL, Some(1))? as u16;
         let bits_all = r.uints(dir, tag::BITS_PER_SAMPLE)?.unwrap_or_else(|| vec![1]);
-        let bits = bits_all[0] as u16;
+        let bits = *bits_all.first().ok_or_else(|| format_error("the TIFF BitsPerSample tag has no values"))? as u16;
         if bits_all.iter().any(|&b| b != u64::from(bits)) {
             return Err(unsupported("TIFF samples of different bit depths are not read"));
         }
         if !matches!(bits, 1 | 2 | 4 | 8 | 16) {
             return Err(unsupported(format!("{bits}-bit TIFF samples are not read")));
+        }
+        // A chunk is held as stored before its extra samples are dropped, so the pixel limit
+        // bounds its memory only while a stored pixel is small.
+        if u64::from(samples) * u64::from(bits) > MAX_BITS_PER_PIXEL {
+            return Err(unsupported(format!("TIFF pixels of {samples} {bits}-bit samples are not read")));
         }
         if r.uint(dir, tag::SAMPLE_FORMAT, Some(1))? != 1 {
             return Err(unsupported("TIFF samples that are not unsigned integers are not read"));

@@ -7,7 +7,7 @@ mod ifd;
 mod layout;
 
 use crate::codec::Codec;
-use crate::errors::Result;
+use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::pixels::Pixels;
@@ -29,8 +29,12 @@ fn is_level_of(candidate: &Layout, full: &Layout) -> bool {
     if candidate.width >= full.width || candidate.channels() != full.channels() {
         return false;
     }
-    let expected_h = f64::from(full.height) * f64::from(candidate.width) / f64::from(full.width);
-    (f64::from(candidate.height) - expected_h).abs() <= (expected_h * 0.01).max(1.0)
+    // A level's width was rounded to a whole pixel, which moves the height it implies by up to
+    // the aspect ratio: several pixels in a narrow image, more than the 1% allowed otherwise.
+    let aspect = f64::from(full.height) / f64::from(full.width);
+    let expected_h = aspect * f64::from(candidate.width);
+    let slack = (expected_h * 0.01).max(1.0) + aspect;
+    (f64::from(candidate.height) - expected_h).abs() <= slack
 }
 
 impl TiffCodec {
@@ -38,9 +42,10 @@ impl TiffCodec {
         let layouts = {
             let (reader, first) = TiffReader::new(&source)?;
             let chain = reader.chain(first)?;
-            let full = Layout::read(&reader, &chain[0])?;
+            let main = chain.first().ok_or_else(|| format_error("the TIFF file has no image directory"))?;
+            let full = Layout::read(&reader, main)?;
             let mut candidates = Vec::new();
-            let sub_ifds = reader.uints(&chain[0], tag::SUB_IFDS)?.unwrap_or_default();
+            let sub_ifds = reader.uints(main, tag::SUB_IFDS)?.unwrap_or_default();
             for offset in sub_ifds {
                 candidates.push(reader.directory(offset)?);
             }
@@ -53,7 +58,7 @@ impl TiffCodec {
                 .filter(|l| is_level_of(l, &full))
                 .collect();
             levels.push(full);
-            levels.sort_by(|a, b| b.width.cmp(&a.width));
+            levels.sort_by_key(|l| std::cmp::Reverse(l.width));
             levels.dedup_by(|a, b| a.width == b.width);
             levels
         };
