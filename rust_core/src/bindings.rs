@@ -123,16 +123,14 @@ impl PyImage {
         };
         let structure = self.codec.structure();
         let plan = plan::plan(structure, &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let steps = plan.steps(structure);
+        let steps = plan.describe(structure);
         Ok(PyPlan { plan, steps })
     }
 
     /// Carry out `plan` and return the encoded image.
     fn render<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<Bound<'py, PyBytes>> {
         let levels = &self.codec.structure().levels;
-        let fits = levels
-            .get(plan.plan.level)
-            .is_some_and(|l| plan.plan.read.right() <= l.width && plan.plan.read.bottom() <= l.height);
+        let fits = levels.get(plan.plan.level).is_some_and(|l| plan.plan.read.fits_in(l.width, l.height));
         if !fits {
             return Err(PyValueError::new_err("the plan was made for a different image"));
         }
@@ -157,17 +155,13 @@ impl PyPlan {
 
     #[getter]
     fn resized(&self) -> bool {
-        self.plan.resize.is_some()
+        self.plan.resizes()
     }
 
     /// The size of the output image, after rotation.
     #[getter]
     fn output_size(&self) -> (u32, u32) {
-        if self.plan.rotation % 180 == 90 {
-            (self.plan.height, self.plan.width)
-        } else {
-            (self.plan.width, self.plan.height)
-        }
+        self.plan.output
     }
 
     #[getter]

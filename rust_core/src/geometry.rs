@@ -13,12 +13,21 @@ impl Rect {
         Rect { x, y, w, h }
     }
 
+    /// The first column past the rectangle; callers check `fits_in` before trusting it.
     pub fn right(&self) -> u32 {
-        self.x + self.w
+        self.x.saturating_add(self.w)
     }
 
     pub fn bottom(&self) -> u32 {
-        self.y + self.h
+        self.y.saturating_add(self.h)
+    }
+
+    /// Whether the rectangle is non-empty and lies inside a `width` x `height` image.
+    pub fn fits_in(&self, width: u32, height: u32) -> bool {
+        self.w > 0
+            && self.h > 0
+            && self.x.checked_add(self.w).is_some_and(|r| r <= width)
+            && self.y.checked_add(self.h).is_some_and(|b| b <= height)
     }
 
     /// The part of `self` that lies inside `other`, if any.

@@ -1,31 +1,26 @@
-//! Carrying out a plan: decode, resize, orient, colour, encode, in that order.
+//! Carrying out a plan: decode the planned rectangle, apply its steps in order, encode.
 
 use crate::codec::Codec;
 use crate::encode::{self, OutputFormat};
 use crate::errors::Result;
 use crate::limits::Limits;
 use crate::ops::{color, orient, resize};
-use crate::plan::{ColorStep, Plan};
+use crate::plan::{Plan, Step};
 
 pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>> {
     let mut p = codec.read(plan.level, plan.read, limits)?;
-    if let Some(area) = plan.resize {
-        p = resize::resize(&p, area, plan.width, plan.height, limits)?;
-    }
-    if plan.mirror {
-        p = orient::mirror(p);
-    }
-    p = orient::rotate(p, plan.rotation);
-    p = match plan.color {
-        Some(ColorStep::Gray) => color::to_gray(p),
-        Some(ColorStep::Bitonal) => color::to_bitonal(p),
-        None => p,
-    };
-    if let Some(background) = plan.flatten {
-        p = color::flatten(p, background);
+    for step in &plan.steps {
+        p = match *step {
+            Step::Resize { area, width, height } => resize::resize(&p, area, width, height, limits)?,
+            Step::Mirror => orient::mirror(p),
+            Step::Rotate(degrees) => orient::rotate(p, degrees),
+            Step::Flatten(background) => color::flatten(p, background),
+            Step::Gray => color::to_gray(p),
+            Step::Bitonal => color::to_bitonal(p),
+        };
     }
     match plan.format {
         OutputFormat::Jpeg => encode::jpeg::encode(&p, plan.jpeg_quality),
-        OutputFormat::Png => encode::png::encode(&p, plan.color == Some(ColorStep::Bitonal)),
+        OutputFormat::Png => encode::png::encode(&p, plan.bilevel()),
     }
 }

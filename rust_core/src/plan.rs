@@ -44,8 +44,17 @@ pub struct Operations {
     pub background: [u8; 3],
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorStep {
+/// One change to the pixels. A plan holds only steps that change something, in the order
+/// they run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// Resample `area` of the decoded rectangle to `width` x `height`.
+    Resize { area: SourceBox, width: u32, height: u32 },
+    Mirror,
+    /// Clockwise degrees: 90, 180 or 270.
+    Rotate(u32),
+    /// Composite over this colour and drop alpha, for a format without transparency.
+    Flatten([u8; 3]),
     Gray,
     Bitonal,
 }
@@ -55,14 +64,9 @@ pub struct Plan {
     pub level: usize,
     /// The rectangle to decode, in the level's coordinates.
     pub read: Rect,
-    /// The part of the decoded rectangle to resample to `width` x `height`, when not already that.
-    pub resize: Option<SourceBox>,
-    pub width: u32,
-    pub height: u32,
-    pub mirror: bool,
-    pub rotation: u32,
-    pub color: Option<ColorStep>,
-    pub flatten: Option<[u8; 3]>,
+    pub steps: Vec<Step>,
+    /// Size of the output image, after rotation.
+    pub output: (u32, u32),
     pub format: OutputFormat,
     pub jpeg_quality: u8,
 }
@@ -81,7 +85,7 @@ const EPS: f64 = 1e-6;
 
 pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
     let r = ops.region;
-    if r.w == 0 || r.h == 0 || r.right() > s.width || r.bottom() > s.height {
+    if !r.fits_in(s.width, s.height) {
         return Err(format_error(format!("region {r:?} is not inside the {}x{} image", s.width, s.height)));
     }
     if ops.width == 0 || ops.height == 0 {
@@ -113,57 +117,58 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
         && (area.height - th).abs() < EPS
         && read.w == ops.width
         && read.h == ops.height;
-    let color = match ops.quality {
-        Quality::Gray if s.channels >= 3 => Some(ColorStep::Gray),
-        Quality::Bitonal => Some(ColorStep::Bitonal),
-        _ => None,
-    };
     let has_alpha = s.channels == 2 || s.channels == 4;
-    Ok(Plan {
-        level,
-        read,
-        resize: (!exact).then_some(area),
-        width: ops.width,
-        height: ops.height,
-        mirror: ops.mirror,
-        rotation: ops.rotation,
-        color,
-        flatten: (has_alpha && !ops.format.has_alpha()).then_some(ops.background),
-        format: ops.format,
-        jpeg_quality: ops.jpeg_quality,
-    })
+    let mut steps = Vec::new();
+    if !exact {
+        steps.push(Step::Resize { area, width: ops.width, height: ops.height });
+    }
+    if ops.mirror {
+        steps.push(Step::Mirror);
+    }
+    if ops.rotation != 0 {
+        steps.push(Step::Rotate(ops.rotation));
+    }
+    // Flatten before colour, so that a bitonal image from one with alpha is black and white only.
+    if has_alpha && !ops.format.has_alpha() {
+        steps.push(Step::Flatten(ops.background));
+    }
+    match ops.quality {
+        Quality::Gray if s.channels >= 3 => steps.push(Step::Gray),
+        Quality::Bitonal => steps.push(Step::Bitonal),
+        _ => {}
+    }
+    let output = if ops.rotation % 180 == 90 { (ops.height, ops.width) } else { (ops.width, ops.height) };
+    Ok(Plan { level, read, steps, output, format: ops.format, jpeg_quality: ops.jpeg_quality })
 }
 
 impl Plan {
+    pub fn bilevel(&self) -> bool {
+        self.steps.contains(&Step::Bitonal)
+    }
+
+    pub fn resizes(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Resize { .. }))
+    }
+
     /// The plan in words, one step a line, for logs, `casaba inspect` and tests.
-    pub fn steps(&self, s: &Structure) -> Vec<String> {
+    pub fn describe(&self, s: &Structure) -> Vec<String> {
         let l = &s.levels[self.level];
         let r = self.read;
-        let mut steps = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
-        if let Some(a) = self.resize {
-            steps.push(format!(
-                "resize {:.3},{:.3},{:.3},{:.3} to {}x{}",
-                a.left, a.top, a.width, a.height, self.width, self.height
-            ));
-        }
-        if self.mirror {
-            steps.push("mirror".into());
-        }
-        if self.rotation != 0 {
-            steps.push(format!("rotate {}", self.rotation));
-        }
-        match self.color {
-            Some(ColorStep::Gray) => steps.push("gray".into()),
-            Some(ColorStep::Bitonal) => steps.push("bitonal".into()),
-            None => {}
-        }
-        if self.flatten.is_some() {
-            steps.push("flatten alpha".into());
-        }
-        steps.push(match self.format {
+        let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
+        lines.extend(self.steps.iter().map(|step| match step {
+            Step::Resize { area: a, width, height } => {
+                format!("resize {:.3},{:.3},{:.3},{:.3} to {width}x{height}", a.left, a.top, a.width, a.height)
+            }
+            Step::Mirror => "mirror".into(),
+            Step::Rotate(degrees) => format!("rotate {degrees}"),
+            Step::Flatten(_) => "flatten alpha".into(),
+            Step::Gray => "gray".into(),
+            Step::Bitonal => "bitonal".into(),
+        }));
+        lines.push(match self.format {
             OutputFormat::Jpeg => format!("encode jpg q{}", self.jpeg_quality),
             OutputFormat::Png => "encode png".into(),
         });
-        steps
+        lines
     }
 }

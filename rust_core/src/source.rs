@@ -21,7 +21,7 @@ impl ByteSource {
         Ok(ByteSource::File { file, len })
     }
 
-    pub fn len(&self) -> u64 {
+    pub fn size(&self) -> u64 {
         match self {
             ByteSource::File { len, .. } => *len,
             ByteSource::Memory(v) => v.len() as u64,
@@ -30,11 +30,11 @@ impl ByteSource {
 
     /// Exactly `len` bytes from `offset`, or a format error naming what ran past the end.
     pub fn read_at(&self, offset: u64, len: usize) -> Result<Cow<'_, [u8]>> {
-        let end = offset.checked_add(len as u64).filter(|&e| e <= self.len());
+        let end = offset.checked_add(len as u64).filter(|&e| e <= self.size());
         if end.is_none() {
             return Err(format_error(format!(
                 "a read of {len} bytes at offset {offset} runs past the end of the {}-byte file",
-                self.len()
+                self.size()
             )));
         }
         match self {
@@ -49,11 +49,11 @@ impl ByteSource {
 
     /// The first `len` bytes, or the whole file when it is shorter.
     pub fn read_prefix(&self, len: usize) -> Result<Cow<'_, [u8]>> {
-        let n = (len as u64).min(self.len()) as usize;
+        let n = (len as u64).min(self.size()) as usize;
         self.read_at(0, n)
     }
 
     pub fn read_all(&self) -> Result<Cow<'_, [u8]>> {
-        self.read_at(0, self.len() as usize)
+        self.read_at(0, self.size() as usize)
     }
 }
