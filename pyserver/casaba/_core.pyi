@@ -10,6 +10,7 @@ __all__ = [
     "ImageIoError",
     "LimitError",
     "Plan",
+    "RequestError",
     "UnsupportedError",
     "write_pyramid_tiff",
 ]
@@ -19,6 +20,7 @@ class ImageFormatError(CoreError): ...
 class UnsupportedError(CoreError): ...
 class LimitError(CoreError): ...
 class ImageIoError(CoreError): ...
+class RequestError(CoreError): ...
 
 @final
 class Plan:
@@ -40,9 +42,13 @@ class Image:
     """An opened image: its structure and the means to read its pixels."""
 
     @staticmethod
-    def open(path: str | PathLike[str], *, max_decode_pixels: int | None = None) -> Image: ...
+    def open(path: str | PathLike[str], *, page: int = 1, max_decode_pixels: int | None = None) -> Image: ...
     @staticmethod
-    def from_bytes(data: bytes, *, max_decode_pixels: int | None = None) -> Image: ...
+    def from_bytes(data: bytes, *, page: int = 1, max_decode_pixels: int | None = None) -> Image: ...
+    @property
+    def pages(self) -> int: ...
+    @property
+    def orientation(self) -> int: ...
     @property
     def format(self) -> str: ...
     @property
@@ -63,7 +69,7 @@ class Image:
         size: tuple[int, int],
         *,
         mirror: bool = False,
-        rotation: int = 0,
+        rotation: float = 0.0,
         quality: str = "default",
         format: str = "jpg",
         jpeg_quality: int = 80,

@@ -48,6 +48,8 @@ def to_http_error(exc: BaseException) -> HttpError:
     """The HTTP error for any exception; unexpected ones are logged with their traceback."""
     if isinstance(exc, HttpError):
         return exc
+    if isinstance(exc, _core.RequestError):
+        return BadRequest(f"{exc}.")
     if isinstance(exc, _core.LimitError):
         return Forbidden(f"The request exceeds a limit: {exc}")
     if isinstance(exc, _core.UnsupportedError):

@@ -31,6 +31,10 @@ pub struct PyPlan {
     steps: Vec<String>,
 }
 
+fn page_index(page: usize) -> PyResult<usize> {
+    page.checked_sub(1).ok_or_else(|| errors::RequestError::new_err("pages are counted from 1"))
+}
+
 fn limits_from(max_decode_pixels: Option<u64>) -> Limits {
     match max_decode_pixels {
         Some(n) if n > 0 => Limits { max_decode_pixels: n },
@@ -40,22 +44,30 @@ fn limits_from(max_decode_pixels: Option<u64>) -> Limits {
 
 #[pymethods]
 impl PyImage {
-    /// Open the file at `path` and read its structure.
+    /// Open page `page` (from 1) of the file at `path` and read its structure.
     #[staticmethod]
-    #[pyo3(signature = (path, *, max_decode_pixels = None))]
-    fn open(py: Python<'_>, path: PathBuf, max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
+    #[pyo3(signature = (path, *, page = 1, max_decode_pixels = None))]
+    fn open(py: Python<'_>, path: PathBuf, page: usize, max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
         let limits = limits_from(max_decode_pixels);
-        let codec = py.detach(|| codec::open(ByteSource::open(&path)?, &limits))?;
+        let index = page_index(page)?;
+        let codec = py.detach(|| codec::open(ByteSource::open(&path)?, &limits, index))?;
         Ok(PyImage { codec, limits })
     }
 
-    /// Open an image held in memory.
+    /// Open page `page` (from 1) of an image held in memory.
     #[staticmethod]
-    #[pyo3(signature = (data, *, max_decode_pixels = None))]
-    fn from_bytes(py: Python<'_>, data: &[u8], max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
+    #[pyo3(signature = (data, *, page = 1, max_decode_pixels = None))]
+    fn from_bytes(py: Python<'_>, data: &[u8], page: usize, max_decode_pixels: Option<u64>) -> PyResult<PyImage> {
         let limits = limits_from(max_decode_pixels);
-        let codec = py.detach(|| codec::open(ByteSource::Memory(data.to_vec()), &limits))?;
+        let index = page_index(page)?;
+        let codec = py.detach(|| codec::open(ByteSource::Memory(data.to_vec()), &limits, index))?;
         Ok(PyImage { codec, limits })
+    }
+
+    /// How many pages the file holds.
+    #[getter]
+    fn pages(&self) -> usize {
+        self.codec.structure().pages
     }
 
     #[getter]
@@ -63,14 +75,23 @@ impl PyImage {
         self.codec.structure().format.name()
     }
 
+    /// The width as seen upright (after any EXIF/TIFF orientation).
     #[getter]
     fn width(&self) -> u32 {
-        self.codec.structure().width
+        let s = self.codec.structure();
+        s.orientation.upright((s.width, s.height)).0
     }
 
     #[getter]
     fn height(&self) -> u32 {
-        self.codec.structure().height
+        let s = self.codec.structure();
+        s.orientation.upright((s.width, s.height)).1
+    }
+
+    /// The stored orientation, as the EXIF/TIFF tag's value 1–8.
+    #[getter]
+    fn orientation(&self) -> u8 {
+        self.codec.structure().orientation as u8 + 1
     }
 
     #[getter]
@@ -78,15 +99,18 @@ impl PyImage {
         self.codec.structure().channels
     }
 
-    /// Sizes the decoder produces directly, largest (the full image) first.
+    /// Sizes the decoder produces directly, largest (the full image) first, upright.
     #[getter]
     fn levels(&self) -> Vec<(u32, u32)> {
-        self.codec.structure().levels.iter().map(|l| (l.width, l.height)).collect()
+        let s = self.codec.structure();
+        s.levels.iter().map(|l| s.orientation.upright((l.width, l.height))).collect()
     }
 
+    /// The stored tile size, upright.
     #[getter]
     fn tile_size(&self) -> Option<(u32, u32)> {
-        self.codec.structure().tile
+        let s = self.codec.structure();
+        s.tile.map(|t| s.orientation.upright(t))
     }
 
     #[getter]
@@ -94,15 +118,16 @@ impl PyImage {
         self.codec.structure().compression
     }
 
-    /// Plan a request: `region` (x, y, w, h) in full-resolution pixels, `size` (w, h) before rotation.
-    #[pyo3(signature = (region, size, *, mirror = false, rotation = 0, quality = "default", format = "jpg", jpeg_quality = 80, background = (255, 255, 255)))]
+    /// Plan a request on the upright image: `region` (x, y, w, h) in full-resolution pixels,
+    /// `size` (w, h) before rotation, `rotation` in clockwise degrees.
+    #[pyo3(signature = (region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80, background = (255, 255, 255)))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,
         region: (u32, u32, u32, u32),
         size: (u32, u32),
         mirror: bool,
-        rotation: u32,
+        rotation: f64,
         quality: &str,
         format: &str,
         jpeg_quality: u8,
@@ -158,7 +183,7 @@ impl PyPlan {
         self.plan.resizes()
     }
 
-    /// The size of the output image, after rotation.
+    /// The size of the output image, after every step.
     #[getter]
     fn output_size(&self) -> (u32, u32) {
         self.plan.output
@@ -205,5 +230,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;
     m.add("LimitError", py.get_type::<errors::LimitError>())?;
     m.add("ImageIoError", py.get_type::<errors::ImageIoError>())?;
+    m.add("RequestError", py.get_type::<errors::RequestError>())?;
     Ok(())
 }

@@ -8,6 +8,7 @@ create_exception!(_core, ImageFormatError, CoreError, "The image's bytes are dam
 create_exception!(_core, UnsupportedError, CoreError, "The image is valid but uses a feature the core does not read.");
 create_exception!(_core, LimitError, CoreError, "The work would exceed a configured limit.");
 create_exception!(_core, ImageIoError, CoreError, "The image could not be read from its storage.");
+create_exception!(_core, RequestError, CoreError, "The request asks for something the image does not have.");
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -19,6 +20,8 @@ pub enum Error {
     Limit(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Request(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -41,6 +44,7 @@ impl From<Error> for PyErr {
                 ImageFormatError::new_err("the image file ends before its data does")
             }
             Error::Io(e) => ImageIoError::new_err(e.kind().to_string()),
+            Error::Request(m) => RequestError::new_err(m),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod geometry;
 pub mod limits;
 pub mod ops;
+pub mod orientation;
 pub mod pipeline;
 pub mod pixels;
 pub mod plan;

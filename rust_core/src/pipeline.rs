@@ -14,6 +14,7 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             Step::Resize { area, width, height } => resize::resize(&p, area, width, height, limits)?,
             Step::Mirror => orient::mirror(p),
             Step::Rotate(degrees) => orient::rotate(p, degrees),
+            Step::RotateAny(degrees) => orient::rotate_any(&p, degrees, limits)?,
             Step::Flatten(background) => color::flatten(p, background),
             Step::Gray => color::to_gray(p),
             Step::Bitonal => color::to_bitonal(p),

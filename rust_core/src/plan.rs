@@ -4,6 +4,7 @@
 use crate::encode::OutputFormat;
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
+use crate::ops::orient::rotated_size;
 use crate::ops::resize::SourceBox;
 use crate::structure::{Level, Structure};
 
@@ -27,7 +28,7 @@ impl Quality {
     }
 }
 
-/// What the request asks for, in full-resolution coordinates, already validated against the image.
+/// What the request asks for, in the upright image's full-resolution coordinates.
 #[derive(Debug, Clone, Copy)]
 pub struct Operations {
     pub region: Rect,
@@ -35,8 +36,8 @@ pub struct Operations {
     pub width: u32,
     pub height: u32,
     pub mirror: bool,
-    /// Clockwise degrees: 0, 90, 180 or 270.
-    pub rotation: u32,
+    /// Clockwise degrees, from 0 to 360.
+    pub rotation: f64,
     pub quality: Quality,
     pub format: OutputFormat,
     pub jpeg_quality: u8,
@@ -53,6 +54,9 @@ pub enum Step {
     Mirror,
     /// Clockwise degrees: 90, 180 or 270.
     Rotate(u32),
+    /// Clockwise degrees, not a multiple of 90: the canvas grows to hold the turned image and
+    /// its uncovered corners are transparent.
+    RotateAny(f64),
     /// Composite over this colour and drop alpha, for a format without transparency.
     Flatten([u8; 3]),
     Gray,
@@ -65,7 +69,7 @@ pub struct Plan {
     /// The rectangle to decode, in the level's coordinates.
     pub read: Rect,
     pub steps: Vec<Step>,
-    /// Size of the output image, after rotation.
+    /// Size of the output image, after every step.
     pub output: (u32, u32),
     pub format: OutputFormat,
     pub jpeg_quality: u8,
@@ -83,19 +87,29 @@ fn area_in_level(level: &Level, s: &Structure, r: &Rect) -> (f64, f64, f64, f64)
 
 const EPS: f64 = 1e-6;
 
+/// The mirror and clockwise rotation that together stand the stored pixels upright and then
+/// do what the request asks: a mirror moved past a rotation reverses it.
+fn orient(s: &Structure, ops: &Operations) -> (bool, f64) {
+    let (fix_mirror, fix_turn) = s.orientation.correction();
+    let turn = if ops.mirror { (360 - fix_turn) % 360 } else { fix_turn };
+    (fix_mirror ^ ops.mirror, (ops.rotation + f64::from(turn)) % 360.0)
+}
+
 pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
-    let r = ops.region;
-    if !r.fits_in(s.width, s.height) {
-        return Err(format_error(format!("region {r:?} is not inside the {}x{} image", s.width, s.height)));
+    let (uw, uh) = s.orientation.upright((s.width, s.height));
+    if !ops.region.fits_in(uw, uh) {
+        return Err(format_error(format!("region {:?} is not inside the {uw}x{uh} image", ops.region)));
     }
     if ops.width == 0 || ops.height == 0 {
         return Err(format_error("the output size is empty"));
     }
-    if !matches!(ops.rotation, 0 | 90 | 180 | 270) {
-        return Err(format_error(format!("rotation {} is not a multiple of 90", ops.rotation)));
+    if !(0.0..=360.0).contains(&ops.rotation) {
+        return Err(format_error(format!("rotation {} is not between 0 and 360", ops.rotation)));
     }
+    let r = s.orientation.to_stored(ops.region, (s.width, s.height));
+    let (out_w, out_h) = s.orientation.upright((ops.width, ops.height));
     // The smallest level that still holds at least as many pixels as the output needs.
-    let (tw, th) = (f64::from(ops.width), f64::from(ops.height));
+    let (tw, th) = (f64::from(out_w), f64::from(out_h));
     let level = (0..s.levels.len())
         .rev()
         .find(|&i| {
@@ -115,21 +129,30 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
         && area.top.abs() < EPS
         && (area.width - tw).abs() < EPS
         && (area.height - th).abs() < EPS
-        && read.w == ops.width
-        && read.h == ops.height;
-    let has_alpha = s.channels == 2 || s.channels == 4;
+        && read.w == out_w
+        && read.h == out_h;
     let mut steps = Vec::new();
     if !exact {
-        steps.push(Step::Resize { area, width: ops.width, height: ops.height });
+        steps.push(Step::Resize { area, width: out_w, height: out_h });
     }
-    if ops.mirror {
+    let (mirror, rotation) = orient(s, ops);
+    if mirror {
         steps.push(Step::Mirror);
     }
-    if ops.rotation != 0 {
-        steps.push(Step::Rotate(ops.rotation));
-    }
+    let quarter = rotation / 90.0;
+    let output = if (quarter - quarter.round()).abs() < 1e-9 {
+        let degrees = (quarter.round() as u32 % 4) * 90;
+        if degrees != 0 {
+            steps.push(Step::Rotate(degrees));
+        }
+        if degrees % 180 == 90 { (out_h, out_w) } else { (out_w, out_h) }
+    } else {
+        steps.push(Step::RotateAny(rotation));
+        rotated_size(out_w, out_h, rotation)
+    };
+    let alpha = s.channels == 2 || s.channels == 4 || steps.iter().any(|s| matches!(s, Step::RotateAny(_)));
     // Flatten before colour, so that a bitonal image from one with alpha is black and white only.
-    if has_alpha && !ops.format.has_alpha() {
+    if alpha && !ops.format.has_alpha() {
         steps.push(Step::Flatten(ops.background));
     }
     match ops.quality {
@@ -137,7 +160,6 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
         Quality::Bitonal => steps.push(Step::Bitonal),
         _ => {}
     }
-    let output = if ops.rotation % 180 == 90 { (ops.height, ops.width) } else { (ops.width, ops.height) };
     Ok(Plan { level, read, steps, output, format: ops.format, jpeg_quality: ops.jpeg_quality })
 }
 
@@ -161,6 +183,7 @@ impl Plan {
             }
             Step::Mirror => "mirror".into(),
             Step::Rotate(degrees) => format!("rotate {degrees}"),
+            Step::RotateAny(degrees) => format!("rotate {degrees} onto a larger transparent canvas"),
             Step::Flatten(_) => "flatten alpha".into(),
             Step::Gray => "gray".into(),
             Step::Bitonal => "bitonal".into(),

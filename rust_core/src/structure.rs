@@ -1,5 +1,7 @@
 //! What an image file is, read from its headers without decoding pixels.
 
+use crate::orientation::Orientation;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Jpeg,
@@ -48,6 +50,7 @@ impl Level {
 #[derive(Debug, Clone)]
 pub struct Structure {
     pub format: Format,
+    /// The stored size (before `orientation` is applied), as are `levels` and `tile`.
     pub width: u32,
     pub height: u32,
     /// Channels of the decoded pixels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
@@ -58,4 +61,8 @@ pub struct Structure {
     pub tile: Option<(u32, u32)>,
     /// How the full-resolution pixels are compressed, in the file format's own words.
     pub compression: &'static str,
+    /// How the stored pixels stand: requests and info.json see them upright.
+    pub orientation: Orientation,
+    /// How many pages (separate images) the file holds; this structure is one of them.
+    pub pages: usize,
 }

@@ -229,3 +229,31 @@ def test_regions_that_overflow_32_bits_are_refused_not_panicking():
     img = _png(np.zeros((4, 4, 3), np.uint8), "RGB")
     with pytest.raises(ValueError):
         img.plan((0xFFFFFFFF, 0, 2, 2), (2, 2))
+
+
+@pytest.mark.parametrize("degrees", [30.0, 45.0, 137.5, 315.0])
+def test_any_angle_turns_onto_a_transparent_canvas(degrees):
+    src = np.zeros((60, 100, 3), np.uint8)
+    src[...] = (200, 40, 40)
+    img = _png(src, "RGB")
+    plan = img.plan((0, 0, 100, 60), (100, 60), rotation=degrees, format="png")
+    out = np.asarray(PILImage.open(io.BytesIO(img.render(plan))))
+    expected = PILImage.fromarray(src).rotate(-degrees, expand=True)
+    assert plan.output_size == (out.shape[1], out.shape[0])
+    assert abs(out.shape[1] - expected.size[0]) <= 1 and abs(out.shape[0] - expected.size[1]) <= 1
+    assert out.shape[2] == 4
+    assert out[0, 0, 3] == 0 and out[-1, -1, 3] == 0  # corners uncovered
+    cy, cx = out.shape[0] // 2, out.shape[1] // 2
+    np.testing.assert_array_equal(out[cy, cx], [200, 40, 40, 255])
+    # The covered area is the image's area (within the anti-aliased edge).
+    covered = (out[..., 3] > 127).sum()
+    assert abs(covered - 6000) < 0.04 * 6000
+
+
+def test_any_angle_in_jpeg_fills_the_corners_with_the_background():
+    img = _png(np.zeros((60, 100, 3), np.uint8), "RGB")
+    plan = img.plan((0, 0, 100, 60), (100, 60), rotation=45.0, format="jpg", background=(0, 0, 255))
+    assert "flatten alpha" in plan.steps
+    out = np.asarray(PILImage.open(io.BytesIO(img.render(plan))).convert("RGB"), dtype=int)
+    assert out[2, 2, 2] > 200 and out[2, 2, 0] < 60
+    assert out[out.shape[0] // 2, out.shape[1] // 2].max() < 30

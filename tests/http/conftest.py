@@ -27,6 +27,11 @@ def images(tmp_path_factory):
          "--compression", "jpeg", "--Q", "90", "--tile-width", "256", "--tile-height", "256"],
         check=True,
     )
+    pages = [Image.fromarray(gradient(300, 200)), Image.fromarray(gradient(120, 160)), Image.fromarray(gradient(90, 90))]
+    pages[0].save(root / "pages.tif", save_all=True, append_images=pages[1:], compression="tiff_deflate")
+    exif = Image.Exif()
+    exif[274] = 6
+    Image.fromarray(gradient(400, 300)).save(root / "sideways.jpg", quality=92, exif=exif)
     (root / "sub").mkdir()
     Image.fromarray(gradient(64, 48)).save(root / "sub" / "small.png")
     (root / "notes.txt").write_text("not an image")

@@ -156,10 +156,10 @@ def test_max_pixels_constrains_max_and_refuses_others():
         resolve_size(Size("width", 2000), 4000, 3000, Limits(max_pixels=1_000_000))
 
 
-def test_arbitrary_rotation_is_refused_for_now():
-    req = parse_image_request("id", ["full", "max", "45", "default.jpg"], V3)
-    with pytest.raises(BadRequest, match="45"):
-        resolve(req, 100, 100, NO_LIMITS)
+def test_any_rotation_resolves_to_degrees_below_360():
+    for text, degrees in (("45", 45.0), ("!22.5", 22.5), ("360", 0.0), ("0", 0.0)):
+        r = resolve(parse_image_request("id", ["full", "max", text, "default.jpg"], V3), 100, 100, NO_LIMITS)
+        assert r.rotation == degrees
 
 
 @pytest.mark.parametrize(
@@ -170,15 +170,11 @@ def test_arbitrary_rotation_is_refused_for_now():
         (("pct:0,0,100,100", "pct:50", "!90", "gray.jpg"), "full/150,100/!90/gray.jpg"),
         (("square", "!100,100", "360", "default.jpg"), "50,0,200,200/100,100/360/default.jpg"),
         (("10,10,100,100", "^200,", "0", "default.jpg"), "10,10,100,100/^200,200/0/default.jpg"),
-        (("full", "max", "90.50", "default.jpg"), None),
+        (("full", "max", "90.50", "default.jpg"), "full/max/90.5/default.jpg"),
     ],
 )
 def test_canonical_v3(params, canon):
     req = parse_image_request("id", params, V3)
-    if canon is None:
-        with pytest.raises(BadRequest):
-            resolve(req, 300, 200, NO_LIMITS)
-        return
     resolved = resolve(req, 300, 200, NO_LIMITS)
     assert canonical(req, resolved, 300, 200, V3) == canon
     # The canonical form is a fixed point: parsing it again gives itself.

@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import dataclass
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
+from functools import partial
 from urllib.parse import quote
 
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
+from casaba.errors import NotImplementedFeature
 from casaba.http import Request, Response
+from casaba.iiif import meta_identifier
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
@@ -20,6 +24,17 @@ from casaba.settings import Settings
 from casaba.sources.base import Source, SourceImage
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
+DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An image ready for requests: where it is, which page, and its opened structure."""
+
+    located: SourceImage
+    page: int
+    image: _core.Image
 
 
 class IiifService:
@@ -40,24 +55,30 @@ class IiifService:
 
     def public_id(self, request: Request, version: Version, identifier: str) -> str:
         base = request.base_uri(self.settings["base_uri"])
-        return f"{base}/iiif/{version.value}/{quote(identifier, safe='')}"
+        # Characters RFC 3986 allows in a path segment stay as they are; '/' is encoded.
+        return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
-    async def open(self, identifier: str) -> tuple[SourceImage, _core.Image]:
-        located = await self.source.locate(identifier)
-        image = self.opened.get(located)
+    async def open(self, identifier: str) -> Opened:
+        meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+        if meta.scale and meta.scale[0] != meta.scale[1]:
+            raise NotImplementedFeature(f"Scale constraints ({meta.scale[0]}:{meta.scale[1]}) are not supported yet.")
+        located = await self.source.locate(meta.identifier)
+        image = self.opened.get(located, meta.page)
         if image is None:
             # Reading headers is I/O: the loop's default executor, so that opening an image never
             # waits behind pixel work in the bounded pixel executor.
-            image = await asyncio.get_running_loop().run_in_executor(None, _core.Image.open, str(located.path))
-            self.opened.put(located, image)
-        return located, image
+            opener = partial(_core.Image.open, str(located.path), page=meta.page)
+            image = await asyncio.get_running_loop().run_in_executor(None, opener)
+            self.opened.put(located, meta.page, image)
+        return Opened(located, meta.page, image)
 
     async def redirect(self, request: Request, version: Version, identifier: str) -> Response:
         location = self.public_id(request, version, identifier) + "/info.json"
         return Response(303, [("location", location)])
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
-        located, image = await self.open(identifier)
+        opened = await self.open(identifier)
+        image = opened.image
         body = info(
             version,
             self.public_id(request, version, identifier),
@@ -73,16 +94,17 @@ class IiifService:
             links.append(f'<{profile.context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"')
         headers = [("content-type", media_type), ("link", ", ".join(links))]
         image_id = body.get("id") or body["@id"]
-        etag = self._etag(located, "info", version.value, image_id, media_type)
-        cached = not_modified(request, located, etag)
+        etag = self._etag(opened, "info", version.value, image_id, media_type)
+        cached = not_modified(request, opened.located, etag)
         if cached:
             return cached
         payload = json.dumps(body, separators=(",", ":")).encode()
-        return Response(200, headers + validators(located, etag), payload)
+        return Response(200, headers + validators(opened.located, etag), payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_image_request(identifier, params, version)
-        located, image = await self.open(identifier)
+        opened = await self.open(identifier)
+        image = opened.image
         resolved = resolve(req, image.width, image.height, self.limits)
         canonical_params = canonical(req, resolved, image.width, image.height, version)
         plan = image.plan(
@@ -103,16 +125,17 @@ class IiifService:
         disposition = content_disposition(request.query.get(QUERY_ARG), identifier, resolved.format)
         if disposition:
             headers.append(("content-disposition", disposition))
-        etag = self._etag(located, canonical_params)
-        cached = not_modified(request, located, etag)
+        etag = self._etag(opened, canonical_params)
+        cached = not_modified(request, opened.located, etag)
         if cached:
             return cached
         loop = asyncio.get_running_loop()
         body = await loop.run_in_executor(self.executor, image.render, plan)
-        return Response(200, headers + validators(located, etag), body)
+        return Response(200, headers + validators(opened.located, etag), body)
 
-    def _etag(self, located: SourceImage, *parts: str) -> str:
-        key = "|".join([str(located.path), str(located.modified_ns), str(located.size), self._settings_tag, *parts])
+    def _etag(self, opened: Opened, *parts: str) -> str:
+        located = opened.located
+        key = "|".join([str(located.path), str(opened.page), str(located.modified_ns), str(located.size), self._settings_tag, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 

@@ -46,6 +46,7 @@ _FEATURES_3 = [
     "regionByPct",
     "regionByPx",
     "regionSquare",
+    "rotationArbitrary",
     "rotationBy90s",
     "sizeByConfinedWh",
     "sizeByH",
@@ -54,7 +55,16 @@ _FEATURES_3 = [
     "sizeByWh",
 ]
 #: The same in 2.1's names (2.1 lists only what goes beyond level 2).
-_FEATURES_2 = ["baseUriRedirect", "canonicalLinkHeader", "cors", "jsonldMediaType", "mirroring", "profileLinkHeader", "regionSquare"]
+_FEATURES_2 = [
+    "baseUriRedirect",
+    "canonicalLinkHeader",
+    "cors",
+    "jsonldMediaType",
+    "mirroring",
+    "profileLinkHeader",
+    "regionSquare",
+    "rotationArbitrary",
+]
 _QUALITIES = ["color", "gray", "bitonal"]
 
 

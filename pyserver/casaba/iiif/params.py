@@ -72,7 +72,8 @@ class Resolved:
     region: tuple[int, int, int, int]
     size: tuple[int, int]
     mirror: bool
-    rotation: int
+    #: Clockwise degrees, 0 to 360.
+    rotation: float
     quality: str
     format: str
 
@@ -234,12 +235,9 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
 
 
 def resolve(req: ImageRequest, width: int, height: int, limits: Limits) -> Resolved:
-    degrees = req.rotation.degrees % 360
-    if degrees % 90:
-        raise BadRequest(f"Rotation by {req.rotation.degrees:g} degrees is not supported; use a multiple of 90.")
     region = resolve_region(req.region, width, height)
     size = resolve_size(req.size, region[2], region[3], limits)
-    return Resolved(region, size, req.rotation.mirror, int(degrees), req.quality, req.format)
+    return Resolved(region, size, req.rotation.mirror, req.rotation.degrees % 360, req.quality, req.format)
 
 
 def _number(v: float) -> str:

@@ -114,6 +114,18 @@ KEYS: dict[str, Key] = {
         Key("http.workers", Int(0, 256), 0, "Server worker processes; 0 means one per CPU core."),
         Key("base_uri", Str(), "", "Public base URI for ids and Link headers behind a proxy; empty means from the request."),
         Key("slash_substitute", Str(), "", "Character sequence that stands for '/' in identifiers; empty for none."),
+        Key(
+            "meta_identifier.transformer",
+            Choice(("StandardMetaIdentifierTransformer",)),
+            "StandardMetaIdentifierTransformer",
+            "How a page number is written inside an identifier.",
+        ),
+        Key(
+            "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter",
+            Str(),
+            ";",
+            "Separates the identifier from its page number, as in 'scan.tif;2'.",
+        ),
         Key("max_pixels", Int(0), 10_000_000, "Most pixels a response may have; 0 for no limit."),
         Key("max_scale", Float(0.0), 1.0, "Largest scale a request may ask for (1.0 = full size); 0 for no limit."),
         Key("source.static", Choice(("FilesystemSource",)), "FilesystemSource", "The source that serves every identifier."),

@@ -4,10 +4,11 @@ use std::ffi::CStr;
 
 use turbojpeg::raw;
 
-use crate::codec::Codec;
+use crate::codec::{jpeg_markers, Codec};
 use crate::errors::{format_error, unsupported, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::ops::color;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -95,6 +96,8 @@ pub struct Header {
     pub scalable: bool,
     /// Progressive files are buffered whole while decoding.
     pub progressive: bool,
+    /// CMYK or YCCK: decoded as four channels and converted to RGB.
+    pub cmyk: bool,
 }
 
 fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
@@ -104,10 +107,11 @@ fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
         return Err(format_error("the JPEG data holds no image"));
     }
     let colorspace = handle.get(raw::TJPARAM_TJPARAM_COLORSPACE);
-    let channels = match colorspace as u32 {
-        raw::TJCS_TJCS_GRAY => 1,
-        raw::TJCS_TJCS_RGB | raw::TJCS_TJCS_YCbCr => 3,
-        _ => return Err(unsupported("CMYK and YCCK JPEG images are not read yet")),
+    let (channels, cmyk) = match colorspace as u32 {
+        raw::TJCS_TJCS_GRAY => (1, false),
+        raw::TJCS_TJCS_RGB | raw::TJCS_TJCS_YCbCr => (3, false),
+        raw::TJCS_TJCS_CMYK | raw::TJCS_TJCS_YCCK => (3, true),
+        other => return Err(unsupported(format!("JPEG colour space {other} is not read"))),
     };
     let precision = handle.get(raw::TJPARAM_TJPARAM_PRECISION);
     if precision != 8 {
@@ -121,6 +125,7 @@ fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
         channels,
         scalable: !lossless,
         progressive: handle.get(raw::TJPARAM_TJPARAM_PROGRESSIVE) != 0,
+        cmyk,
     })
 }
 
@@ -179,8 +184,12 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pi
             raw::tjregion { x: read.x as i32, y: read.y as i32, w: read.w as i32, h: read.h as i32 }
         };
         handle.check(unsafe { raw::tj3SetCroppingRegion(handle.0, region) })?;
-        let mut out = Pixels::new(read.w, read.h, header.channels, limits)?;
-        let format = if header.channels == 1 { raw::TJPF_TJPF_GRAY } else { raw::TJPF_TJPF_RGB };
+        let (stored_channels, format) = match (header.channels, header.cmyk) {
+            (1, _) => (1, raw::TJPF_TJPF_GRAY),
+            (_, true) => (4, raw::TJPF_TJPF_CMYK),
+            _ => (3, raw::TJPF_TJPF_RGB),
+        };
+        let mut out = Pixels::new(read.w, read.h, stored_channels, limits)?;
         let status = unsafe {
             raw::tj3Decompress8(
                 handle.0,
@@ -195,7 +204,8 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pi
         if status != 0 && unsafe { raw::tj3GetErrorCode(handle.0) } != raw::TJERR_TJERR_WARNING as i32 {
             return Err(handle.error());
         }
-        Ok(out.crop(Rect::new(rect.x - read.x, rect.y - read.y, rect.w, rect.h)))
+        let out = out.crop(Rect::new(rect.x - read.x, rect.y - read.y, rect.w, rect.h));
+        Ok(if header.cmyk { color::cmyk_to_rgb(out, jpeg_markers::scan(data).adobe) } else { out })
     })
 }
 
@@ -229,6 +239,8 @@ impl JpegCodec {
             levels,
             tile: None,
             compression: "jpeg",
+            orientation: jpeg_markers::scan(&data).orientation,
+            pages: 1,
         };
         drop(data);
         Ok(JpegCodec { source, structure, denominators })

@@ -2,10 +2,11 @@
 //! [`Structure`], and reads one rectangle of one level.
 
 pub mod jpeg;
+mod jpeg_markers;
 pub mod png;
 pub mod tiff;
 
-use crate::errors::{unsupported, Result};
+use crate::errors::{unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::pixels::Pixels;
@@ -32,13 +33,18 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     }
 }
 
-/// Recognise the format of `source` and read its structure.
-pub fn open(source: ByteSource, limits: &Limits) -> Result<Box<dyn Codec>> {
+/// Recognise the format of `source` and read the structure of page `page` (from 0).
+pub fn open(source: ByteSource, limits: &Limits, page: usize) -> Result<Box<dyn Codec>> {
     let head = source.read_prefix(16)?;
-    match sniff(&head) {
-        Some(Format::Jpeg) => Ok(Box::new(jpeg::JpegCodec::open(source, limits)?)),
-        Some(Format::Png) => Ok(Box::new(png::PngCodec::open(source, limits)?)),
-        Some(Format::Tiff) => Ok(Box::new(tiff::TiffCodec::open(source, limits)?)),
-        None => Err(unsupported("the file is not in a format this server reads (JPEG, PNG or TIFF)")),
+    let codec: Box<dyn Codec> = match sniff(&head) {
+        Some(Format::Jpeg) => Box::new(jpeg::JpegCodec::open(source, limits)?),
+        Some(Format::Png) => Box::new(png::PngCodec::open(source, limits)?),
+        Some(Format::Tiff) => Box::new(tiff::TiffCodec::open(source, limits, page)?),
+        None => return Err(unsupported("the file is not in a format this server reads (JPEG, PNG or TIFF)")),
+    };
+    let pages = codec.structure().pages;
+    if page >= pages {
+        return Err(Error::Request(format!("page {} does not exist: the image has {pages}", page + 1)));
     }
+    Ok(codec)
 }

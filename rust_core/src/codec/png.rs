@@ -9,6 +9,7 @@ use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -63,6 +64,8 @@ impl PngCodec {
                 levels: vec![Level::new(width, height, width, height)],
                 tile: None,
                 compression: "deflate",
+                orientation: Orientation::Normal,
+                pages: 1,
             }
         };
         Ok(PngCodec { source, structure })

@@ -8,6 +8,7 @@ use crate::codec::tiff::layout::{Alpha, Compression, Layout, Photometric};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::ops::color;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 
@@ -204,6 +205,7 @@ fn to_pixels(layout: &Layout, samples: Vec<u8>, width: u32, rows: u32) -> Result
     let out_c = layout.channels() as usize;
     let alpha = layout.alpha != Alpha::None;
     let base = out_c - usize::from(alpha);
+    let alpha_at = usize::from(layout.photometric.samples());
     let plain = matches!(layout.photometric, Photometric::BlackIsZero | Photometric::Rgb)
         && spp == out_c
         && layout.alpha != Alpha::Premultiplied;
@@ -215,10 +217,11 @@ fn to_pixels(layout: &Layout, samples: Vec<u8>, width: u32, rows: u32) -> Result
         match &layout.photometric {
             Photometric::WhiteIsZero => out.push(255 - px[0]),
             Photometric::Palette(map) => out.extend_from_slice(&map[px[0] as usize]),
+            Photometric::Separated => out.extend_from_slice(&color::cmyk_pixel(px[0], px[1], px[2], px[3])),
             _ => out.extend_from_slice(&px[..base]),
         }
         if alpha {
-            let a = px[base];
+            let a = px[alpha_at];
             if layout.alpha == Alpha::Premultiplied && a != 0 && a != 255 {
                 let start = out.len() - base;
                 for v in &mut out[start..] {

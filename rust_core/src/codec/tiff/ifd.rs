@@ -13,6 +13,7 @@ pub mod tag {
     pub const BITS_PER_SAMPLE: u16 = 258;
     pub const COMPRESSION: u16 = 259;
     pub const PHOTOMETRIC: u16 = 262;
+    pub const ORIENTATION: u16 = 274;
     pub const STRIP_OFFSETS: u16 = 273;
     pub const SAMPLES_PER_PIXEL: u16 = 277;
     pub const ROWS_PER_STRIP: u16 = 278;
@@ -25,6 +26,7 @@ pub mod tag {
     pub const TILE_OFFSETS: u16 = 324;
     pub const TILE_BYTE_COUNTS: u16 = 325;
     pub const SUB_IFDS: u16 = 330;
+    pub const INK_SET: u16 = 332;
     pub const EXTRA_SAMPLES: u16 = 338;
     pub const SAMPLE_FORMAT: u16 = 339;
     pub const JPEG_TABLES: u16 = 347;
@@ -53,6 +55,7 @@ pub struct TiffReader<'a> {
     source: &'a ByteSource,
     little: bool,
     big: bool,
+    first: u64,
 }
 
 fn type_size(kind: u16) -> Option<u64> {
@@ -66,8 +69,7 @@ fn type_size(kind: u16) -> Option<u64> {
 }
 
 impl<'a> TiffReader<'a> {
-    /// The reader and the offset of the first directory.
-    pub fn new(source: &'a ByteSource) -> Result<(TiffReader<'a>, u64)> {
+    pub fn new(source: &'a ByteSource) -> Result<TiffReader<'a>> {
         let head = source.read_prefix(16)?;
         if head.len() < 8 {
             return Err(format_error("the TIFF file is too short to have a header"));
@@ -77,7 +79,7 @@ impl<'a> TiffReader<'a> {
             b"MM" => false,
             _ => return Err(format_error("the TIFF byte-order mark is invalid")),
         };
-        let mut r = TiffReader { source, little, big: false };
+        let mut r = TiffReader { source, little, big: false, first: 0 };
         let first = match r.u16_at(&head[2..4]) {
             42 => u64::from(r.u32_at(&head[4..8])),
             43 if head.len() >= 16 => {
@@ -86,7 +88,8 @@ impl<'a> TiffReader<'a> {
             }
             _ => return Err(format_error("the TIFF version number is invalid")),
         };
-        Ok((r, first))
+        r.first = first;
+        Ok(r)
     }
 
     fn u16_at(&self, b: &[u8]) -> u16 {
@@ -102,6 +105,11 @@ impl<'a> TiffReader<'a> {
     fn u64_at(&self, b: &[u8]) -> u64 {
         let a: [u8; 8] = b[..8].try_into().expect("eight bytes");
         if self.little { u64::from_le_bytes(a) } else { u64::from_be_bytes(a) }
+    }
+
+    /// The offset of the first directory, from the header.
+    pub fn first_directory(&self) -> u64 {
+        self.first
     }
 
     pub fn little_endian(&self) -> bool {

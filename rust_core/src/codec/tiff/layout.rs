@@ -36,6 +36,19 @@ pub enum Photometric {
     Palette(Vec<[u8; 3]>),
     /// YCbCr, read only through the JPEG decoder, which converts it to RGB.
     YCbCr,
+    /// CMYK inks, converted to RGB.
+    Separated,
+}
+
+impl Photometric {
+    /// Stored samples per pixel that carry colour.
+    pub fn samples(&self) -> u16 {
+        match self {
+            Photometric::Rgb | Photometric::YCbCr => 3,
+            Photometric::Separated => 4,
+            _ => 1,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,13 +127,11 @@ impl Layout {
             }
             6 if compression == Compression::Jpeg => Photometric::YCbCr,
             6 => return Err(unsupported("YCbCr TIFF images are read only when JPEG-compressed")),
-            5 => return Err(unsupported("CMYK TIFF images are not read yet")),
+            5 if r.uint(dir, tag::INK_SET, Some(1))? == 1 => Photometric::Separated,
+            5 => return Err(unsupported("separated TIFF images with inks other than CMYK are not read")),
             p => return Err(unsupported(format!("TIFF photometric interpretation {p} is not read"))),
         };
-        let base = match photometric {
-            Photometric::Rgb | Photometric::YCbCr => 3,
-            _ => 1,
-        };
+        let base = photometric.samples();
         if samples < base {
             return Err(format_error("the TIFF has fewer samples per pixel than its colours need"));
         }
@@ -195,7 +206,7 @@ impl Layout {
     /// Channels of the decoded pixels.
     pub fn channels(&self) -> u8 {
         let base = match self.photometric {
-            Photometric::Rgb | Photometric::YCbCr | Photometric::Palette(_) => 3,
+            Photometric::Rgb | Photometric::YCbCr | Photometric::Palette(_) | Photometric::Separated => 3,
             _ => 1,
         };
         base + u8::from(self.alpha != Alpha::None)

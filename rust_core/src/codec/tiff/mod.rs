@@ -1,15 +1,17 @@
-//! TIFF: strips and tiles, pyramids as a chain of reduced directories or as SubIFDs.
+//! TIFF: strips and tiles, pyramids as a chain of reduced directories or as SubIFDs, and
+//! multi-page files.
 //!
 //! A read decodes only the chunks that meet the requested rectangle of the chosen level.
 
 mod chunk;
-mod ifd;
+pub(crate) mod ifd;
 mod layout;
 
 use crate::codec::Codec;
-use crate::errors::{format_error, Result};
+use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -37,42 +39,70 @@ fn is_level_of(candidate: &Layout, full: &Layout) -> bool {
     (f64::from(candidate.height) - expected_h).abs() <= slack
 }
 
-impl TiffCodec {
-    pub fn open(source: ByteSource, _limits: &Limits) -> Result<TiffCodec> {
-        let layouts = {
-            let (reader, first) = TiffReader::new(&source)?;
-            let chain = reader.chain(first)?;
-            let main = chain.first().ok_or_else(|| format_error("the TIFF file has no image directory"))?;
-            let full = Layout::read(&reader, main)?;
-            let mut candidates = Vec::new();
-            let sub_ifds = reader.uints(main, tag::SUB_IFDS)?.unwrap_or_default();
-            for offset in sub_ifds {
-                candidates.push(reader.directory(offset)?);
+/// One page of a TIFF: its full-resolution layout first, then its reduced levels.
+struct Page {
+    levels: Vec<Layout>,
+    orientation: u64,
+}
+
+/// The pages of the main directory chain. A directory that is a reduced version of the page
+/// before it (chained pyramids, thumbnails) is a level of that page, as are a page's SubIFDs;
+/// any other readable directory starts a new page. Directories in a form not read (labels in
+/// unsupported encodings, say) are skipped rather than refused.
+fn pages(reader: &TiffReader) -> Result<Vec<Page>> {
+    let chain = reader.chain(reader.first_directory())?;
+    let first = chain.first().ok_or_else(|| format_error("the TIFF file has no image directory"))?;
+    // The first image must be readable: its error is the file's.
+    Layout::read(reader, first)?;
+    let mut pages: Vec<Page> = Vec::new();
+    for dir in &chain {
+        let Ok(layout) = Layout::read(reader, dir) else { continue };
+        if let Some(page) = pages.last_mut().filter(|p| is_level_of(&layout, &p.levels[0])) {
+            page.levels.push(layout);
+            continue;
+        }
+        let mut levels = vec![layout];
+        for offset in reader.uints(dir, tag::SUB_IFDS)?.unwrap_or_default() {
+            if let Ok(level) = Layout::read(reader, &reader.directory(offset)?) {
+                if is_level_of(&level, &levels[0]) {
+                    levels.push(level);
+                }
             }
-            candidates.extend(chain.into_iter().skip(1));
-            // Directories that are not levels of the first (other pages, labels, thumbnails in
-            // formats we do not read) are skipped rather than refused.
-            let mut levels: Vec<Layout> = candidates
-                .iter()
-                .filter_map(|dir| Layout::read(&reader, dir).ok())
-                .filter(|l| is_level_of(l, &full))
-                .collect();
-            levels.push(full);
-            levels.sort_by_key(|l| std::cmp::Reverse(l.width));
-            levels.dedup_by(|a, b| a.width == b.width);
-            levels
+        }
+        pages.push(Page { levels, orientation: reader.uint(dir, tag::ORIENTATION, Some(1))? });
+    }
+    for page in &mut pages {
+        page.levels.sort_by_key(|l| std::cmp::Reverse(l.width));
+        page.levels.dedup_by(|a, b| a.width == b.width);
+    }
+    Ok(pages)
+}
+
+impl TiffCodec {
+    /// Open page `page` (counted from 0) of the file.
+    pub fn open(source: ByteSource, _limits: &Limits, page: usize) -> Result<TiffCodec> {
+        let (page, count) = {
+            let reader = TiffReader::new(&source)?;
+            let mut all = pages(&reader)?;
+            let count = all.len();
+            if page >= count {
+                return Err(Error::Request(format!("page {} does not exist: the image has {count}", page + 1)));
+            }
+            (all.swap_remove(page), count)
         };
-        let full = &layouts[0];
+        let full = &page.levels[0];
         let structure = Structure {
             format: Format::Tiff,
             width: full.width,
             height: full.height,
             channels: full.channels(),
-            levels: layouts.iter().map(|l| Level::new(l.width, l.height, full.width, full.height)).collect(),
+            levels: page.levels.iter().map(|l| Level::new(l.width, l.height, full.width, full.height)).collect(),
             tile: full.tiled.then_some((full.chunk_w, full.chunk_h)),
             compression: full.compression.name(),
+            orientation: Orientation::from_tag(page.orientation),
+            pages: count,
         };
-        Ok(TiffCodec { source, structure, layouts })
+        Ok(TiffCodec { source, structure, layouts: page.levels })
     }
 }
 
