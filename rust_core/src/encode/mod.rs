@@ -2,6 +2,7 @@
 
 pub mod jpeg;
 pub mod png;
+pub mod tiff_ifd;
 pub mod tiff_pyramid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
