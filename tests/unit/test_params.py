@@ -96,7 +96,7 @@ def test_rotation_junk_is_400(text):
         parse_rotation(text)
 
 
-@pytest.mark.parametrize("text", ["default.jpg", "color.png", "gray.jpg", "bitonal.png"])
+@pytest.mark.parametrize("text", ["default.jpg", "color.png", "gray.jpg", "bitonal.png", "default.gif", "gray.webp", "bitonal.tif"])
 def test_quality_format(text):
     q, f = parse_quality_format(text)
     assert f"{q}.{f}" == text
@@ -109,8 +109,8 @@ def test_quality_format_junk_is_400(text):
 
 
 def test_known_but_unwritten_format_is_400_naming_it():
-    with pytest.raises(BadRequest, match="webp"):
-        parse_quality_format("default.webp")
+    with pytest.raises(BadRequest, match="jp2"):
+        parse_quality_format("default.jp2")
 
 
 def test_regions_resolve_to_pixels():
@@ -154,6 +154,17 @@ def test_max_pixels_constrains_max_and_refuses_others():
     assert w * h <= 1_000_000 and abs(w / h - 4 / 3) < 0.01
     with pytest.raises(Forbidden, match="max_pixels"):
         resolve_size(Size("width", 2000), 4000, 3000, Limits(max_pixels=1_000_000))
+
+
+@pytest.mark.parametrize(("fmt", "side"), [("webp", 16_383), ("gif", 65_535), ("jpg", 65_535)])
+def test_sizes_a_format_cannot_hold_are_400_naming_it(fmt, side):
+    ok = parse_image_request("id", ["full", f"{side},", "0", f"default.{fmt}"], V3)
+    assert resolve(ok, 100_000, 100, NO_LIMITS).size[0] == side
+    too_big = parse_image_request("id", ["full", f"{side + 1},", "0", f"default.{fmt}"], V3)
+    with pytest.raises(BadRequest, match=f"{fmt}: at most {side}"):
+        resolve(too_big, 100_000, 100, NO_LIMITS)
+    # PNG and TIFF have no such limit.
+    assert resolve(parse_image_request("id", ["full", "70000,", "0", "default.tif"], V3), 100_000, 100, NO_LIMITS)
 
 
 def test_arbitrary_rotation_is_refused_for_now():
