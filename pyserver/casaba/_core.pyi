@@ -73,6 +73,8 @@ class Image:
         quality: str = "default",
         format: str = "jpg",
         jpeg_quality: int = 80,
+        webp_quality: int = 80,
+        tiff_compression: str = "lzw",
         background: tuple[int, int, int] = ...,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...

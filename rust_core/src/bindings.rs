@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::codec::{self, Codec};
-use crate::encode::{tiff_pyramid, OutputFormat};
+use crate::encode::{self, tiff, tiff_pyramid, OutputFormat};
 use crate::errors;
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -119,8 +119,12 @@ impl PyImage {
     }
 
     /// Plan a request on the upright image: `region` (x, y, w, h) in full-resolution pixels,
-    /// `size` (w, h) before rotation, `rotation` in clockwise degrees.
-    #[pyo3(signature = (region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80, background = (255, 255, 255)))]
+    /// `size` (w, h) before rotation, `rotation` in clockwise degrees. `tiff_compression` is one
+    /// of none, lzw, deflate, packbits and jpeg (at `jpeg_quality`).
+    #[pyo3(signature = (
+        region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
+        webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255),
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,
@@ -131,10 +135,14 @@ impl PyImage {
         quality: &str,
         format: &str,
         jpeg_quality: u8,
+        webp_quality: u8,
+        tiff_compression: &str,
         background: (u8, u8, u8),
     ) -> PyResult<PyPlan> {
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
         let format = OutputFormat::parse(format).ok_or_else(|| PyValueError::new_err(format!("unknown output format {format:?}")))?;
+        let tiff_compression = tiff::Compression::parse(tiff_compression)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown TIFF compression {tiff_compression:?}")))?;
         let ops = Operations {
             region: Rect::new(region.0, region.1, region.2, region.3),
             width: size.0,
@@ -143,7 +151,7 @@ impl PyImage {
             rotation,
             quality,
             format,
-            jpeg_quality,
+            encoding: encode::Settings { jpeg_quality, webp_quality, tiff_compression },
             background: [background.0, background.1, background.2],
         };
         let structure = self.codec.structure();

@@ -20,8 +20,12 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             Step::Bitonal => color::to_bitonal(p),
         };
     }
+    let e = &plan.encoding;
     match plan.format {
-        OutputFormat::Jpeg => encode::jpeg::encode(&p, plan.jpeg_quality),
+        OutputFormat::Jpeg => encode::jpeg::encode(&p, e.jpeg_quality),
         OutputFormat::Png => encode::png::encode(&p, plan.bilevel()),
+        OutputFormat::Gif => encode::gif::encode(&p, plan.bilevel()),
+        OutputFormat::Webp => encode::webp::encode(&p, e.webp_quality),
+        OutputFormat::Tiff => encode::tiff::encode(&p, e.tiff_compression, e.jpeg_quality, plan.bilevel()),
     }
 }

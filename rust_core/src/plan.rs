@@ -1,7 +1,7 @@
 //! The plan for one request: which level to read, what rectangle of it, and the steps that
 //! change something. Steps with no effect never enter the plan.
 
-use crate::encode::OutputFormat;
+use crate::encode::{self, tiff, OutputFormat};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::ops::orient::rotated_size;
@@ -40,7 +40,7 @@ pub struct Operations {
     pub rotation: f64,
     pub quality: Quality,
     pub format: OutputFormat,
-    pub jpeg_quality: u8,
+    pub encoding: encode::Settings,
     /// What transparent pixels become in a format without alpha.
     pub background: [u8; 3],
 }
@@ -72,7 +72,7 @@ pub struct Plan {
     /// Size of the output image, after every step.
     pub output: (u32, u32),
     pub format: OutputFormat,
-    pub jpeg_quality: u8,
+    pub encoding: encode::Settings,
 }
 
 /// The region in a level's coordinates: exact factors, and an edge of the image maps to the
@@ -160,7 +160,10 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
         Quality::Bitonal => steps.push(Step::Bitonal),
         _ => {}
     }
-    Ok(Plan { level, read, steps, output, format: ops.format, jpeg_quality: ops.jpeg_quality })
+    if let Some(max) = ops.format.max_side().filter(|&max| output.0 > max || output.1 > max) {
+        return Err(format_error(format!("{} images are at most {max} pixels wide and high", ops.format.extension())));
+    }
+    Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding })
 }
 
 impl Plan {
@@ -188,9 +191,13 @@ impl Plan {
             Step::Gray => "gray".into(),
             Step::Bitonal => "bitonal".into(),
         }));
+        let e = &self.encoding;
         lines.push(match self.format {
-            OutputFormat::Jpeg => format!("encode jpg q{}", self.jpeg_quality),
-            OutputFormat::Png => "encode png".into(),
+            OutputFormat::Jpeg => format!("encode jpg q{}", e.jpeg_quality),
+            OutputFormat::Tiff if e.tiff_compression == tiff::Compression::Jpeg => format!("encode tif jpeg q{}", e.jpeg_quality),
+            OutputFormat::Tiff => format!("encode tif {}", e.tiff_compression.name()),
+            OutputFormat::Webp => format!("encode webp q{}", e.webp_quality),
+            OutputFormat::Png | OutputFormat::Gif => format!("encode {}", self.format.extension()),
         });
         lines
     }

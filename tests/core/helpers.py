@@ -63,6 +63,12 @@ def diff(a, b):
     return np.abs(a.astype(np.int32) - b.astype(np.int32))
 
 
+def luma(rgb):
+    """Rec. 601 luma, rounded, the definition of the gray quality."""
+    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
+    return ((299 * r + 587 * g + 114 * b + 500) // 1000).astype(np.uint8)
+
+
 def assert_close(actual, expected, *, mean, p99=None, peak=None, what=""):
     """Mean absolute difference below `mean`; optionally the 99th percentile at most `p99` and
     the largest difference at most `peak`."""

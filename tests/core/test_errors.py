@@ -209,7 +209,10 @@ def test_missing_file(tmp_path):
         ((0, 0, 10, 10), (0, 10), {}),
         ((0, 0, 10, 10), (10, 10), {"rotation": 361}),
         ((0, 0, 10, 10), (10, 10), {"quality": "sepia"}),
-        ((0, 0, 10, 10), (10, 10), {"format": "gif"}),
+        ((0, 0, 10, 10), (10, 10), {"format": "jp2"}),
+        ((0, 0, 10, 10), (10, 10), {"format": "tif", "tiff_compression": "zstd"}),
+        ((0, 0, 320, 240), (16_384, 10), {"format": "webp"}),
+        ((0, 0, 320, 240), (10, 65_536), {"format": "gif", "rotation": 90}),
     ],
 )
 def test_requests_that_do_not_fit_are_value_errors(region, size, options):

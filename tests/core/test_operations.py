@@ -19,7 +19,7 @@ from PIL import Image as PILImage
 
 from casaba._core import Image
 
-from .helpers import assert_close, decode, diff, render
+from .helpers import assert_close, decode, diff, luma, render
 from .synth import alpha_ramp, photo
 
 W, H = 240, 160
@@ -41,12 +41,6 @@ def sources():
         PILImage.fromarray(arr).save(buf, "PNG")
         images[name] = Image.from_bytes(buf.getvalue())
     return arrays, images
-
-
-def luma(rgb):
-    """Rec. 601 luma, rounded, the definition of the gray quality."""
-    r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
-    return ((299 * r + 587 * g + 114 * b + 500) // 1000).astype(np.uint8)
 
 
 def premultiplied(rgba):

@@ -168,7 +168,7 @@ def test_conditional_requests(client):
         ("/iiif/3/photo.jpg/full/max/junk/default.jpg", "rotation"),
         ("/iiif/3/photo.jpg/full/max/0/junk.jpg", "quality"),
         ("/iiif/3/photo.jpg/full/max/0/default.bmp", "format"),
-        ("/iiif/3/photo.jpg/full/max/0/default.webp", "webp"),
+        ("/iiif/3/photo.jpg/full/max/0/default.jp2", "jp2"),
         ("/iiif/3/photo.jpg/full/2000,/0/default.jpg", "^"),
         ("/iiif/3/photo.jpg/5000,5000,10,10/max/0/default.jpg", "outside"),
         ("/iiif/3/photo.jpg/full/0,/0/default.jpg", "size"),

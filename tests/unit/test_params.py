@@ -96,7 +96,7 @@ def test_rotation_junk_is_400(text):
         parse_rotation(text)
 
 
-@pytest.mark.parametrize("text", ["default.jpg", "color.png", "gray.jpg", "bitonal.png"])
+@pytest.mark.parametrize("text", ["default.jpg", "color.png", "gray.jpg", "bitonal.png", "default.gif", "gray.webp", "bitonal.tif"])
 def test_quality_format(text):
     q, f = parse_quality_format(text)
     assert f"{q}.{f}" == text
@@ -109,8 +109,8 @@ def test_quality_format_junk_is_400(text):
 
 
 def test_known_but_unwritten_format_is_400_naming_it():
-    with pytest.raises(BadRequest, match="webp"):
-        parse_quality_format("default.webp")
+    with pytest.raises(BadRequest, match="jp2"):
+        parse_quality_format("default.jp2")
 
 
 def test_regions_resolve_to_pixels():
@@ -160,6 +160,17 @@ def test_any_rotation_resolves_to_degrees_below_360():
     for text, degrees in (("45", 45.0), ("!22.5", 22.5), ("360", 0.0), ("0", 0.0)):
         r = resolve(parse_image_request("id", ["full", "max", text, "default.jpg"], V3), 100, 100, NO_LIMITS)
         assert r.rotation == degrees
+
+
+@pytest.mark.parametrize(("fmt", "side"), [("webp", 16_383), ("gif", 65_535), ("jpg", 65_535)])
+def test_sizes_a_format_cannot_hold_are_400_naming_it(fmt, side):
+    ok = parse_image_request("id", ["full", f"{side},", "0", f"default.{fmt}"], V3)
+    assert resolve(ok, 100_000, 100, NO_LIMITS).size[0] == side
+    too_big = parse_image_request("id", ["full", f"{side + 1},", "0", f"default.{fmt}"], V3)
+    with pytest.raises(BadRequest, match=f"{fmt}: at most {side}"):
+        resolve(too_big, 100_000, 100, NO_LIMITS)
+    # PNG and TIFF have no such limit.
+    assert resolve(parse_image_request("id", ["full", "70000,", "0", "default.tif"], V3), 100_000, 100, NO_LIMITS)
 
 
 @pytest.mark.parametrize(

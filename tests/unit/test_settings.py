@@ -3,7 +3,7 @@
 import pytest
 
 from casaba.settings import SettingsError, load
-from casaba.settings.keys import KEYS
+from casaba.settings.keys import KEYS, TIF_COMPRESSIONS
 
 
 def write(tmp_path, text):
@@ -19,6 +19,7 @@ def test_defaults_match_cantaloupe():
     assert s["max_pixels"] == 10_000_000
     assert s["max_scale"] == 1.0
     assert s["processor.jpg.quality"] == 80
+    assert s["processor.tif.compression"] == "LZW"
     assert s["source.static"] == "FilesystemSource"
     assert s["endpoint.iiif.3.enabled"] is True
 
@@ -62,6 +63,8 @@ def test_a_cantaloupe_file_is_read(tmp_path):
         ("source.static = AzureStorageSource", "one of FilesystemSource"),
         ("processor.jpg.quality = 0", "processor.jpg.quality"),
         ("processor.background_color = teal-ish", "#RRGGBB"),
+        ("processor.tif.compression = ZIP", "one of (blank), Deflate, JPEG, LZW, RLE"),
+        ("processor.webp.quality = 101", "processor.webp.quality"),
     ],
 )
 def test_a_bad_value_names_key_value_and_what_is_allowed(tmp_path, line, fragment):
@@ -71,6 +74,14 @@ def test_a_bad_value_names_key_value_and_what_is_allowed(tmp_path, line, fragmen
     message = str(e.value)
     assert fragment in message
     assert line.split("=")[1].strip() in message
+
+
+@pytest.mark.parametrize("value", ["", "Deflate", "JPEG", "LZW", "RLE"])
+def test_tif_compression_takes_cantaloupes_values_and_blank_for_none(tmp_path, value):
+    s = load(write(tmp_path, f"processor.tif.compression = {value}\nprocessor.webp.quality = 55\n"), environ={})
+    assert s["processor.tif.compression"] == value
+    assert TIF_COMPRESSIONS[value] == {"": "none", "RLE": "packbits"}.get(value, value.lower())
+    assert s["processor.webp.quality"] == 55
 
 
 def test_environment_twins_override_the_file(tmp_path):

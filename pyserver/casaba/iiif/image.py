@@ -21,9 +21,10 @@ from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
+from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.sources.base import Source, SourceImage
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
 DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
@@ -47,7 +48,13 @@ class IiifService:
         self.opened = OpenedImages()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
-        self._settings_tag = f"{__version__}|{settings['processor.jpg.quality']}|{settings['processor.background_color']}"
+        self.encoding = {
+            "jpeg_quality": settings["processor.jpg.quality"],
+            "webp_quality": settings["processor.webp.quality"],
+            "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
+            "background": settings["processor.background_color"],
+        }
+        self._settings_tag = "|".join([__version__, *map(str, self.encoding.values())])
 
     def identifier(self, segment: str) -> str:
         sub = self.settings["slash_substitute"]
@@ -114,8 +121,7 @@ class IiifService:
             rotation=resolved.rotation,
             quality=resolved.quality,
             format=resolved.format,
-            jpeg_quality=self.settings["processor.jpg.quality"],
-            background=self.settings["processor.background_color"],
+            **self.encoding,
         )
         canonical_uri = f"{self.public_id(request, version, identifier)}/{canonical_params}"
         headers = [

@@ -140,6 +140,7 @@ def info(
     area = max_area(w, h, limits)
     bounds = {**max_dimensions(w, h, limits), "maxArea": area}
     profile = PROFILES[version]
+    # Level 2 requires jpg and png; 3.0 lists only the others, 2.1 lists every format.
     extra_formats = [f for f in OUTPUT_FORMATS if f not in ("jpg", "png")]
     common = {
         "protocol": PROTOCOL,
@@ -156,7 +157,7 @@ def info(
             **common,
             "profile": [
                 profile.level2,
-                {"formats": ["jpg", "png", *extra_formats], "qualities": ["default", *_QUALITIES], "supports": sorted(supports), **bounds},
+                {"formats": list(OUTPUT_FORMATS), "qualities": ["default", *_QUALITIES], "supports": sorted(supports), **bounds},
             ],
         }
     features = _FEATURES_3 + (["sizeUpscaling"] if upscaling_allowed(limits) else [])

@@ -14,7 +14,9 @@ from casaba.errors import BadRequest, Forbidden
 
 QUALITIES = ("default", "color", "gray", "bitonal")
 #: Formats of the Image API that this server writes.
-OUTPUT_FORMATS = ("jpg", "png")
+OUTPUT_FORMATS = ("jpg", "png", "gif", "webp", "tif")
+#: The widest and tallest image a format can hold, where it has a limit (the core refuses more too).
+MAX_SIDE = {"jpg": 65_535, "gif": 65_535, "webp": 16_383}
 #: The most pixels the core will hold in one image (its default decode limit).
 CORE_MAX_PIXELS = 1 << 30
 #: Formats the Image API names; asking for one not in OUTPUT_FORMATS is a 400 that says so.
@@ -237,6 +239,9 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
 def resolve(req: ImageRequest, width: int, height: int, limits: Limits) -> Resolved:
     region = resolve_region(req.region, width, height)
     size = resolve_size(req.size, region[2], region[3], limits)
+    side = MAX_SIDE.get(req.format)
+    if side and max(size) > side:
+        raise BadRequest(f"The requested size {size[0]}x{size[1]} is too large for {req.format}: at most {side} pixels wide and high.")
     return Resolved(region, size, req.rotation.mirror, req.rotation.degrees % 360, req.quality, req.format)
 
 

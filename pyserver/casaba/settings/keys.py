@@ -70,7 +70,7 @@ class Choice(Kind):
 
     @property
     def allowed(self) -> str:  # type: ignore[override]
-        return "one of " + ", ".join(self.options)
+        return "one of " + ", ".join(o or "(blank)" for o in self.options)
 
     def parse(self, raw: str) -> str:
         value = raw.strip()
@@ -105,6 +105,9 @@ class Key:
     def env(self) -> str:
         return "CASABA_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
 
+
+#: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
+TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
 
 KEYS: dict[str, Key] = {
     k.name: k
@@ -147,6 +150,13 @@ KEYS: dict[str, Key] = {
         Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),
         Key("endpoint.iiif.min_tile_size", Int(1), 512, "Tile size advertised for images that are not tiled."),
         Key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality."),
+        Key("processor.webp.quality", Int(1, 100), 80, "WebP output quality (WebP output is lossy; alpha is kept exactly)."),
+        Key(
+            "processor.tif.compression",
+            Choice(tuple(TIF_COMPRESSIONS)),
+            "LZW",
+            "TIFF output compression: Deflate, JPEG (at processor.jpg.quality), LZW, RLE (PackBits), or blank for none.",
+        ),
         Key("processor.background_color", Color(), (255, 255, 255), "Colour behind transparent pixels in formats without alpha."),
     ]
 }

@@ -7,15 +7,24 @@ use crate::pixels::Pixels;
 
 /// Encode opaque pixels (1 or 3 channels) at `quality` (1–100).
 pub fn encode(p: &Pixels, quality: u8) -> Result<Vec<u8>> {
+    encode_samples(&p.data, p.width, p.height, p.channels, quality)
+}
+
+/// Encode `height` rows of `width` interleaved 8-bit pixels of `channels` (1 or 3) samples.
+pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, quality: u8) -> Result<Vec<u8>> {
     let err = |e: turbojpeg::Error| format_error(format!("JPEG encoding failed: {e}"));
     let mut c = Compressor::new().map_err(err)?;
     c.set_quality(i32::from(quality.clamp(1, 100))).map_err(err)?;
-    let (format, subsamp) = match p.channels {
+    let (format, subsamp) = match channels {
         1 => (PixelFormat::GRAY, Subsamp::Gray),
         3 => (PixelFormat::RGB, Subsamp::Sub2x2),
         n => return Err(format_error(format!("JPEG cannot hold {n} channels"))),
     };
     c.set_subsamp(subsamp).map_err(err)?;
-    let image = Image { pixels: &p.data[..], width: p.width as usize, pitch: p.row_len(), height: p.height as usize, format };
+    let pitch = width as usize * channels as usize;
+    if data.len() != pitch * height as usize {
+        return Err(format_error("JPEG encoding got a buffer of the wrong size"));
+    }
+    let image = Image { pixels: data, width: width as usize, pitch, height: height as usize, format };
     c.compress_to_vec(image).map_err(err)
 }

@@ -2,6 +2,7 @@
 
 use png::{BitDepth, ColorType, Compression, Encoder};
 
+use crate::encode::pack_bits;
 use crate::errors::{format_error, Result};
 use crate::pixels::Pixels;
 
@@ -30,17 +31,4 @@ pub fn encode(p: &Pixels, bilevel: bool) -> Result<Vec<u8>> {
     writer.write_image_data(data).map_err(err)?;
     writer.finish().map_err(err)?;
     Ok(out)
-}
-
-fn pack_bits(p: &Pixels) -> Vec<u8> {
-    let row_bytes = (p.width as usize).div_ceil(8);
-    let mut out = vec![0u8; row_bytes * p.height as usize];
-    for (y, row) in p.data.chunks_exact(p.width as usize).enumerate() {
-        for (x, &v) in row.iter().enumerate() {
-            if v >= 128 {
-                out[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
-            }
-        }
-    }
-    out
 }

@@ -1,5 +1,8 @@
 //! Colour steps: gray (Rec. 601 luma), bitonal (a threshold on luma), flattening alpha onto a
-//! background for formats without transparency, and CMYK to RGB.
+//! background for formats without transparency, CMYK to RGB, and gray as RGB for encoders that
+//! take only colour.
+
+use std::borrow::Cow;
 
 use crate::pixels::Pixels;
 
@@ -66,4 +69,21 @@ pub fn cmyk_to_rgb(p: Pixels, inverted: bool) -> Pixels {
         data.extend_from_slice(&cmyk_pixel(ink(px[0]), ink(px[1]), ink(px[2]), ink(px[3])));
     }
     Pixels { width: p.width, height: p.height, channels: 3, data }
+}
+
+/// Gray as RGB and gray + alpha as RGBA; colour as it is.
+pub fn to_rgb(p: &Pixels) -> Cow<'_, Pixels> {
+    if p.channels >= 3 {
+        return Cow::Borrowed(p);
+    }
+    let alpha = p.has_alpha();
+    let c = p.channels as usize;
+    let mut data = Vec::with_capacity(p.width as usize * p.height as usize * (c + 2));
+    for px in p.data.chunks_exact(c) {
+        data.extend_from_slice(&[px[0], px[0], px[0]]);
+        if alpha {
+            data.push(px[1]);
+        }
+    }
+    Cow::Owned(Pixels { width: p.width, height: p.height, channels: p.channels + 2, data })
 }
