@@ -7,6 +7,8 @@ pub enum Format {
     Jpeg,
     Png,
     Tiff,
+    Gif,
+    Webp,
 }
 
 impl Format {
@@ -15,6 +17,8 @@ impl Format {
             Format::Jpeg => "jpeg",
             Format::Png => "png",
             Format::Tiff => "tiff",
+            Format::Gif => "gif",
+            Format::Webp => "webp",
         }
     }
 }

@@ -45,7 +45,6 @@ def gray_tiff(**changes):
 @pytest.mark.parametrize(
     ("what", "data"),
     [
-        ("GIF", encoded(RGB, "GIF")),
         ("BMP", encoded(RGB, "BMP")),
         ("float TIFF", encoded(PILImage.fromarray(np.zeros((8, 8), np.float32)), "TIFF")),
         ("32-bit integer TIFF", encoded(PILImage.fromarray(np.zeros((8, 8), np.int32)), "TIFF")),

@@ -106,6 +106,9 @@ def seeds(tmp_path_factory):
     keep("rgba.png", lambda b: PILImage.fromarray(np.dstack([rgb, rgb[..., 0]]), "RGBA").save(b, "PNG"))
     keep("palette.png", lambda b: im.quantize(16).save(b, "PNG", transparency=0))
     keep("gray16.png", lambda b: PILImage.fromarray(rgb[..., 1].astype(np.uint16) * 257).save(b, "PNG"))
+    keep("frames.gif", lambda b: im.quantize(32).save(b, "GIF", save_all=True, append_images=[im.quantize(4)], transparency=0))
+    keep("lossy.webp", lambda b: im.save(b, "WEBP", quality=60))
+    keep("lossless-alpha.webp", lambda b: PILImage.fromarray(np.dstack([rgb, rgb[..., 0]]), "RGBA").save(b, "WEBP", lossless=True))
     im.save(root / "base.tif")
     variants = {
         "lzw-strips.tif": ["-c", "lzw:2", "-r", "8"],
@@ -179,7 +182,8 @@ def test_mutated_real_files(seeds, tmp_path):
 # --- Hypothesis, in-process -----------------------------------------------------------------
 
 HOSTILE_SETTINGS = settings(max_examples=600, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
-MAGICS = [b"\xff\xd8\xff", b"\xff\xd8\xff\xc0", b"\x89PNG\r\n\x1a\n", b"II*\0", b"MM\0*", b"II+\0\x08\0\0\0", b"MM\0+\0\x08\0\0"]
+MAGICS = [b"\xff\xd8\xff", b"\xff\xd8\xff\xc0", b"\x89PNG\r\n\x1a\n", b"II*\0", b"MM\0*", b"II+\0\x08\0\0\0", b"MM\0+\0\x08\0\0",
+          b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 ", b"RIFF\xff\xff\0\0WEBPVP8L"]
 
 
 def acceptable(data):

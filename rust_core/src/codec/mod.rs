@@ -1,10 +1,12 @@
 //! Decoders: each recognises its format from the first bytes, describes the file as a
 //! [`Structure`], and reads one rectangle of one level.
 
+pub mod gif;
 pub mod jpeg;
 mod jpeg_markers;
 pub mod png;
 pub mod tiff;
+pub mod webp;
 
 use crate::errors::{unsupported, Error, Result};
 use crate::geometry::Rect;
@@ -28,6 +30,10 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         Some(Format::Png)
     } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") || head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
         Some(Format::Tiff)
+    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        Some(Format::Gif)
+    } else if head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
+        Some(Format::Webp)
     } else {
         None
     }
@@ -40,7 +46,9 @@ pub fn open(source: ByteSource, limits: &Limits, page: usize) -> Result<Box<dyn 
         Some(Format::Jpeg) => Box::new(jpeg::JpegCodec::open(source, limits)?),
         Some(Format::Png) => Box::new(png::PngCodec::open(source, limits)?),
         Some(Format::Tiff) => Box::new(tiff::TiffCodec::open(source, limits, page)?),
-        None => return Err(unsupported("the file is not in a format this server reads (JPEG, PNG or TIFF)")),
+        Some(Format::Gif) => Box::new(gif::GifCodec::open(source, limits)?),
+        Some(Format::Webp) => Box::new(webp::WebpCodec::open(source, limits)?),
+        None => return Err(unsupported("the file is not in a format this server reads (JPEG, PNG, TIFF, GIF or WebP)")),
     };
     let pages = codec.structure().pages;
     if page >= pages {

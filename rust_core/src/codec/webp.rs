@@ -1,0 +1,67 @@
+//! WebP through libwebp: lossy and lossless, with alpha. Animated files are refused.
+
+use webp::{BitstreamFeatures, Decoder};
+
+use crate::codec::Codec;
+use crate::errors::{format_error, unsupported, Result};
+use crate::geometry::Rect;
+use crate::limits::Limits;
+use crate::orientation::Orientation;
+use crate::pixels::Pixels;
+use crate::source::ByteSource;
+use crate::structure::{Format, Level, Structure};
+
+pub struct WebpCodec {
+    source: ByteSource,
+    structure: Structure,
+}
+
+fn features(data: &[u8]) -> Result<BitstreamFeatures> {
+    let f = BitstreamFeatures::new(data).ok_or_else(|| format_error("the WebP header is damaged"))?;
+    if f.has_animation() {
+        return Err(unsupported("animated WebP images are not read"));
+    }
+    Ok(f)
+}
+
+impl WebpCodec {
+    pub fn open(source: ByteSource, limits: &Limits) -> Result<WebpCodec> {
+        let structure = {
+            let data = source.read_all()?;
+            let f = features(&data)?;
+            let (w, h) = (f.width(), f.height());
+            limits.check(w, h)?;
+            Structure {
+                format: Format::Webp,
+                width: w,
+                height: h,
+                channels: if f.has_alpha() { 4 } else { 3 },
+                levels: vec![Level::new(w, h, w, h)],
+                tile: None,
+                compression: "webp",
+                orientation: Orientation::Normal,
+                pages: 1,
+            }
+        };
+        Ok(WebpCodec { source, structure })
+    }
+}
+
+impl Codec for WebpCodec {
+    fn structure(&self) -> &Structure {
+        &self.structure
+    }
+
+    fn read(&self, _level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
+        let data = self.source.read_all()?;
+        let f = features(&data)?;
+        limits.check(f.width(), f.height())?;
+        let image = Decoder::new(&data).decode().ok_or_else(|| format_error("the WebP data could not be decoded"))?;
+        let channels = if image.is_alpha() { 4 } else { 3 };
+        let pixels = Pixels::from_vec(image.width(), image.height(), channels, image.to_vec())?;
+        if pixels.channels != self.structure.channels || (pixels.width, pixels.height) != (self.structure.width, self.structure.height) {
+            return Err(format_error("the WebP data changed since it was opened"));
+        }
+        Ok(pixels.crop(rect))
+    }
+}
