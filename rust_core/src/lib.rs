@@ -5,6 +5,7 @@ pub mod codec;
 pub mod encode;
 pub mod errors;
 pub mod geometry;
+pub mod icc;
 pub mod limits;
 pub mod ops;
 pub mod orientation;

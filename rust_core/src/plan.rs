@@ -1,9 +1,12 @@
 //! The plan for one request: which level to read, what rectangle of it, and the steps that
 //! change something. Steps with no effect never enter the plan.
 
+use std::sync::Arc;
+
 use crate::encode::{self, tiff, OutputFormat};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
+use crate::icc;
 use crate::ops::orient::rotated_size;
 use crate::ops::resize::SourceBox;
 use crate::structure::{Level, Structure};
@@ -73,6 +76,8 @@ pub struct Plan {
     pub output: (u32, u32),
     pub format: OutputFormat,
     pub encoding: encode::Settings,
+    /// The source's colour profile, when it still describes the output's pixels.
+    pub icc: Option<Arc<[u8]>>,
 }
 
 /// The region in a level's coordinates: exact factors, and an edge of the image maps to the
@@ -163,7 +168,9 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
     if let Some(max) = ops.format.max_side().filter(|&max| output.0 > max || output.1 > max) {
         return Err(format_error(format!("{} images are at most {max} pixels wide and high", ops.format.extension())));
     }
-    Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding })
+    let recoloured = steps.iter().any(|s| matches!(s, Step::Gray | Step::Bitonal));
+    let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, s.channels));
+    Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc })
 }
 
 impl Plan {

@@ -1,5 +1,7 @@
 //! What an image file is, read from its headers without decoding pixels.
 
+use std::sync::Arc;
+
 use crate::orientation::Orientation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,4 +71,6 @@ pub struct Structure {
     pub orientation: Orientation,
     /// How many pages (separate images) the file holds; this structure is one of them.
     pub pages: usize,
+    /// The embedded ICC colour profile, if any.
+    pub icc: Option<Arc<[u8]>>,
 }

@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 use std::num::NonZeroU64;
+use std::sync::Arc;
 
 use gif::{ColorOutput, DecodeOptions, MemoryLimit};
 
@@ -56,6 +57,7 @@ impl GifCodec {
                 compression: "lzw",
                 orientation: Orientation::Normal,
                 pages: 1,
+                icc: d.icc_profile().map(Arc::from),
             }
         };
         Ok(GifCodec { source, structure })

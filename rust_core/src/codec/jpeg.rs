@@ -1,6 +1,7 @@
 //! JPEG through libjpeg-turbo: DCT-domain scaling (1/2, 1/4, 1/8) and cropping while decoding.
 
 use std::ffi::CStr;
+use std::sync::Arc;
 
 use turbojpeg::raw;
 
@@ -231,6 +232,7 @@ impl JpegCodec {
             denominators.push(d);
             levels.push(Level::new(lw, lh, w, h));
         }
+        let markers = jpeg_markers::scan(&data);
         let structure = Structure {
             format: Format::Jpeg,
             width: w,
@@ -239,8 +241,9 @@ impl JpegCodec {
             levels,
             tile: None,
             compression: "jpeg",
-            orientation: jpeg_markers::scan(&data).orientation,
+            orientation: markers.orientation,
             pages: 1,
+            icc: markers.icc.map(Arc::from),
         };
         drop(data);
         Ok(JpegCodec { source, structure, denominators })

@@ -2,6 +2,7 @@
 //! expanded to 8 bits, 16-bit samples reduced to 8.
 
 use std::io::Cursor;
+use std::sync::Arc;
 
 use png::{ColorType, Transformations};
 
@@ -66,6 +67,7 @@ impl PngCodec {
                 compression: "deflate",
                 orientation: Orientation::Normal,
                 pages: 1,
+                icc: r.info().icc_profile.as_deref().map(Arc::from),
             }
         };
         Ok(PngCodec { source, structure })

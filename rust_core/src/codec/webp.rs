@@ -41,6 +41,7 @@ impl WebpCodec {
                 compression: "webp",
                 orientation: Orientation::Normal,
                 pages: 1,
+                icc: None,
             }
         };
         Ok(WebpCodec { source, structure })

@@ -3,11 +3,16 @@
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
 use crate::errors::{format_error, Result};
+use crate::icc;
 use crate::pixels::Pixels;
 
-/// Encode opaque pixels (1 or 3 channels) at `quality` (1–100).
-pub fn encode(p: &Pixels, quality: u8) -> Result<Vec<u8>> {
-    encode_samples(&p.data, p.width, p.height, p.channels, quality)
+/// Encode opaque pixels (1 or 3 channels) at `quality` (1–100), with `icc` embedded if given.
+pub fn encode(p: &Pixels, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>> {
+    let jpeg = encode_samples(&p.data, p.width, p.height, p.channels, quality)?;
+    Ok(match icc {
+        Some(profile) => icc::into_jpeg(jpeg, profile),
+        None => jpeg,
+    })
 }
 
 /// Encode `height` rows of `width` interleaved 8-bit pixels of `channels` (1 or 3) samples.

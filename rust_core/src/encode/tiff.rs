@@ -111,12 +111,16 @@ impl Layout {
     }
 }
 
-/// Encode `p` (1–4 channels) as a TIFF; with `bilevel`, a one-channel image of only 0 and 255
-/// is written with 1 bit per pixel (except with JPEG, which has no such depth).
-pub fn encode(p: &Pixels, compression: Compression, jpeg_quality: u8, bilevel: bool) -> Result<Vec<u8>> {
+/// Encode `p` (1–4 channels) as a TIFF, with `icc` as its colour profile if given; with
+/// `bilevel`, a one-channel image of only 0 and 255 is written with 1 bit per pixel (except with
+/// JPEG, which has no such depth).
+pub fn encode(p: &Pixels, compression: Compression, jpeg_quality: u8, bilevel: bool, icc: Option<&[u8]>) -> Result<Vec<u8>> {
     // With JPEG, alpha needs planes of their own, and readers (Pillow and libvips among them)
-    // misread gray + alpha in separate planes but read RGBA: gray + alpha is written as RGBA.
-    let p = if compression == Compression::Jpeg && p.channels == 2 { color::to_rgb(p) } else { Cow::Borrowed(p) };
+    // misread gray + alpha in separate planes but read RGBA: gray + alpha is written as RGBA,
+    // which a gray profile no longer describes.
+    let as_rgb = compression == Compression::Jpeg && p.channels == 2;
+    let icc = icc.filter(|_| !as_rgb);
+    let p = if as_rgb { color::to_rgb(p) } else { Cow::Borrowed(p) };
     let p = p.as_ref();
     let layout = Layout::new(p, compression, bilevel);
     let packed;
@@ -178,6 +182,9 @@ pub fn encode(p: &Pixels, compression: Compression, jpeg_quality: u8, bilevel: b
     }
     if layout.ycbcr {
         entries.push(Entry::short(tag::YCBCR_SUBSAMPLING, &[2, 2]));
+    }
+    if let Some(profile) = icc {
+        entries.push(Entry::undefined(tag::ICC_PROFILE, profile));
     }
     let directory = tiff_ifd::write_directory(&mut out, entries)?;
     tiff_ifd::link(&mut out, &[directory])?;

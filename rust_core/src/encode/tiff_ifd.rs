@@ -29,6 +29,7 @@ pub mod tag {
     pub const TILE_BYTE_COUNTS: u16 = 325;
     pub const EXTRA_SAMPLES: u16 = 338;
     pub const YCBCR_SUBSAMPLING: u16 = 530;
+    pub const ICC_PROFILE: u16 = 34675;
 }
 
 /// Values of the Compression tag.
@@ -50,6 +51,8 @@ pub mod photometric {
 /// The values of one tag, in the field type they are written as.
 #[derive(Debug, Clone)]
 pub enum Values {
+    /// Bytes with no meaning to TIFF itself (an embedded ICC profile, say).
+    Undefined(Vec<u8>),
     Short(Vec<u16>),
     Long(Vec<u32>),
     /// Numerator and denominator.
@@ -59,6 +62,7 @@ pub enum Values {
 impl Values {
     fn field_type(&self) -> u16 {
         match self {
+            Values::Undefined(_) => 7,
             Values::Short(_) => 3,
             Values::Long(_) => 4,
             Values::Rational(_) => 5,
@@ -67,6 +71,7 @@ impl Values {
 
     fn count(&self) -> usize {
         match self {
+            Values::Undefined(v) => v.len(),
             Values::Short(v) => v.len(),
             Values::Long(v) => v.len(),
             Values::Rational(v) => v.len(),
@@ -75,6 +80,7 @@ impl Values {
 
     fn bytes(&self) -> Vec<u8> {
         match self {
+            Values::Undefined(v) => v.clone(),
             Values::Short(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Values::Long(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
             Values::Rational(v) => v.iter().flat_map(|(n, d)| n.to_le_bytes().into_iter().chain(d.to_le_bytes())).collect(),
@@ -89,6 +95,10 @@ pub struct Entry {
 }
 
 impl Entry {
+    pub fn undefined(tag: u16, bytes: &[u8]) -> Entry {
+        Entry { tag, values: Values::Undefined(bytes.to_vec()) }
+    }
+
     pub fn short(tag: u16, values: &[u16]) -> Entry {
         Entry { tag, values: Values::Short(values.to_vec()) }
     }

@@ -7,6 +7,8 @@ mod chunk;
 pub(crate) mod ifd;
 mod layout;
 
+use std::sync::Arc;
+
 use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
@@ -43,6 +45,7 @@ fn is_level_of(candidate: &Layout, full: &Layout) -> bool {
 struct Page {
     levels: Vec<Layout>,
     orientation: u64,
+    icc: Option<Vec<u8>>,
 }
 
 /// The pages of the main directory chain. A directory that is a reduced version of the page
@@ -69,7 +72,8 @@ fn pages(reader: &TiffReader) -> Result<Vec<Page>> {
                 }
             }
         }
-        pages.push(Page { levels, orientation: reader.uint(dir, tag::ORIENTATION, Some(1))? });
+        let orientation = reader.uint(dir, tag::ORIENTATION, Some(1))?;
+        pages.push(Page { levels, orientation, icc: reader.bytes(dir, tag::ICC_PROFILE)? });
     }
     for page in &mut pages {
         page.levels.sort_by_key(|l| std::cmp::Reverse(l.width));
@@ -101,6 +105,7 @@ impl TiffCodec {
             compression: full.compression.name(),
             orientation: Orientation::from_tag(page.orientation),
             pages: count,
+            icc: page.icc.map(Arc::from),
         };
         Ok(TiffCodec { source, structure, layouts: page.levels })
     }
