@@ -94,6 +94,8 @@ def inspect(file: Path, request: str) -> None:
     click.echo("plan:")
     for step in plan.steps:
         click.echo(f"  {step}")
+    if not plan.passthrough:
+        click.echo(f"passthrough: no, {plan.passthrough_refusal}")
 
 
 if __name__ == "__main__":

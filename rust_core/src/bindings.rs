@@ -154,9 +154,8 @@ impl PyImage {
             encoding: encode::Settings { jpeg_quality, webp_quality, tiff_compression },
             background: [background.0, background.1, background.2],
         };
-        let structure = self.codec.structure();
-        let plan = plan::plan(structure, &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let steps = plan.describe(structure);
+        let plan = plan::plan(self.codec.as_ref(), &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let steps = plan.describe(self.codec.structure());
         Ok(PyPlan { plan, steps })
     }
 
@@ -189,6 +188,18 @@ impl PyPlan {
     #[getter]
     fn resized(&self) -> bool {
         self.plan.resizes()
+    }
+
+    /// Whether the answer is a stored JPEG tile sent as it is (microseconds, nothing decoded).
+    #[getter]
+    fn passthrough(&self) -> bool {
+        self.plan.passthrough.is_ok()
+    }
+
+    /// Why the answer is not a stored tile, if it is not.
+    #[getter]
+    fn passthrough_refusal(&self) -> Option<&'static str> {
+        self.plan.passthrough.err().map(|r| r.reason())
     }
 
     /// The size of the output image, after every step.

@@ -8,6 +8,7 @@ pub mod geometry;
 pub mod icc;
 pub mod limits;
 pub mod ops;
+pub mod passthrough;
 pub mod orientation;
 pub mod pipeline;
 pub mod pixels;

@@ -3,11 +3,19 @@
 use crate::codec::Codec;
 use crate::encode::{self, OutputFormat};
 use crate::errors::Result;
+use crate::icc;
 use crate::limits::Limits;
 use crate::ops::{color, orient, resize};
 use crate::plan::{Plan, Step};
 
 pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>> {
+    if let Ok(tile) = plan.passthrough {
+        let jpeg = codec.read_stored_jpeg(plan.level, tile)?;
+        return Ok(match plan.icc.as_deref() {
+            Some(profile) => icc::into_jpeg(jpeg, profile),
+            None => jpeg,
+        });
+    }
     let mut p = codec.read(plan.level, plan.read, limits)?;
     for step in &plan.steps {
         p = match *step {

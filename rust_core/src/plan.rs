@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
+use crate::codec::Codec;
 use crate::encode::{self, tiff, OutputFormat};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::icc;
 use crate::ops::orient::rotated_size;
 use crate::ops::resize::SourceBox;
+use crate::passthrough::{self, Refusal};
 use crate::structure::{Level, Structure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,8 @@ pub struct Plan {
     pub encoding: encode::Settings,
     /// The source's colour profile, when it still describes the output's pixels.
     pub icc: Option<Arc<[u8]>>,
+    /// The stored JPEG tile that answers the request as it is, or why none does.
+    pub passthrough: std::result::Result<u32, Refusal>,
 }
 
 /// The region in a level's coordinates: exact factors, and an edge of the image maps to the
@@ -100,7 +104,8 @@ fn orient(s: &Structure, ops: &Operations) -> (bool, f64) {
     (fix_mirror ^ ops.mirror, (ops.rotation + f64::from(turn)) % 360.0)
 }
 
-pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
+pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
+    let s = codec.structure();
     let (uw, uh) = s.orientation.upright((s.width, s.height));
     if !ops.region.fits_in(uw, uh) {
         return Err(format_error(format!("region {:?} is not inside the {uw}x{uh} image", ops.region)));
@@ -170,7 +175,9 @@ pub fn plan(s: &Structure, ops: &Operations) -> Result<Plan> {
     }
     let recoloured = steps.iter().any(|s| matches!(s, Step::Gray | Step::Bitonal));
     let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, s.channels));
-    Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc })
+    let mut plan = Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc, passthrough: Err(Refusal::Processing) };
+    plan.passthrough = passthrough::decide(codec, &plan);
+    Ok(plan)
 }
 
 impl Plan {
@@ -186,6 +193,9 @@ impl Plan {
     pub fn describe(&self, s: &Structure) -> Vec<String> {
         let l = &s.levels[self.level];
         let r = self.read;
+        if let Ok(tile) = self.passthrough {
+            return vec![format!("send stored JPEG tile {tile} of level {} ({}x{}) as it is", self.level, l.width, l.height)];
+        }
         let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
         lines.extend(self.steps.iter().map(|step| match step {
             Step::Resize { area: a, width, height } => {

@@ -213,3 +213,10 @@ def test_content_disposition_on_request(client):
     r = client.get("/iiif/3/photo.jpg/full/100,/0/default.jpg?response-content-disposition=attachment")
     assert r.headers["content-disposition"] == 'attachment; filename="photo.jpg.jpg"'
     assert "content-disposition" not in client.get("/iiif/3/photo.jpg/full/100,/0/default.jpg").headers
+
+
+def test_an_aligned_tile_is_answered_from_the_stored_jpeg(client):
+    sent = client.get("/iiif/3/pyramid.tif/256,512,256,256/256,/0/default.jpg")
+    decoded = client.get("/iiif/3/pyramid.tif/256,512,256,256/256,/0/default.png")
+    assert sent.headers["content-type"] == "image/jpeg"
+    assert np.array_equal(np.asarray(picture(sent)), np.asarray(picture(decoded)))

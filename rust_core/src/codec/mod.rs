@@ -11,6 +11,7 @@ pub mod webp;
 use crate::errors::{unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::passthrough::Refusal;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Structure};
@@ -20,6 +21,17 @@ pub trait Codec: Send + Sync {
 
     /// The pixels of `rect`, given in the coordinates of `structure().levels[level]`.
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels>;
+
+    /// The index of the stored JPEG tile that is exactly `rect` of `level`, ready to be sent
+    /// as it is, or why there is none.
+    fn stored_jpeg_tile(&self, _level: usize, _rect: Rect) -> std::result::Result<u32, Refusal> {
+        Err(Refusal::NotJpegTiles)
+    }
+
+    /// The complete JPEG stream of stored tile `index` of `level` (see `stored_jpeg_tile`).
+    fn read_stored_jpeg(&self, _level: usize, _index: u32) -> Result<Vec<u8>> {
+        Err(unsupported("this image has no stored JPEG tiles"))
+    }
 }
 
 /// The format named by a file's first bytes, if it is one the core reads.

@@ -49,17 +49,7 @@ fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limi
     if count == 0 {
         return Pixels::new(layout.chunk_w, rows, layout.channels(), limits);
     }
-    let body = source.read_at(offset, count as usize)?;
-    let data = match &layout.jpeg_tables {
-        // The tables are a JPEG stream of their own: drop their EOI and the chunk's SOI.
-        Some(tables) if tables.len() >= 4 && body.len() >= 2 => {
-            let mut v = Vec::with_capacity(tables.len() + body.len());
-            v.extend_from_slice(&tables[..tables.len() - 2]);
-            v.extend_from_slice(&body[2..]);
-            v
-        }
-        _ => body.into_owned(),
-    };
+    let data = jpeg_stream(layout, source, offset, count)?;
     let header = jpeg::read_header(&data)?;
     // A chunk's JPEG may be larger or smaller than the chunk (the last strip of some writers):
     // decode no more than the chunk's area, so a stream that claims a huge size costs nothing.
@@ -71,6 +61,24 @@ fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limi
     let mut out = Pixels::new(layout.chunk_w, rows, pixels.channels, limits)?;
     out.blit(&pixels, 0, 0);
     Ok(out)
+}
+
+/// A JPEG chunk as a complete JPEG stream: the file's shared tables (JPEGTables, itself a JPEG
+/// stream: its EOI dropped) merged with the chunk (its SOI dropped).
+pub fn jpeg_stream(layout: &Layout, source: &ByteSource, offset: u64, count: u64) -> Result<Vec<u8>> {
+    let body = source.read_at(offset, count as usize)?;
+    if !body.starts_with(&[0xFF, 0xD8]) {
+        return Err(format_error("a TIFF JPEG chunk does not start with a JPEG SOI marker"));
+    }
+    Ok(match &layout.jpeg_tables {
+        Some(tables) if tables.len() >= 4 => {
+            let mut v = Vec::with_capacity(tables.len() + body.len());
+            v.extend_from_slice(&tables[..tables.len() - 2]);
+            v.extend_from_slice(&body[2..]);
+            v
+        }
+        _ => body.into_owned(),
+    })
 }
 
 /// The chunk's bytes after decompression, padded with zeros if the stream is short.

@@ -14,12 +14,13 @@ use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::orientation::Orientation;
+use crate::passthrough::Refusal;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
 
 use ifd::{tag, TiffReader};
-use layout::Layout;
+use layout::{Alpha, Compression, Layout, Photometric};
 
 pub struct TiffCodec {
     source: ByteSource,
@@ -136,5 +137,48 @@ impl Codec for TiffCodec {
             }
         }
         Ok(out)
+    }
+
+    fn stored_jpeg_tile(&self, level: usize, rect: Rect) -> std::result::Result<u32, Refusal> {
+        let layout = &self.layouts[level];
+        if layout.compression != Compression::Jpeg || !layout.tiled {
+            return Err(Refusal::NotJpegTiles);
+        }
+        let (tw, th) = (layout.chunk_w, layout.chunk_h);
+        if rect.x % tw != 0 || rect.y % th != 0 {
+            return Err(Refusal::NotOneTile);
+        }
+        if (rect.w, rect.h) != (tw, th) {
+            let at_edge = rect.right() == layout.width || rect.bottom() == layout.height;
+            let remainder = rect.w == tw.min(layout.width - rect.x) && rect.h == th.min(layout.height - rect.y);
+            return Err(if at_edge && remainder { Refusal::EdgeTile } else { Refusal::NotOneTile });
+        }
+        // The stored stream says itself whether it holds YCbCr or RGB (JFIF or Adobe markers,
+        // component ids), and a viewer reads it as the core's decoder does; what a plain JPEG
+        // cannot carry is alpha or CMYK meant to be shown as RGB.
+        let plain = match layout.photometric {
+            Photometric::YCbCr | Photometric::Rgb => layout.samples == 3,
+            Photometric::BlackIsZero => layout.samples == 1,
+            _ => false,
+        };
+        if !plain || layout.alpha != Alpha::None {
+            return Err(Refusal::ColourModel);
+        }
+        let (cols, _) = layout.grid();
+        let index = (rect.y / th) * cols + rect.x / tw;
+        // A real tile holds at least SOI, a frame and a scan; more than three bytes a sample
+        // is beyond any JPEG quality.
+        let most = u64::from(tw) * u64::from(th) * u64::from(layout.samples) * 3 + 65_536;
+        let count = layout.counts[index as usize];
+        if count < 64 || count > most {
+            return Err(Refusal::ImplausibleTile);
+        }
+        Ok(index)
+    }
+
+    fn read_stored_jpeg(&self, level: usize, index: u32) -> Result<Vec<u8>> {
+        let layout = &self.layouts[level];
+        let i = index as usize;
+        chunk::jpeg_stream(layout, &self.source, layout.offsets[i], layout.counts[i])
     }
 }
