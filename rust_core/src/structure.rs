@@ -5,6 +5,7 @@ pub enum Format {
     Jpeg,
     Png,
     Tiff,
+    Jp2,
 }
 
 impl Format {
@@ -13,6 +14,7 @@ impl Format {
             Format::Jpeg => "jpeg",
             Format::Png => "png",
             Format::Tiff => "tiff",
+            Format::Jp2 => "jp2",
         }
     }
 }

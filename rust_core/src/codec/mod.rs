@@ -1,6 +1,7 @@
 //! Decoders: each recognises its format from the first bytes, describes the file as a
 //! [`Structure`], and reads one rectangle of one level.
 
+pub mod jp2;
 pub mod jpeg;
 pub mod png;
 pub mod tiff;
@@ -25,6 +26,8 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         Some(Format::Jpeg)
     } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some(Format::Png)
+    } else if head.starts_with(&jp2::JP2_SIGNATURE) || head.starts_with(&jp2::CODESTREAM_START) {
+        Some(Format::Jp2)
     } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") || head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
         Some(Format::Tiff)
     } else {
@@ -39,6 +42,7 @@ pub fn open(source: ByteSource, limits: &Limits) -> Result<Box<dyn Codec>> {
         Some(Format::Jpeg) => Ok(Box::new(jpeg::JpegCodec::open(source, limits)?)),
         Some(Format::Png) => Ok(Box::new(png::PngCodec::open(source, limits)?)),
         Some(Format::Tiff) => Ok(Box::new(tiff::TiffCodec::open(source, limits)?)),
-        None => Err(unsupported("the file is not in a format this server reads (JPEG, PNG or TIFF)")),
+        Some(Format::Jp2) => Ok(Box::new(jp2::Jp2Codec::open(source, limits)?)),
+        None => Err(unsupported("the file is not in a format this server reads (JPEG, PNG, TIFF or JPEG 2000)")),
     }
 }
