@@ -1,6 +1,6 @@
 """Test images for the core's pixel tests, generated once per session into temporary folders
 with Pillow, numpy, vips (libvips-tools), tiffcp (libtiff-tools) and opj_compress
-(libopenjp2-tools). Nothing is committed."""
+(libopenjp2-tools) and ojph_compress (openjph-tools). Nothing is committed."""
 
 import numpy as np
 import pytest
@@ -222,4 +222,12 @@ def jp2s(tmp_path_factory):
     files["subsampled.jp2"] = root / "subsampled.jp2"
     run("vips", "jp2ksave", root / "big.ppm", files["subsampled.jp2"], "--subsample-mode", "on", "--Q", "90")
     expected["subsampled.jp2"] = None
+    # High-throughput block coding (HTJ2K), by OpenJPH: lossless in 256-pixel tiles, and lossy.
+    files["ht-tiled.j2c"] = root / "ht-tiled.j2c"
+    run("ojph_compress", "-i", root / "big.ppm", "-o", files["ht-tiled.j2c"], "-reversible", "true",
+        "-num_decomps", "5", "-tile_size", "{256,256}")
+    expected["ht-tiled.j2c"] = big
+    files["ht-lossy.j2c"] = root / "ht-lossy.j2c"
+    run("ojph_compress", "-i", root / "rgb.ppm", "-o", files["ht-lossy.j2c"], "-qstep", "0.01", "-num_decomps", "4")
+    expected["ht-lossy.j2c"] = None
     return files, expected

@@ -8,6 +8,8 @@ Tolerances:
   (the irreversible 9/7 transform is floating point).
 - A region of a level is the same decode as the whole level, cut: exact.
 - sYCC is converted with rounding where opj_decompress truncates: every sample within 1 of it.
+- High-throughput (HTJ2K) regions are decoded as whole tiles (OpenJPEG 2.5 loses HT code-blocks
+  of a partly decoded tile): the region tests on HT files guard that.
 """
 
 import numpy as np
@@ -23,7 +25,7 @@ from .synth import j2k_segments, jp2_file, ycc_to_rgb
 SMALL = ["rgb.jp2", "gray.jp2", "rgb.j2k", "rgba.jp2", "lossy.jp2", "rgb16.jp2", "gray16.j2k", "palette.jp2",
          "sycc.jp2"]
 LOSSLESS = ["rgb.jp2", "gray.jp2", "rgb.j2k", "rgba.jp2", "rgb16.jp2", "gray16.j2k", "palette.jp2", "tiled.jp2",
-            "vips.jp2", "1x1.jp2", "17x9.jp2", "4097x40.jp2"]
+            "vips.jp2", "ht-tiled.j2c", "1x1.jp2", "17x9.jp2", "4097x40.jp2"]
 TILED_LEVELS = [(1201, 901), (601, 451), (301, 226), (151, 113), (76, 57), (38, 29)]
 
 def independent(path, tmp_path):
@@ -39,6 +41,11 @@ def opj_decompress(path, tmp_path, reduce=0):
     """opj_decompress's decode at a resolution reduced `reduce` times (Pillow's own `reduce`
     rounds the reduced size instead of rounding it up, and fails on most sizes)."""
     out = tmp_path / f"{path.stem}-{reduce}.png"
+    if path.suffix == ".j2c":
+        # opj_decompress knows codestreams only as .j2k.
+        renamed = tmp_path / f"{path.stem}.j2k"
+        renamed.write_bytes(path.read_bytes())
+        path = renamed
     run("opj_decompress", "-i", path, "-o", out, "-r", reduce)
     with PILImage.open(out) as im:
         return np.asarray(im)
@@ -87,6 +94,14 @@ def test_the_files_are_what_they_claim(jp2s, name, container, bits, components, 
     assert cod(files[name]) == (levels, wavelet)
 
 
+@pytest.mark.parametrize("name", ["ht-tiled.j2c", "ht-lossy.j2c"])
+def test_the_ht_files_use_the_high_throughput_block_coder(jp2s, name):
+    files, _ = jp2s
+    data = files[name].read_bytes()
+    _, at, _ = next(s for s in j2k_segments(data) if s[0] == 0xFF52)
+    assert data[at + 12] & 0x40
+
+
 def test_the_subsampled_file_has_half_resolution_chroma(jp2s):
     files, _ = jp2s
     *_, comps = siz(files["subsampled.jp2"])
@@ -113,6 +128,7 @@ def test_the_palette_file_has_one_component_and_a_palette(jp2s):
         ("tiled.jp2", 3, TILED_LEVELS, (256, 256)),
         ("tiled-lossy.j2k", 3, TILED_LEVELS, (256, 256)),
         ("vips.jp2", 3, [(1201, 901), (601, 451), (301, 226), (151, 113)], (512, 512)),
+        ("ht-tiled.j2c", 3, TILED_LEVELS, (256, 256)),
         ("1x1.jp2", 3, [(1, 1)], None),
         ("17x9.jp2", 3, [(17, 9), (9, 5), (5, 3)], None),
     ],
@@ -144,14 +160,15 @@ def test_lossless_files_decode_to_their_source(jp2s, name):
     np.testing.assert_array_equal(full(Image.open(files[name]), format="png"), expected[name])
 
 
-@pytest.mark.parametrize("name", ["rgb.jp2", "gray.jp2", "rgba.jp2", "lossy.jp2", "tiled.jp2", "tiled-lossy.j2k"])
+@pytest.mark.parametrize("name", ["rgb.jp2", "gray.jp2", "rgba.jp2", "lossy.jp2", "tiled.jp2", "tiled-lossy.j2k",
+                                  "ht-lossy.j2c"])
 def test_full_resolution_matches_another_decoder(jp2s, name, tmp_path):
     files, _ = jp2s
     want = independent(files[name], tmp_path)
     assert_close(full(Image.open(files[name]), format="png"), want, mean=0.05, peak=1, what=name)
 
 
-@pytest.mark.parametrize("name", ["rgb.jp2", "lossy.jp2", "tiled.jp2", "tiled-lossy.j2k", "gray16.j2k"])
+@pytest.mark.parametrize("name", ["rgb.jp2", "lossy.jp2", "tiled.jp2", "tiled-lossy.j2k", "gray16.j2k", "ht-lossy.j2c"])
 def test_reduced_levels_match_opj_decompress(jp2s, name, tmp_path):
     files, _ = jp2s
     img = Image.open(files[name])
@@ -182,7 +199,8 @@ REGIONS = [(0, 0, 17, 9), (1, 1, 50, 50), (51, 33, 100, 77), (150, 100, 53, 49),
 TILED_REGIONS = [(0, 0, 256, 256), (255, 255, 2, 2), (300, 200, 600, 300), (1024, 768, 177, 133), (1000, 0, 201, 901)]
 
 
-@pytest.mark.parametrize("name", [*SMALL, "subsampled.jp2", "tiled.jp2", "tiled-lossy.j2k", "vips.jp2"])
+@pytest.mark.parametrize("name", [*SMALL, "subsampled.jp2", "tiled.jp2", "tiled-lossy.j2k", "vips.jp2", "ht-tiled.j2c",
+                                  "ht-lossy.j2c"])
 def test_a_region_is_the_same_region_of_a_full_decode(jp2s, name):
     files, _ = jp2s
     img = Image.open(files[name])
@@ -193,7 +211,7 @@ def test_a_region_is_the_same_region_of_a_full_decode(jp2s, name):
         np.testing.assert_array_equal(np.asarray(out), whole[y : y + h, x : x + w], err_msg=str((x, y, w, h)))
 
 
-@pytest.mark.parametrize("name", ["tiled.jp2", "tiled-lossy.j2k", "subsampled.jp2"])
+@pytest.mark.parametrize("name", ["tiled.jp2", "tiled-lossy.j2k", "subsampled.jp2", "ht-tiled.j2c"])
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_a_region_of_a_reduced_level_is_the_same_region_of_that_level(jp2s, name, level):
     files, _ = jp2s

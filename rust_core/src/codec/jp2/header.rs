@@ -106,6 +106,8 @@ pub struct Coding {
     pub block_h: u8,
     /// log2 of the precinct size of each resolution, lowest resolution first.
     pub precincts: Vec<(u8, u8)>,
+    /// Code-blocks coded with the high-throughput block coder (HTJ2K, part 15).
+    pub high_throughput: bool,
 }
 
 /// What the JP2 boxes say about colour, where they say anything.
@@ -129,6 +131,8 @@ pub struct Header {
     pub resolutions: u8,
     /// The largest size of any tile's coding bookkeeping (see [`Header::setup_bytes`]).
     pub tile_setup_bytes: u64,
+    /// Some code-blocks use the high-throughput block coder (HTJ2K).
+    pub high_throughput: bool,
 }
 
 impl Header {
@@ -360,7 +364,7 @@ fn read_coding(b: &[u8], precincts: bool) -> Result<Coding> {
     } else {
         vec![(15, 15); usize::from(resolutions)]
     };
-    Ok(Coding { resolutions, block_w, block_h, precincts })
+    Ok(Coding { resolutions, block_w, block_h, precincts, high_throughput: b[3] & 0x40 != 0 })
 }
 
 /// The coding markers of one header (main or tile): COD, and COC by component.
@@ -506,10 +510,12 @@ fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u
     // Tiles without their own coding differ only in size: a whole tile stands for them all.
     let whole = [0, 0, u64::from(siz.tdx.min(siz.width())), u64::from(siz.tdy.min(siz.height()))];
     let mut tile_setup = tile_setup_bytes(whole, &siz, &main_codings);
+    let mut high_throughput = main_codings.iter().any(|c| c.high_throughput);
     for (&index, markers) in tiles.iter().filter(|(_, t)| !t.is_empty()) {
         let codings = effective(&main, Some(markers), components)?;
         resolutions = resolutions.min(codings.iter().map(|c| c.resolutions).min().unwrap_or(1));
         tile_setup = tile_setup.max(tile_setup_bytes(siz.tile_rect(u64::from(index)), &siz, &codings));
+        high_throughput |= codings.iter().any(|c| c.high_throughput);
     }
-    Ok(Header { container, siz, boxes, resolutions, tile_setup_bytes: tile_setup })
+    Ok(Header { container, siz, boxes, resolutions, tile_setup_bytes: tile_setup, high_throughput })
 }

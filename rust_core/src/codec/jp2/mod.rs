@@ -116,6 +116,44 @@ fn check_setup(header: &Header, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
+impl Jp2Codec {
+    /// Along one axis, the span of the reference grid to decode for level pixels `from..to`
+    /// of level `level`, and how many level pixels it holds before `from`. The image spans
+    /// `start..end` of the grid and its tiles start at `tile_origin`, every `tile` units.
+    ///
+    /// Level pixel i covers the grid from (ceil(start / 2^r) + i) * 2^r on. With subsampled
+    /// components the span starts on a whole subsampled sample, so that the first pixels get
+    /// the chroma a decode of the whole image gives them. With high-throughput code-blocks it
+    /// covers whole tiles: OpenJPEG 2.5 decodes an HT code-block of a partly decoded tile into
+    /// a buffer it then ignores (ht_dec.c writes t1->data where t1.c reads cblk->decoded_data),
+    /// and the pixels come out flat gray.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_span(
+        &self,
+        level: usize,
+        start: u32,
+        end: u32,
+        tile_origin: u32,
+        tile: u32,
+        from: u32,
+        to: u32,
+        step: impl Fn(&header::Component) -> u8,
+    ) -> (u32, u32, u32) {
+        let (start, end, tile_origin, tile) = (u64::from(start), u64::from(end), u64::from(tile_origin), u64::from(tile));
+        let base = ceil_shift(start as u32, level);
+        let mut lo = ((base + u64::from(from)) << level).max(start);
+        let mut hi = ((base + u64::from(to)) << level).min(end);
+        let step = self.header.siz.components.iter().map(|c| u64::from(step(c))).max().unwrap_or(1) << level;
+        lo = (lo - lo % step).max(start);
+        if self.header.high_throughput {
+            lo = (tile_origin + (lo - tile_origin) / tile * tile).max(start);
+            hi = (tile_origin + (hi - tile_origin).div_ceil(tile) * tile).min(end);
+        }
+        let before = base + u64::from(from) - lo.div_ceil(1 << level);
+        (lo as u32, hi as u32, before as u32)
+    }
+}
+
 impl Codec for Jp2Codec {
     fn structure(&self) -> &Structure {
         &self.structure
@@ -127,22 +165,10 @@ impl Codec for Jp2Codec {
             return Err(format_error(format!("region {rect:?} is outside the {}x{} level", l.width, l.height)));
         }
         let siz = &self.header.siz;
-        // Level pixel i covers the reference grid from (ceil(x0 / 2^r) + i) * 2^r on. With
-        // subsampled components, the area starts on a whole subsampled sample, so that the
-        // first pixels get the same chroma as in a decode of the whole image.
-        let (step_x, step_y) = siz.components.iter().fold((1, 1), |(x, y), c| (x.max(u64::from(c.dx)), y.max(u64::from(c.dy))));
-        let on_grid = |origin: u32, end: u32, from: u32, to: u32, step: u64| {
-            let base = ceil_shift(origin, level);
-            let lo = ((base + u64::from(from)) << level).max(u64::from(origin));
-            let lo = (lo - lo % (step << level)).max(u64::from(origin));
-            let hi = ((base + u64::from(to)) << level).min(u64::from(end));
-            // The decoded columns before the requested ones, in level pixels.
-            let before = base + u64::from(from) - lo.div_ceil(1 << level);
-            (lo as u32, hi as u32, before as u32)
-        };
-        let (x0, x1, left) = on_grid(siz.x0, siz.x1, rect.x, rect.right(), step_x);
-        let (y0, y1, top) = on_grid(siz.y0, siz.y1, rect.y, rect.bottom(), step_y);
-        let (w, h) = (rect.w + left, rect.h + top);
+        let (x0, x1, left) = self.decode_span(level, siz.x0, siz.x1, siz.tx0, siz.tdx, rect.x, rect.right(), |c| c.dx);
+        let (y0, y1, top) = self.decode_span(level, siz.y0, siz.y1, siz.ty0, siz.tdy, rect.y, rect.bottom(), |c| c.dy);
+        let w = (ceil_shift(x1, level) - ceil_shift(x0, level)) as u32;
+        let h = (ceil_shift(y1, level) - ceil_shift(y0, level)) as u32;
         limits.check(w, h)?;
         let whole = [x0, y0, x1, y1] == [siz.x0, siz.y0, siz.x1, siz.y1];
         let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]) };
