@@ -128,6 +128,10 @@ def seeds(tmp_path_factory):
     keep("tiled-lossy.j2k", lambda b: im.save(b, "JPEG2000", no_jp2=True, tile_size=(32, 32), num_resolutions=3,
                                             irreversible=True, quality_mode="rates", quality_layers=[20, 5]))
     keep("rgba.jp2", lambda b: PILImage.fromarray(np.dstack([rgb, rgb[..., 0]]), "RGBA").save(b, "JPEG2000"))
+    im.save(root / "base.ppm")
+    run("ojph_compress", "-i", root / "base.ppm", "-o", root / "ht.j2c", "-qstep", "0.02", "-num_decomps", "3",
+        "-tile_size", "{64,32}")
+    out["ht.j2c"] = (root / "ht.j2c").read_bytes()
     return out
 
 
