@@ -47,6 +47,21 @@ impl ByteSource {
         }
     }
 
+    /// Fill `buf` with the bytes from `offset`; for decoders that keep their own buffer.
+    pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        match self {
+            ByteSource::File { file, .. } => {
+                let end = offset.checked_add(buf.len() as u64).filter(|&e| e <= self.size());
+                if end.is_none() {
+                    return Err(format_error(format!("a read at offset {offset} runs past the end of the file")));
+                }
+                file.read_exact_at(buf, offset)?;
+            }
+            ByteSource::Memory(_) => buf.copy_from_slice(&self.read_at(offset, buf.len())?),
+        }
+        Ok(())
+    }
+
     /// The first `len` bytes, or the whole file when it is shorter.
     pub fn read_prefix(&self, len: usize) -> Result<Cow<'_, [u8]>> {
         let n = (len as u64).min(self.size()) as usize;

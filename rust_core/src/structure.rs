@@ -11,6 +11,7 @@ pub enum Format {
     Tiff,
     Gif,
     Webp,
+    Jp2,
 }
 
 impl Format {
@@ -21,6 +22,7 @@ impl Format {
             Format::Tiff => "tiff",
             Format::Gif => "gif",
             Format::Webp => "webp",
+            Format::Jp2 => "jp2",
         }
     }
 }

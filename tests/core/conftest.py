@@ -1,12 +1,13 @@
 """Test images for the core's pixel tests, generated once per session into temporary folders
-with Pillow, numpy, vips (libvips-tools) and tiffcp (libtiff-tools). Nothing is committed."""
+with Pillow, numpy, vips (libvips-tools), tiffcp (libtiff-tools) and opj_compress
+(libopenjp2-tools) and ojph_compress (openjph-tools). Nothing is committed."""
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
 
 from .helpers import run
-from .synth import alpha_ramp, pack_rows, patch_tiff, photo, png_bytes, simple_tiff
+from .synth import alpha_ramp, jp2_file, pack_rows, patch_tiff, photo, png_bytes, pnm16, simple_tiff
 from .variants import PYRAMID_VARIANTS, TIFF_VARIANTS
 
 # --- JPEG ---------------------------------------------------------------------------------
@@ -160,3 +161,73 @@ def pyramids(tmp_path_factory):
         files[name] = root / f"{name}.tif"
         run("vips", "tiffsave", source, files[name], "--tile", "--pyramid", "--tile-width", "256", "--tile-height", "256", *options)
     return files, pixels
+
+
+# --- JPEG 2000 ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def jp2s(tmp_path_factory):
+    """JPEG 2000 files by name, with the 8-bit pixels (numpy) each should decode to, or None
+    for lossy ones (compared with another decoder instead). Most are 203x149 (odd, so no
+    level divides evenly); "tiled" is 1201x901 in 256-pixel tiles with six resolutions."""
+    root = tmp_path_factory.mktemp("jp2")
+    rgb = photo(203, 149, seed=8)
+    gray = np.asarray(PILImage.fromarray(rgb).convert("L"))
+    rgba = np.dstack([rgb, alpha_ramp(203, 149)])
+    big = photo(1201, 901, seed=9)
+    files, expected = {}, {}
+
+    def source(name, pixels, fmt):
+        path = root / f"{name}.{fmt}"
+        if fmt in ("ppm", "pgm") and pixels.dtype == np.uint16:
+            path.write_bytes(pnm16(pixels))
+        else:
+            PILImage.fromarray(pixels).save(path)
+        return path
+
+    def opj(name, src, want, *options):
+        files[name] = root / name
+        run("opj_compress", "-i", src, "-o", files[name], *options)
+        expected[name] = want
+
+    opj("rgb.jp2", source("rgb", rgb, "ppm"), rgb)
+    opj("gray.jp2", source("gray", gray, "pgm"), gray)
+    opj("rgb.j2k", root / "rgb.ppm", rgb)
+    opj("rgba.jp2", source("rgba", rgba, "png"), rgba)
+    opj("lossy.jp2", root / "rgb.ppm", None, "-I", "-r", "20")
+    opj("tiled.jp2", source("big", big, "ppm"), big, "-t", "256,256", "-n", "6")
+    opj("tiled-lossy.j2k", root / "big.ppm", None, "-t", "256,256", "-n", "6", "-I", "-r", "30", "-p", "RPCL")
+    rgb16 = rgb.astype(np.uint16) * 256 + (np.arange(203, dtype=np.uint16) * 7 % 256)[None, :, None]
+    opj("rgb16.jp2", source("rgb16", rgb16, "ppm"), rgb)
+    gray16 = gray.astype(np.uint16) * 256 + 200
+    opj("gray16.j2k", source("gray16", gray16, "pgm"), gray)
+    for w, h, n in [(1, 1, 1), (17, 9, 3), (4097, 40, 4)]:
+        pixels = photo(w, h, seed=w)
+        opj(f"{w}x{h}.jp2", source(f"{w}x{h}", pixels, "ppm"), pixels, "-n", str(n))
+    # Indexed colour: a one-component codestream of indices and a palette box.
+    palette = [tuple(int(v) for v in photo(16, 1, seed=10)[0, i]) for i in range(16)]
+    indices = (gray >> 4).astype(np.uint8)
+    run("opj_compress", "-i", source("indices", indices, "pgm"), "-o", root / "indices.j2k")
+    files["palette.jp2"] = root / "palette.jp2"
+    files["palette.jp2"].write_bytes(jp2_file((root / "indices.j2k").read_bytes(), palette=palette))
+    expected["palette.jp2"] = np.asarray(palette, np.uint8)[indices]
+    # YCbCr stored as is, declared sYCC by its colour box: the core converts it to RGB.
+    files["sycc.jp2"] = root / "sycc.jp2"
+    files["sycc.jp2"].write_bytes(jp2_file((root / "rgb.j2k").read_bytes(), enumcs=18))
+    expected["sycc.jp2"] = None
+    # vips: lossless in 512-pixel tiles; and 4:2:0 sYCC (chroma at half resolution).
+    files["vips.jp2"] = root / "vips.jp2"
+    run("vips", "jp2ksave", root / "big.ppm", files["vips.jp2"], "--lossless")
+    expected["vips.jp2"] = big
+    files["subsampled.jp2"] = root / "subsampled.jp2"
+    run("vips", "jp2ksave", root / "big.ppm", files["subsampled.jp2"], "--subsample-mode", "on", "--Q", "90")
+    expected["subsampled.jp2"] = None
+    # High-throughput block coding (HTJ2K), by OpenJPH: lossless in 256-pixel tiles, and lossy.
+    files["ht-tiled.j2c"] = root / "ht-tiled.j2c"
+    run("ojph_compress", "-i", root / "big.ppm", "-o", files["ht-tiled.j2c"], "-reversible", "true",
+        "-num_decomps", "5", "-tile_size", "{256,256}")
+    expected["ht-tiled.j2c"] = big
+    files["ht-lossy.j2c"] = root / "ht-lossy.j2c"
+    run("ojph_compress", "-i", root / "rgb.ppm", "-o", files["ht-lossy.j2c"], "-qstep", "0.01", "-num_decomps", "4")
+    expected["ht-lossy.j2c"] = None
+    return files, expected

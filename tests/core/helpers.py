@@ -14,10 +14,11 @@ from casaba._core import Image
 
 def run(*args):
     """Run a command-line tool; a missing tool or a failure fails the test (CI installs
-    libvips-tools and libtiff-tools, so a missing tool is a broken environment, not a skip)."""
+    libvips-tools, libtiff-tools, libopenjp2-tools and openjph-tools, so a missing tool is a
+    broken environment, not a skip)."""
     args = [str(a) for a in args]
     if shutil.which(args[0]) is None:
-        pytest.fail(f"`{args[0]}` is not installed: the core tests need libvips-tools and libtiff-tools")
+        pytest.fail(f"`{args[0]}` is not installed: the core tests need libvips-tools, libtiff-tools, libopenjp2-tools and openjph-tools")
     result = subprocess.run(args, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         pytest.fail(f"`{' '.join(args)}` failed ({result.returncode}): {result.stderr.strip()}")

@@ -15,11 +15,16 @@ from PIL import Image as PILImage
 from .synth import (
     LONG,
     SHORT,
+    cod_segment,
+    first_tile_part,
+    insert_in_tile_header,
     lzw_zeros,
     multiscan_jpeg,
+    patch_siz,
     patch_tiff,
     photo,
     png_chunk,
+    replace_cod,
     simple_tiff,
     tiff_bytes,
     tiff_entries,
@@ -114,6 +119,43 @@ def _png_with_ihdr(w, h, bit_depth=8, color_type=2, idat=b""):
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
 
 
+def _j2k(w=64, h=48, *, jp2=False, **options):
+    buf = io.BytesIO()
+    PILImage.fromarray(photo(w, h)).save(buf, "JPEG2000", no_jp2=not jp2, **options)
+    return buf.getvalue()
+
+
+def _j2k_huge_tile(side, **cod):
+    """A codestream whose one tile is `side` pixels square, coded as `cod` says, with the
+    tile data of a 64x48 image: OpenJPEG sets up the whole tile before finding that out."""
+    data = _j2k()
+    return replace_cod(patch_siz(data, width=side, height=side, tile_w=side, tile_h=side), cod_segment(**cod))
+
+
+def _j2k_tile_cod(side):
+    """Ordinary code-blocks in the main header, 4x4 ones for the first tile in its own header."""
+    data = patch_siz(_j2k(), width=side, height=side, tile_w=side, tile_h=side)
+    return insert_in_tile_header(data, cod_segment(block=(4, 4)))
+
+
+def _j2k_sot(index=None, psot=None):
+    """A codestream whose first tile-part names tile `index` or claims `psot` bytes."""
+    data = bytearray(_j2k())
+    at, _ = first_tile_part(bytes(data))
+    if index is not None:
+        struct.pack_into(">H", data, at + 4, index)
+    if psot is not None:
+        struct.pack_into(">I", data, at + 6, psot)
+    return bytes(data)
+
+
+def _jp2_box_length(kind, length):
+    data = bytearray(_j2k(jp2=True))
+    at = data.find(kind) - 4
+    struct.pack_into(">I", data, at, length)
+    return bytes(data)
+
+
 CASES = {
     # --- TIFF: directory structure
     "tiff-bits-per-sample-empty": lambda: (patch_tiff(_tiff(), 258, kind=SHORT, count=0), SMALL),
@@ -176,6 +218,34 @@ CASES = {
     "png-truncated": lambda: (_png()[: len(_png()) // 2], SMALL),
     "png-zlib-bomb": lambda: (_png_with_ihdr(6000, 6000, 8, 0, zlib.compress(b"\0" * 6001 * 6000, 9)), 1 << 26),
     "png-palette-without-plte": lambda: (_png_with_ihdr(64, 48, 8, 3, zlib.compress(b"\0" * 65 * 48)), SMALL),
+    # --- JPEG 2000
+    "j2k-huge-image": lambda: (patch_siz(_j2k(), width=0xFFFFFFFF, height=0xFFFFFFFF, tile_w=1 << 16, tile_h=1 << 16),
+                               SMALL),
+    "j2k-huge-image-one-tile": lambda: (patch_siz(_j2k(), width=0x7FFFFFFF, height=0x7FFFFFFF, tile_w=0x7FFFFFFF,
+                                                  tile_h=0x7FFFFFFF), SMALL),
+    "j2k-huge-tile": lambda: (_j2k_huge_tile(60000), SMALL),
+    "j2k-huge-tile-tiny-code-blocks": lambda: (_j2k_huge_tile(16384, block=(4, 4)), 1 << 28),
+    "j2k-huge-tile-tiny-precincts": lambda: (_j2k_huge_tile(8192, levels=5, precincts=[(1, 1)] * 6), 1 << 28),
+    "j2k-tile-header-tiny-code-blocks": lambda: (_j2k_tile_cod(16384), 1 << 28),
+    "j2k-65535-tiles": lambda: (patch_siz(_j2k(), width=65535, height=1, tile_w=1, tile_h=1), SMALL),
+    "j2k-too-many-tiles": lambda: (patch_siz(_j2k(), width=65536, height=2, tile_w=1, tile_h=1), SMALL),
+    "j2k-tile-size-zero": lambda: (patch_siz(_j2k(), tile_w=0), SMALL),
+    "j2k-tile-origin-past-image": lambda: (patch_siz(_j2k(), tile_x0=10, x0=5), SMALL),
+    "j2k-many-components": lambda: (patch_siz(_j2k(), components=16384), SMALL),
+    "j2k-32-decompositions": lambda: (replace_cod(_j2k(), cod_segment(levels=32)), SMALL),
+    "j2k-33-decompositions": lambda: (replace_cod(_j2k(), cod_segment(levels=33)), SMALL),
+    "j2k-tile-index-out-of-range": lambda: (_j2k_sot(index=9999), SMALL),
+    "j2k-psot-beyond-eof": lambda: (_j2k_sot(psot=0x7FFFFFFF), SMALL),
+    "j2k-truncated-in-main-header": lambda: (_j2k()[:60], SMALL),
+    "j2k-truncated-in-tile-header": lambda: (_j2k()[: first_tile_part(_j2k())[0] + 8], SMALL),
+    "j2k-truncated-in-tile-data": lambda: (_j2k(256, 256)[:-600], SMALL),
+    "j2k-only-soc-siz": lambda: (b"\xff\x4f\xff\x51", SMALL),
+    "jp2-truncated-in-boxes": lambda: (_j2k(jp2=True)[:40], SMALL),
+    "jp2-truncated-in-codestream": lambda: (_j2k(256, 256, jp2=True)[:3000], SMALL),
+    "jp2-box-longer-than-file": lambda: (_jp2_box_length(b"jp2h", 0x7FFFFFFF), SMALL),
+    "jp2-box-length-too-small": lambda: (_jp2_box_length(b"jp2h", 3), SMALL),
+    "jp2-no-codestream": lambda: (_j2k(jp2=True)[: _j2k(jp2=True).find(b"jp2c") - 4], SMALL),
+    "jp2-only-signature": lambda: (_j2k(jp2=True)[:12], SMALL),
     # --- not an image at all
     "empty": lambda: (b"", SMALL),
     "text": lambda: (b"not an image, just some words", SMALL),
@@ -192,4 +262,11 @@ REGRESSIONS = {
     "tiff-lzw-bomb": (None, "600 MB: the whole LZW stream was decoded for a 64x48 strip"),
     "tiff-no-directory": ("ImageFormatError", "a Rust panic (index out of bounds) in TiffCodec::open"),
     "bigtiff-no-directory": ("ImageFormatError", "a Rust panic (index out of bounds) in TiffCodec::open"),
+    # JPEG 2000: guarded from the start; "before" is what OpenJPEG 2.5 does when handed the file.
+    "j2k-huge-tile": ("LimitError", "1.07 GB of code-block records before a pixel is decoded"),
+    "j2k-huge-tile-tiny-code-blocks": ("LimitError", "19.6 GB and 46 s for an 8x8 area (opj_decompress 2.5.0)"),
+    "j2k-huge-tile-tiny-precincts": ("LimitError", "killed by the kernel's OOM killer (~107 GB asked for)"),
+    "j2k-tile-header-tiny-code-blocks": ("LimitError", "the same as tiny code-blocks, set where only a walk of the "
+                                                       "tile-part headers finds them"),
+    "j2k-65535-tiles": ("LimitError", "760 MB of tile parameters while reading the main header"),
 }

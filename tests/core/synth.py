@@ -253,3 +253,108 @@ def lzw_zeros(n):
     if bits:
         out.append((acc << (8 - bits)) & 0xFF)
     return bytes(out)
+
+
+# --- JPEG 2000 ----------------------------------------------------------------------------
+
+SOT, SOD = 0xFF90, 0xFF93
+_SIZ_FIELDS = ["width", "height", "x0", "y0", "tile_w", "tile_h", "tile_x0", "tile_y0"]
+
+
+def j2k_segments(data):
+    """The codestream's main-header marker segments as (marker, offset, length field), from SIZ
+    up to the first SOT; `data` may be a raw codestream or a JP2 file holding one."""
+    at = data.find(b"\xff\x4f\xff\x51") + 2
+    found = []
+    while at + 4 <= len(data):
+        marker, length = struct.unpack_from(">HH", data, at)
+        found.append((marker, at, length))
+        if marker == SOT:
+            break
+        at += 2 + length
+    return found
+
+
+def patch_siz(data, **fields):
+    """A copy with SIZ fields replaced (reference-grid values named as in `_SIZ_FIELDS`:
+    `width` and `height` are Xsiz and Ysiz) or, with `components`, Csiz."""
+    out = bytearray(data)
+    _, at, _ = next(s for s in j2k_segments(data) if s[0] == 0xFF51)
+    for name, value in fields.items():
+        if name == "components":
+            struct.pack_into(">H", out, at + 38, value)
+        else:
+            struct.pack_into(">I", out, at + 6 + 4 * _SIZ_FIELDS.index(name), value)
+    return bytes(out)
+
+
+def cod_segment(levels=5, block=(64, 64), precincts=None, layers=1):
+    """A COD marker segment: 5/3 wavelet, LRCP, no colour transform, `block` code-blocks and,
+    when given, one (log2 w, log2 h) precinct size per resolution."""
+    scod = 1 if precincts else 0
+    body = struct.pack(">BBHB", scod, 0, layers, 0)
+    body += bytes([levels, block[0].bit_length() - 3, block[1].bit_length() - 3, 0, 1])
+    if precincts:
+        body += bytes(w | (h << 4) for w, h in precincts)
+    return struct.pack(">HH", 0xFF52, len(body) + 2) + body
+
+
+def replace_cod(data, segment):
+    """A copy with the main header's COD segment replaced by `segment`."""
+    _, at, length = next(s for s in j2k_segments(data) if s[0] == 0xFF52)
+    return data[:at] + segment + data[at + 2 + length :]
+
+
+def first_tile_part(data):
+    """(offset of the first SOT, its Psot)."""
+    _, at, _ = j2k_segments(data)[-1]
+    return at, struct.unpack_from(">I", data, at + 6)[0]
+
+
+def insert_in_tile_header(data, segment):
+    """A copy with `segment` added to the first tile-part's header (its Psot grown to match)."""
+    at, psot = first_tile_part(data)
+    out = bytearray(data[: at + 12] + segment + data[at + 12 :])
+    if psot:
+        struct.pack_into(">I", out, at + 6, psot + len(segment))
+    return bytes(out)
+
+
+def _box(kind, body):
+    return struct.pack(">I", len(body) + 8) + kind + body
+
+
+def jp2_file(codestream, *, enumcs=16, palette=None, cdef=None):
+    """A JP2 file around a raw `codestream`: its image header from the SIZ, a colour box with
+    the enumerated colour space `enumcs`, and optionally a palette (a list of RGB rows applied
+    to the first component through a component mapping) and channel definitions (a list of
+    (channel, type, association); type 1 is opacity, 2 premultiplied opacity)."""
+    _, at, _ = next(s for s in j2k_segments(codestream) if s[0] == 0xFF51)
+    x1, y1, x0, y0 = struct.unpack_from(">IIII", codestream, at + 6)
+    (count,) = struct.unpack_from(">H", codestream, at + 38)
+    bits = codestream[at + 40] & 0x7F
+    header = _box(b"ihdr", struct.pack(">IIHBBBB", y1 - y0, x1 - x0, count, bits, 7, 0, 0))
+    header += _box(b"colr", struct.pack(">BBBI", 1, 0, 0, enumcs))
+    if palette is not None:
+        columns = len(palette[0])
+        body = struct.pack(">HB", len(palette), columns) + bytes([7] * columns) + bytes(v for row in palette for v in row)
+        header += _box(b"pclr", body) + _box(b"cmap", b"".join(struct.pack(">HBB", 0, 1, i) for i in range(columns)))
+    if cdef is not None:
+        header += _box(b"cdef", struct.pack(">H", len(cdef)) + b"".join(struct.pack(">HHH", *d) for d in cdef))
+    signature = _box(b"jP  ", b"\r\n\x87\n")
+    return signature + _box(b"ftyp", b"jp2 \0\0\0\0jp2 ") + _box(b"jp2h", header) + _box(b"jp2c", codestream)
+
+
+def ycc_to_rgb(ycc):
+    """Full-range BT.601 YCbCr (sYCC) to RGB, rounded, as the core converts."""
+    y, cb, cr = (ycc[..., i].astype(np.float64) for i in range(3))
+    cb, cr = cb - 128, cr - 128
+    rgb = np.stack([y + 1.402 * cr, y - 0.344136 * cb - 0.714136 * cr, y + 1.772 * cb], axis=-1)
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+
+def pnm16(arr):
+    """A 16-bit binary PGM (H x W) or PPM (H x W x 3), which opj_compress reads."""
+    magic = b"P5" if arr.ndim == 2 else b"P6"
+    h, w = arr.shape[:2]
+    return magic + f"\n{w} {h}\n65535\n".encode() + arr.astype(">u2").tobytes()

@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 from casaba._core import CoreError, Image, ImageFormatError, ImageIoError, LimitError, UnsupportedError
 
 from .helpers import array, run
-from .synth import LONG, SHORT, patch_tiff, photo, simple_tiff, tiff_bytes
+from .synth import LONG, SHORT, jp2_file, patch_tiff, photo, simple_tiff, tiff_bytes
 
 
 def encoded(im, fmt, **options):
@@ -21,6 +21,7 @@ def encoded(im, fmt, **options):
 
 
 RGB = PILImage.fromarray(photo(320, 240, seed=12))
+J2K = encoded(RGB, "JPEG2000", no_jp2=True)
 
 
 def render_all(img, size=None):
@@ -54,6 +55,7 @@ def gray_tiff(**changes):
                                                         262: (SHORT, [1]), 317: (SHORT, [3])}, [bytes(256)])])),
         ("uncompressed YCbCr TIFF", gray_tiff(t262=6)),
         ("LAB TIFF", gray_tiff(t262=8)),
+        ("CMYK JPEG 2000", jp2_file(J2K, enumcs=12)),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -74,6 +76,7 @@ def test_twelve_bit_samples_are_unsupported():
 JPEG = encoded(RGB, "JPEG", quality=85)
 PNG = encoded(RGB, "PNG")
 TIFF = encoded(RGB, "TIFF", compression="tiff_lzw")
+JP2 = encoded(RGB, "JPEG2000")
 
 
 @pytest.mark.parametrize(
@@ -88,6 +91,10 @@ TIFF = encoded(RGB, "TIFF", compression="tiff_lzw")
         ("TIFF whose first directory is past the end", TIFF[:4] + b"\xff\xff\xff\x7f" + TIFF[8:]),
         ("TIFF cut before its strips", TIFF[:16]),
         ("JPEG cut before its frame", JPEG[: JPEG.find(b"\xff\xc0")]),
+        ("JPEG 2000 codestream cut in its main header", J2K[:60]),
+        ("JPEG 2000 codestream cut in its tile data", J2K[: len(J2K) // 2]),
+        ("JP2 cut in its codestream", JP2[: len(JP2) // 2]),
+        ("JP2 without its codestream box", JP2[: JP2.find(b"jp2c") - 4]),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -136,7 +143,8 @@ def test_lzw_stream_without_an_end_code_is_read(tmp_path):
 
 @pytest.mark.parametrize(
     ("fmt", "data"),
-    [("jpeg", JPEG), ("progressive jpeg", encoded(RGB, "JPEG", progressive=True)), ("png", PNG), ("tiff", TIFF)],
+    [("jpeg", JPEG), ("progressive jpeg", encoded(RGB, "JPEG", progressive=True)), ("png", PNG), ("tiff", TIFF),
+     ("jpeg 2000", JP2)],
     ids=lambda v: v if isinstance(v, str) else "",
 )
 def test_decode_limit(fmt, data):
@@ -178,7 +186,7 @@ def test_a_tiled_tiff_over_the_limit_still_serves_small_regions(tmp_path):
 
 
 @pytest.mark.parametrize("limit", [2**61, 2**62, 2**63, 2**64 - 1])
-@pytest.mark.parametrize("data", [PNG, JPEG, TIFF], ids=["png", "jpeg", "tiff"])
+@pytest.mark.parametrize("data", [PNG, JPEG, TIFF, JP2], ids=["png", "jpeg", "tiff", "jp2"])
 def test_a_huge_limit_is_no_limit(data, limit):
     # Regression: the PNG decoder's byte limit was the pixel limit times 8, which wrapped to
     # almost nothing for limits from 2^61.

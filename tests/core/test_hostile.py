@@ -127,6 +127,14 @@ def seeds(tmp_path_factory):
     run("vips", "tiffsave", root / "base.tif", root / "subifd.tif", "--tile", "--pyramid", "--subifd",
         "--tile-width", "32", "--tile-height", "32")
     out["subifd.tif"] = (root / "subifd.tif").read_bytes()
+    keep("lossless.jp2", lambda b: im.save(b, "JPEG2000", num_resolutions=4))
+    keep("tiled-lossy.j2k", lambda b: im.save(b, "JPEG2000", no_jp2=True, tile_size=(32, 32), num_resolutions=3,
+                                            irreversible=True, quality_mode="rates", quality_layers=[20, 5]))
+    keep("rgba.jp2", lambda b: PILImage.fromarray(np.dstack([rgb, rgb[..., 0]]), "RGBA").save(b, "JPEG2000"))
+    im.save(root / "base.ppm")
+    run("ojph_compress", "-i", root / "base.ppm", "-o", root / "ht.j2c", "-qstep", "0.02", "-num_decomps", "3",
+        "-tile_size", "{64,32}")
+    out["ht.j2c"] = (root / "ht.j2c").read_bytes()
     return out
 
 
@@ -183,7 +191,8 @@ def test_mutated_real_files(seeds, tmp_path):
 
 HOSTILE_SETTINGS = settings(max_examples=600, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 MAGICS = [b"\xff\xd8\xff", b"\xff\xd8\xff\xc0", b"\x89PNG\r\n\x1a\n", b"II*\0", b"MM\0*", b"II+\0\x08\0\0\0", b"MM\0+\0\x08\0\0",
-          b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 ", b"RIFF\xff\xff\0\0WEBPVP8L"]
+          b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 ", b"RIFF\xff\xff\0\0WEBPVP8L",
+          b"\0\0\0\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51"]
 
 
 def acceptable(data):

@@ -8,10 +8,10 @@ import pytest
 from casaba._core import Image, ImageFormatError
 
 
-def test_concurrent_renders_equal_serial_ones(jpegs, pyramids):
+def test_concurrent_renders_equal_serial_ones(jpegs, pyramids, jp2s):
     files, _ = pyramids
     images = [Image.open(jpegs["baseline-420"]), Image.open(jpegs["progressive"]), Image.open(files["jpeg"]),
-              Image.open(files["lzw"])]
+              Image.open(files["lzw"]), Image.open(jp2s[0]["tiled-lossy.j2k"])]
     jobs = []
     for img in images:
         for region, size in [((0, 0, img.width, img.height), (200, 150)), ((512, 256, 256, 256), (256, 256)),

@@ -22,6 +22,8 @@ def images(tmp_path_factory):
     rgba = np.dstack([gradient(300, 200), np.full((200, 300), 128, np.uint8)])
     Image.fromarray(rgba, "RGBA").save(root / "alpha.png")
     Image.fromarray(gradient(2000, 1500)).save(root / "big.png")
+    # Lossless JPEG 2000 in 512-pixel tiles, three resolution levels.
+    Image.fromarray(gradient(2000, 1500)).save(root / "tiled.jp2", tile_size=(512, 512), num_resolutions=3)
     subprocess.run(
         ["vips", "tiffsave", str(root / "big.png"), str(root / "pyramid.tif"), "--tile", "--pyramid",
          "--compression", "jpeg", "--Q", "90", "--tile-width", "256", "--tile-height", "256"],

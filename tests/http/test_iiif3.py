@@ -114,6 +114,19 @@ def test_tile_from_pyramid_matches_the_full_image(client):
     assert np.abs(np.asarray(tile, dtype=float) - np.asarray(full, dtype=float)).mean() < 4
 
 
+def test_jpeg2000_info_lists_its_tiles_and_tiles_match_the_full_image(client):
+    info = client.get("/iiif/3/tiled.jp2/info.json").json()
+    assert (info["width"], info["height"]) == (2000, 1500)
+    assert info["tiles"] == [{"width": 512, "height": 512, "scaleFactors": [1, 2, 4]}]
+    tile = picture(client.get("/iiif/3/tiled.jp2/512,512,512,512/512,/0/default.png"))
+    full = picture(client.get("/iiif/3/big.png/512,512,512,512/512,/0/default.png"))
+    np.testing.assert_array_equal(np.asarray(tile), np.asarray(full))
+    reduced = picture(client.get("/iiif/3/tiled.jp2/1024,0,976,1024/244,/0/default.png"))
+    full = picture(client.get("/iiif/3/big.png/1024,0,976,1024/244,256/0/default.png"))
+    assert reduced.size == (244, 256)
+    assert np.abs(np.asarray(reduced, dtype=float) - np.asarray(full, dtype=float)).mean() < 4
+
+
 def test_edge_tiles(client):
     assert picture(client.get("/iiif/3/pyramid.tif/1792,1280,256,256/208,220/0/default.jpg")).size == (208, 220)
     assert picture(client.get("/iiif/3/pyramid.tif/1999,0,1,1500/1,/0/default.jpg")).size == (1, 1500)

@@ -2,6 +2,7 @@
 //! [`Structure`], and reads one rectangle of one level.
 
 pub mod gif;
+pub mod jp2;
 pub mod jpeg;
 mod jpeg_markers;
 pub mod png;
@@ -40,6 +41,8 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         Some(Format::Jpeg)
     } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some(Format::Png)
+    } else if head.starts_with(&jp2::JP2_SIGNATURE) || head.starts_with(&jp2::CODESTREAM_START) {
+        Some(Format::Jp2)
     } else if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") || head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
         Some(Format::Tiff)
     } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
@@ -60,7 +63,8 @@ pub fn open(source: ByteSource, limits: &Limits, page: usize) -> Result<Box<dyn 
         Some(Format::Tiff) => Box::new(tiff::TiffCodec::open(source, limits, page)?),
         Some(Format::Gif) => Box::new(gif::GifCodec::open(source, limits)?),
         Some(Format::Webp) => Box::new(webp::WebpCodec::open(source, limits)?),
-        None => return Err(unsupported("the file is not in a format this server reads (JPEG, PNG, TIFF, GIF or WebP)")),
+        Some(Format::Jp2) => Box::new(jp2::Jp2Codec::open(source, limits)?),
+        None => return Err(unsupported("the file is not in a format this server reads (JPEG, PNG, TIFF, GIF, WebP or JPEG 2000)")),
     };
     let pages = codec.structure().pages;
     if page >= pages {

@@ -1,0 +1,205 @@
+//! JPEG 2000: JP2 files and raw codestreams (.j2k, .j2c), decoded by OpenJPEG.
+//!
+//! Each resolution level of the codestream is a level of the structure, and a read decodes
+//! only the tiles and code-blocks that meet the requested rectangle at that resolution.
+
+mod header;
+mod openjpeg;
+mod samples;
+
+use crate::codec::Codec;
+use crate::errors::{format_error, unsupported, Error, Result};
+use crate::geometry::Rect;
+use crate::limits::Limits;
+use crate::orientation::Orientation;
+use crate::pixels::Pixels;
+use crate::source::ByteSource;
+use crate::structure::{Format, Level, Structure};
+
+pub use header::{CODESTREAM_START, JP2_SIGNATURE};
+use header::Header;
+use openjpeg::Request;
+
+/// Enumerated colour spaces of the JP2 colour box that are read.
+const SRGB: u32 = 16;
+const GRAY: u32 = 17;
+const SYCC: u32 = 18;
+
+/// OpenJPEG's setup costs count against the decode limit as if every 4 bytes were a pixel:
+/// what one decoded component of a pixel costs it.
+const SETUP_BYTES_PER_PIXEL: u64 = 4;
+
+pub struct Jp2Codec {
+    source: ByteSource,
+    structure: Structure,
+    header: Header,
+}
+
+fn ceil_shift(v: u32, by: usize) -> u64 {
+    u64::from(v).div_ceil(1 << by)
+}
+
+impl Jp2Codec {
+    pub fn open(source: ByteSource, limits: &Limits) -> Result<Jp2Codec> {
+        let header = Header::read(&source)?;
+        let siz = &header.siz;
+        // The image's size is its first component's: others may be subsampled (chroma).
+        if (siz.components[0].dx, siz.components[0].dy) != (1, 1) {
+            return Err(unsupported("JPEG 2000 images whose first component is subsampled are not read"));
+        }
+        if let Some(c) = siz.components.iter().find(|c| c.precision > 16) {
+            return Err(unsupported(format!("{}-bit JPEG 2000 samples are not read", c.precision)));
+        }
+        if siz.x1 > i32::MAX as u32 || siz.y1 > i32::MAX as u32 {
+            return Err(unsupported("JPEG 2000 images reaching beyond 2^31 pixels on the reference grid are not read"));
+        }
+        let channels = header.boxes.palette_channels.map_or(siz.components.len(), usize::from);
+        if !(1..=4).contains(&channels) {
+            return Err(unsupported(format!("JPEG 2000 images of {channels} channels are not read (1 to 4 are)")));
+        }
+        match header.boxes.enumerated {
+            None | Some(SRGB | GRAY) => {}
+            Some(SYCC) if channels >= 3 && header.boxes.palette_channels.is_none() => {}
+            Some(cs) => return Err(unsupported(format!("the JPEG 2000 colour space {cs} is not read"))),
+        }
+        if header.boxes.premultiplied {
+            return Err(unsupported("JPEG 2000 images with premultiplied alpha are not read"));
+        }
+        check_setup(&header, limits)?;
+        // OpenJPEG reads the same headers now, so that a file it rejects fails here.
+        let checked = openjpeg::decode(&source, header.container, None)?;
+        let declared: Vec<u32> = siz.components.iter().map(|c| u32::from(c.precision)).collect();
+        if checked.precisions() != declared {
+            return Err(format_error("OpenJPEG reads the JPEG 2000 header differently"));
+        }
+        drop(checked);
+        let (w, h) = (siz.width(), siz.height());
+        let mut levels: Vec<Level> = Vec::new();
+        for r in 0..usize::from(header.resolutions) {
+            let lw = (ceil_shift(siz.x1, r) - ceil_shift(siz.x0, r)) as u32;
+            let lh = (ceil_shift(siz.y1, r) - ceil_shift(siz.y0, r)) as u32;
+            if lw == 0 || lh == 0 || levels.last().is_some_and(|l| (l.width, l.height) == (lw, lh)) {
+                break;
+            }
+            levels.push(Level::new(lw, lh, w, h));
+        }
+        let tiled = siz.tdx < w || siz.tdy < h;
+        let structure = Structure {
+            format: Format::Jp2,
+            width: w,
+            height: h,
+            channels: channels as u8,
+            levels,
+            tile: tiled.then_some((siz.tdx.min(w), siz.tdy.min(h))),
+            compression: "jpeg2000",
+            orientation: Orientation::Normal,
+            pages: 1,
+            icc: None,
+        };
+        Ok(Jp2Codec { source, structure, header })
+    }
+}
+
+/// Refuse a file whose headers make OpenJPEG set up more than the limit allows, whatever
+/// the request: it keeps coding parameters for every tile, and bookkeeping for the whole of
+/// any tile it decodes.
+fn check_setup(header: &Header, limits: &Limits) -> Result<()> {
+    let bytes = header.setup_bytes();
+    if bytes / SETUP_BYTES_PER_PIXEL > limits.max_decode_pixels {
+        let siz = &header.siz;
+        return Err(Error::Limit(format!(
+            "setting up this JPEG 2000 image ({} tile(s) of up to {}x{}) takes OpenJPEG {:.1} MiB, which counts as {} pixels against the decode limit of {}",
+            siz.tile_count(),
+            siz.tdx.min(siz.width()),
+            siz.tdy.min(siz.height()),
+            bytes as f64 / f64::from(1 << 20),
+            bytes / SETUP_BYTES_PER_PIXEL,
+            limits.max_decode_pixels,
+        )));
+    }
+    Ok(())
+}
+
+impl Jp2Codec {
+    /// Along one axis, the span of the reference grid to decode for level pixels `from..to`
+    /// of level `level`, and how many level pixels it holds before `from`. The image spans
+    /// `start..end` of the grid and its tiles start at `tile_origin`, every `tile` units.
+    ///
+    /// Level pixel i covers the grid from (ceil(start / 2^r) + i) * 2^r on. With subsampled
+    /// components the span starts on a whole subsampled sample, so that the first pixels get
+    /// the chroma a decode of the whole image gives them. With high-throughput code-blocks it
+    /// covers whole tiles: OpenJPEG 2.5 decodes an HT code-block of a partly decoded tile into
+    /// a buffer it then ignores (ht_dec.c writes t1->data where t1.c reads cblk->decoded_data),
+    /// and the pixels come out flat gray.
+    #[allow(clippy::too_many_arguments)]
+    fn decode_span(
+        &self,
+        level: usize,
+        start: u32,
+        end: u32,
+        tile_origin: u32,
+        tile: u32,
+        from: u32,
+        to: u32,
+        step: impl Fn(&header::Component) -> u8,
+    ) -> (u32, u32, u32) {
+        let (start, end, tile_origin, tile) = (u64::from(start), u64::from(end), u64::from(tile_origin), u64::from(tile));
+        let base = ceil_shift(start as u32, level);
+        let mut lo = ((base + u64::from(from)) << level).max(start);
+        let mut hi = ((base + u64::from(to)) << level).min(end);
+        let step = self.header.siz.components.iter().map(|c| u64::from(step(c))).max().unwrap_or(1) << level;
+        lo = (lo - lo % step).max(start);
+        if self.header.high_throughput {
+            lo = (tile_origin + (lo - tile_origin) / tile * tile).max(start);
+            hi = (tile_origin + (hi - tile_origin).div_ceil(tile) * tile).min(end);
+        }
+        let before = base + u64::from(from) - lo.div_ceil(1 << level);
+        (lo as u32, hi as u32, before as u32)
+    }
+}
+
+impl Codec for Jp2Codec {
+    fn structure(&self) -> &Structure {
+        &self.structure
+    }
+
+    fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
+        let l = &self.structure.levels[level];
+        if !rect.fits_in(l.width, l.height) {
+            return Err(format_error(format!("region {rect:?} is outside the {}x{} level", l.width, l.height)));
+        }
+        let siz = &self.header.siz;
+        let (x0, x1, left) = self.decode_span(level, siz.x0, siz.x1, siz.tx0, siz.tdx, rect.x, rect.right(), |c| c.dx);
+        let (y0, y1, top) = self.decode_span(level, siz.y0, siz.y1, siz.ty0, siz.tdy, rect.y, rect.bottom(), |c| c.dy);
+        let w = (ceil_shift(x1, level) - ceil_shift(x0, level)) as u32;
+        let h = (ceil_shift(y1, level) - ceil_shift(y0, level)) as u32;
+        limits.check(w, h)?;
+        let whole = [x0, y0, x1, y1] == [siz.x0, siz.y0, siz.x1, siz.y1];
+        let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]) };
+        let decoded = openjpeg::decode(&self.source, self.header.container, Some(request))?;
+        let planes = decoded.planes()?;
+        if planes.len() != usize::from(self.structure.channels) {
+            return Err(format_error(format!(
+                "the JPEG 2000 image decoded to {} components where its header promised {}",
+                planes.len(),
+                self.structure.channels
+            )));
+        }
+        if planes.iter().any(|p| (p.dx, p.dy) == (1, 1) && (p.width, p.height) != (w, h)) {
+            return Err(format_error("OpenJPEG decoded a different area than the one asked for"));
+        }
+        let mut out = Pixels::new(w, h, self.structure.channels, limits)?;
+        let at = samples::Placement {
+            x: ceil_shift(siz.x0, level) + u64::from(rect.x - left),
+            y: ceil_shift(siz.y0, level) + u64::from(rect.y - top),
+            grid_x0: u64::from(x0),
+            grid_y0: u64::from(y0),
+            reduce: level as u32,
+        };
+        samples::interleave(&planes, at, &mut out)?;
+        if decoded.is_sycc() {
+            samples::sycc_to_rgb(&mut out);
+        }
+        Ok(out.crop(Rect::new(left, top, rect.w, rect.h)))
+    }
+}
