@@ -1,7 +1,8 @@
 """CMYK inputs converted to RGB, EXIF/TIFF orientation applied, multi-page TIFF pages.
 
-Tolerances: CMYK is converted by the same formula Pillow uses ((255-C)(255-K)/255) from the same
-libjpeg-turbo decode, so JPEG output is compared within 1 (rounding) and TIFF exactly. Orientation
+Tolerances: CMYK without a profile is converted by the formula Pillow uses ((255-C)(255-K)/255)
+from the same libjpeg-turbo decode, so it is compared within 1 (rounding); with its profile, the
+conversion is moxcms's, compared with lcms2's within mean 1 and 99% within 3. Orientation
 is compared with Pillow's `exif_transpose` of the same decode: exact for lossless PNG output of a
 full-size render, and close (mean < 1.5) where a DCT-scaled level is resampled."""
 
@@ -40,17 +41,18 @@ def test_cmyk_is_read_as_rgb(fmt):
     assert_close(np.asarray(out), pillow_rgb(data), mean=0.05, peak=1, what=f"CMYK {fmt}")
 
 
-def test_adobe_inverted_cmyk_from_vips(tmp_path):
+def test_adobe_inverted_cmyk_with_its_profile_from_vips(tmp_path):
+    """vips writes Adobe-inverted CMYK with its CMYK profile embedded: the colours come from the
+    profile, compared with lcms2 (vips icc_transform) within moxcms's and lcms2's rounding."""
     src = tmp_path / "rgb.png"
     PHOTO.save(src)
     run("vips", "colourspace", src, tmp_path / "cmyk.v", "cmyk")
     run("vips", "jpegsave", tmp_path / "cmyk.v", tmp_path / "cmyk.jpg", "--Q", "95")
-    data = (tmp_path / "cmyk.jpg").read_bytes()
-    img = Image.from_bytes(data)
-    _, out = render(img, size=(160, 120))
-    ref = np.asarray(PILImage.open(io.BytesIO(data)).convert("RGB").resize((160, 120), PILImage.LANCZOS))
-    # Pillow reads the Adobe inversion too; a wrong inversion would be off by ~200.
-    assert_close(np.asarray(out), ref, mean=2.0, what="vips CMYK JPEG")
+    run("vips", "icc_transform", tmp_path / "cmyk.jpg", tmp_path / "srgb.png", "srgb", "--embedded", "--intent", "relative")
+    img = Image.open(str(tmp_path / "cmyk.jpg"))
+    _, out = render(img)
+    ref = np.asarray(PILImage.open(tmp_path / "srgb.png").convert("RGB"))
+    assert_close(np.asarray(out), ref, mean=1.0, p99=3, what="CMYK JPEG through its profile")
 
 
 def with_orientation(fmt, value):
@@ -119,3 +121,14 @@ def test_pyramid_pages_keep_their_levels(tmp_path):
     img = Image.from_bytes(data)
     assert img.pages == 2 and img.levels == [(400, 300), (200, 150), (100, 75)]
     assert Image.from_bytes(data, page=2).levels == [(200, 200)]
+
+
+def test_cmyk_tiff_with_a_profile_uses_it(tmp_path):
+    src = tmp_path / "rgb.png"
+    PHOTO.save(src)
+    run("vips", "colourspace", src, tmp_path / "cmyk.v", "cmyk")
+    run("vips", "tiffsave", tmp_path / "cmyk.v", tmp_path / "cmyk.tif", "--compression", "lzw")
+    run("vips", "icc_transform", tmp_path / "cmyk.tif", tmp_path / "srgb.png", "srgb", "--embedded", "--intent", "relative")
+    _, out = render(Image.open(str(tmp_path / "cmyk.tif")))
+    ref = np.asarray(PILImage.open(tmp_path / "srgb.png").convert("RGB"))
+    assert_close(np.asarray(out), ref, mean=1.0, p99=3, what="CMYK TIFF through its profile")

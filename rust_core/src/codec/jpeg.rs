@@ -9,7 +9,7 @@ use crate::codec::{jpeg_markers, Codec};
 use crate::errors::{format_error, unsupported, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::ops::color;
+use crate::ops::cmyk::CmykToRgb;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -139,7 +139,8 @@ fn scaled(dim: u32, denom: u32) -> u32 {
 }
 
 /// Decode `rect` of the image scaled by 1/`denom`; `rect` is in scaled coordinates.
-pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pixels> {
+/// CMYK and YCCK come out as RGB through `cmyk`.
+pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
     with_handle(|handle| {
         let header = read_header_with(handle, data)?;
         if denom != 1 && !header.scalable {
@@ -206,7 +207,15 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits) -> Result<Pi
             return Err(handle.error());
         }
         let out = out.crop(Rect::new(rect.x - read.x, rect.y - read.y, rect.w, rect.h));
-        Ok(if header.cmyk { color::cmyk_to_rgb(out, jpeg_markers::scan(data).adobe) } else { out })
+        if !header.cmyk {
+            return Ok(out);
+        }
+        let mut inks = out;
+        // Adobe's files store CMYK inverted (0 = full ink).
+        if jpeg_markers::scan(data).adobe {
+            inks.data.iter_mut().for_each(|v| *v = 255 - *v);
+        }
+        cmyk.convert(inks)
     })
 }
 
@@ -214,6 +223,7 @@ pub struct JpegCodec {
     source: ByteSource,
     structure: Structure,
     denominators: Vec<u32>,
+    cmyk: CmykToRgb,
 }
 
 impl JpegCodec {
@@ -233,6 +243,7 @@ impl JpegCodec {
             levels.push(Level::new(lw, lh, w, h));
         }
         let markers = jpeg_markers::scan(&data);
+        let cmyk = if header.cmyk { CmykToRgb::for_profile(markers.icc.as_deref()) } else { CmykToRgb::Naive };
         let structure = Structure {
             format: Format::Jpeg,
             width: w,
@@ -246,7 +257,7 @@ impl JpegCodec {
             icc: markers.icc.map(Arc::from),
         };
         drop(data);
-        Ok(JpegCodec { source, structure, denominators })
+        Ok(JpegCodec { source, structure, denominators, cmyk })
     }
 }
 
@@ -257,6 +268,6 @@ impl Codec for JpegCodec {
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let data = self.source.read_all()?;
-        decode(&data, self.denominators[level], rect, limits)
+        decode(&data, self.denominators[level], rect, limits, &self.cmyk)
     }
 }

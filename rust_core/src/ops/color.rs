@@ -1,6 +1,6 @@
 //! Colour steps: gray (Rec. 601 luma), bitonal (a threshold on luma), flattening alpha onto a
-//! background for formats without transparency, CMYK to RGB, and gray as RGB for encoders that
-//! take only colour.
+//! background for formats without transparency, and gray as RGB for encoders that take only
+//! colour.
 
 use std::borrow::Cow;
 
@@ -52,23 +52,6 @@ pub fn flatten(p: Pixels, background: [u8; 3]) -> Pixels {
         }
     }
     Pixels { width: p.width, height: p.height, channels: base as u8, data }
-}
-
-/// One CMYK pixel (ink amounts) to RGB, `(255 - C) * (255 - K) / 255` per channel, as Pillow
-/// and most viewers do without a colour profile.
-pub fn cmyk_pixel(c: u8, m: u8, y: u8, k: u8) -> [u8; 3] {
-    let paper = 255 - u32::from(k);
-    [c, m, y].map(|ink| (((255 - u32::from(ink)) * paper + 127) / 255) as u8)
-}
-
-/// Four-channel CMYK to RGB. Adobe's JPEGs store the samples inverted.
-pub fn cmyk_to_rgb(p: Pixels, inverted: bool) -> Pixels {
-    let mut data = Vec::with_capacity(p.width as usize * p.height as usize * 3);
-    for px in p.data.chunks_exact(4) {
-        let ink = |v: u8| if inverted { 255 - v } else { v };
-        data.extend_from_slice(&cmyk_pixel(ink(px[0]), ink(px[1]), ink(px[2]), ink(px[3])));
-    }
-    Pixels { width: p.width, height: p.height, channels: 3, data }
 }
 
 /// Gray as RGB and gray + alpha as RGBA; colour as it is.

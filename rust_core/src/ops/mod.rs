@@ -1,5 +1,6 @@
 //! Where pixels change: resize, mirror and rotate, colour.
 
+pub mod cmyk;
 pub mod color;
 pub mod orient;
 pub mod resize;

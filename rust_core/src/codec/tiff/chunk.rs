@@ -8,7 +8,7 @@ use crate::codec::tiff::layout::{Alpha, Compression, Layout, Photometric};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::ops::color;
+use crate::ops::cmyk::{self, CmykToRgb};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 
@@ -21,12 +21,13 @@ pub fn chunk_rows(layout: &Layout, index: u32) -> u32 {
     layout.chunk_h.min(layout.height - first)
 }
 
-/// Decode chunk `index` (row-major in the chunk grid) into `chunk_w` x rows pixels.
-pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits) -> Result<Pixels> {
+/// Decode chunk `index` (row-major in the chunk grid) into `chunk_w` x rows pixels; CMYK comes
+/// out as RGB through `cmyk`.
+pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
     let rows = chunk_rows(layout, index);
     limits.check(layout.chunk_w, rows)?;
     if layout.compression == Compression::Jpeg {
-        return decode_jpeg(layout, source, index, rows, limits);
+        return decode_jpeg(layout, source, index, rows, limits, cmyk);
     }
     let planes = if layout.planar { layout.samples as usize } else { 1 };
     let per_plane = if layout.planar { 1 } else { layout.samples as usize };
@@ -41,10 +42,13 @@ pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits)
         planes_data.push(to_8bit(&data, layout, layout.chunk_w, rows, per_plane));
     }
     let samples = if layout.planar { interleave(&planes_data) } else { planes_data.pop().expect("one plane") };
+    if layout.photometric == Photometric::Separated && layout.samples == 4 {
+        return cmyk.convert(Pixels::from_vec(layout.chunk_w, rows, 4, samples)?);
+    }
     to_pixels(layout, samples, layout.chunk_w, rows)
 }
 
-fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limits: &Limits) -> Result<Pixels> {
+fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
     let (offset, count) = (layout.offsets[index as usize], layout.counts[index as usize]);
     if count == 0 {
         return Pixels::new(layout.chunk_w, rows, layout.channels(), limits);
@@ -54,7 +58,7 @@ fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limi
     // A chunk's JPEG may be larger or smaller than the chunk (the last strip of some writers):
     // decode no more than the chunk's area, so a stream that claims a huge size costs nothing.
     let area = Rect::new(0, 0, header.width.min(layout.chunk_w), header.height.min(rows));
-    let pixels = jpeg::decode(&data, 1, area, limits)?;
+    let pixels = jpeg::decode(&data, 1, area, limits, cmyk)?;
     if pixels.channels != layout.channels() {
         return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
     }
@@ -225,7 +229,8 @@ fn to_pixels(layout: &Layout, samples: Vec<u8>, width: u32, rows: u32) -> Result
         match &layout.photometric {
             Photometric::WhiteIsZero => out.push(255 - px[0]),
             Photometric::Palette(map) => out.extend_from_slice(&map[px[0] as usize]),
-            Photometric::Separated => out.extend_from_slice(&color::cmyk_pixel(px[0], px[1], px[2], px[3])),
+            // With extra samples: without a profile (CMYK + alpha files are rare).
+            Photometric::Separated => out.extend_from_slice(&cmyk::pixel(px[0], px[1], px[2], px[3])),
             _ => out.extend_from_slice(&px[..base]),
         }
         if alpha {

@@ -13,6 +13,7 @@ use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::ops::cmyk::CmykToRgb;
 use crate::orientation::Orientation;
 use crate::passthrough::Refusal;
 use crate::pixels::Pixels;
@@ -27,6 +28,7 @@ pub struct TiffCodec {
     structure: Structure,
     /// One layout per entry of `structure.levels`.
     layouts: Vec<Layout>,
+    cmyk: CmykToRgb,
 }
 
 /// Whether `candidate` is a reduced version of `full`: smaller, same colours, same aspect.
@@ -96,6 +98,12 @@ impl TiffCodec {
             (all.swap_remove(page), count)
         };
         let full = &page.levels[0];
+        // JPEG-compressed CMYK is CMYK to the JPEG decoder whatever the directory says.
+        let cmyk = if full.photometric == Photometric::Separated || full.compression == Compression::Jpeg {
+            CmykToRgb::for_profile(page.icc.as_deref())
+        } else {
+            CmykToRgb::Naive
+        };
         let structure = Structure {
             format: Format::Tiff,
             width: full.width,
@@ -108,7 +116,7 @@ impl TiffCodec {
             pages: count,
             icc: page.icc.map(Arc::from),
         };
-        Ok(TiffCodec { source, structure, layouts: page.levels })
+        Ok(TiffCodec { source, structure, layouts: page.levels, cmyk })
     }
 }
 
@@ -128,7 +136,7 @@ impl Codec for TiffCodec {
         for row in first_row..=last_row {
             for col in first_col..=last_col {
                 let index = row * cols + col;
-                let chunk = chunk::decode(layout, &self.source, index, limits)?;
+                let chunk = chunk::decode(layout, &self.source, index, limits, &self.cmyk)?;
                 let origin = Rect::new(col * layout.chunk_w, row * layout.chunk_h, chunk.width, chunk.height);
                 if let Some(part) = origin.intersect(&rect) {
                     let piece = chunk.crop(Rect::new(part.x - origin.x, part.y - origin.y, part.w, part.h));
