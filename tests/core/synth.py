@@ -324,9 +324,9 @@ def _box(kind, body):
     return struct.pack(">I", len(body) + 8) + kind + body
 
 
-def jp2_file(codestream, *, enumcs=16, palette=None, cdef=None):
+def jp2_file(codestream, *, enumcs=16, palette=None, cdef=None, icc=None):
     """A JP2 file around a raw `codestream`: its image header from the SIZ, a colour box with
-    the enumerated colour space `enumcs`, and optionally a palette (a list of RGB rows applied
+    the enumerated colour space `enumcs` (or the ICC profile `icc`), and optionally a palette (a list of RGB rows applied
     to the first component through a component mapping) and channel definitions (a list of
     (channel, type, association); type 1 is opacity, 2 premultiplied opacity)."""
     _, at, _ = next(s for s in j2k_segments(codestream) if s[0] == 0xFF51)
@@ -334,7 +334,8 @@ def jp2_file(codestream, *, enumcs=16, palette=None, cdef=None):
     (count,) = struct.unpack_from(">H", codestream, at + 38)
     bits = codestream[at + 40] & 0x7F
     header = _box(b"ihdr", struct.pack(">IIHBBBB", y1 - y0, x1 - x0, count, bits, 7, 0, 0))
-    header += _box(b"colr", struct.pack(">BBBI", 1, 0, 0, enumcs))
+    colour = struct.pack(">BBB", 2, 0, 0) + icc if icc is not None else struct.pack(">BBBI", 1, 0, 0, enumcs)
+    header += _box(b"colr", colour)
     if palette is not None:
         columns = len(palette[0])
         body = struct.pack(">HB", len(palette), columns) + bytes([7] * columns) + bytes(v for row in palette for v in row)

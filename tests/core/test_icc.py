@@ -63,3 +63,8 @@ def test_a_large_profile_is_split_into_app2_chunks():
     assert profile_of(data) == big
     # The image itself is intact.
     assert np.asarray(PILImage.open(io.BytesIO(data))).shape == (32, 48, 3)
+
+
+def test_a_webp_profile_is_read_too():
+    img = Image.from_bytes(encoded(PHOTO, "WEBP", icc_profile=SRGB, quality=90))
+    assert profile_of(out(img, "png")) == SRGB

@@ -288,6 +288,19 @@ def test_five_components_are_unsupported(tmp_path):
         Image.open(tmp_path / "five.j2k")
 
 
+def test_an_icc_profile_in_the_colour_box_travels_to_the_output(tmp_path):
+    import io
+
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    PILImage.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(tmp_path / "flat.png")
+    run("opj_compress", "-i", tmp_path / "flat.png", "-o", tmp_path / "flat.j2k")
+    img = Image.from_bytes(jp2_file(codestream_of(tmp_path / "flat.j2k"), icc=srgb))
+    out = img.render(img.plan((0, 0, 60, 40), (60, 40), format="png"))
+    assert PILImage.open(io.BytesIO(out)).info.get("icc_profile") == srgb
+
+
 # --- Limits ---------------------------------------------------------------------------------
 
 

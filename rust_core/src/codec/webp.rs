@@ -1,5 +1,7 @@
 //! WebP through libwebp: lossy and lossless, with alpha. Animated files are refused.
 
+use std::sync::Arc;
+
 use webp::{BitstreamFeatures, Decoder};
 
 use crate::codec::Codec;
@@ -24,6 +26,20 @@ fn features(data: &[u8]) -> Result<BitstreamFeatures> {
     Ok(f)
 }
 
+/// The ICCP chunk of an extended (VP8X) WebP file, if it has one.
+fn icc_chunk(data: &[u8]) -> Option<&[u8]> {
+    let mut at = 12;
+    while let Some(head) = data.get(at..at + 8) {
+        let size = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        let body = data.get(at + 8..at + 8 + size)?;
+        if &head[..4] == b"ICCP" {
+            return Some(body);
+        }
+        at += 8 + size + size % 2;
+    }
+    None
+}
+
 impl WebpCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<WebpCodec> {
         let structure = {
@@ -41,7 +57,7 @@ impl WebpCodec {
                 compression: "webp",
                 orientation: Orientation::Normal,
                 pages: 1,
-                icc: None,
+                icc: icc_chunk(&data).map(Arc::from),
             }
         };
         Ok(WebpCodec { source, structure })

@@ -7,6 +7,8 @@ mod header;
 mod openjpeg;
 mod samples;
 
+use std::sync::Arc;
+
 use crate::codec::Codec;
 use crate::errors::{format_error, unsupported, Error, Result};
 use crate::geometry::Rect;
@@ -72,6 +74,7 @@ impl Jp2Codec {
         if checked.precisions() != declared {
             return Err(format_error("OpenJPEG reads the JPEG 2000 header differently"));
         }
+        let icc = checked.icc();
         drop(checked);
         let (w, h) = (siz.width(), siz.height());
         let mut levels: Vec<Level> = Vec::new();
@@ -94,7 +97,7 @@ impl Jp2Codec {
             compression: "jpeg2000",
             orientation: Orientation::Normal,
             pages: 1,
-            icc: None,
+            icc: icc.map(Arc::from),
         };
         Ok(Jp2Codec { source, structure, header })
     }

@@ -160,6 +160,13 @@ impl Decoded {
         unsafe { std::slice::from_raw_parts(image.comps, image.numcomps as usize) }.iter().map(|c| c.prec).collect()
     }
 
+    /// The ICC profile of the JP2 colour box, if it has one (OpenJPEG reads it with the header).
+    pub fn icc(&self) -> Option<Vec<u8>> {
+        let image = unsafe { &*self.0 };
+        (!image.icc_profile_buf.is_null() && image.icc_profile_len > 0)
+            .then(|| unsafe { std::slice::from_raw_parts(image.icc_profile_buf, image.icc_profile_len as usize) }.to_vec())
+    }
+
     pub fn planes(&self) -> Result<Vec<Plane<'_>>> {
         let image = unsafe { &*self.0 };
         if image.comps.is_null() {
