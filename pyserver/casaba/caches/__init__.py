@@ -1,1 +1,1 @@
-"""Caches: opened images per worker (``info``)."""
+"""Caches: a bounded LRU (``lru``) and the opened images of a worker (``info``)."""

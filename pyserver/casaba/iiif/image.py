@@ -9,22 +9,24 @@ import json
 from dataclasses import dataclass
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import quote
 
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
+from casaba.caches.lru import Lru
 from casaba.errors import NotImplementedFeature
 from casaba.http import Request, Response
 from casaba.iiif import meta_identifier
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
-from casaba.iiif.params import Limits, Version, canonical, parse_image_request, resolve
+from casaba.iiif.params import ImageRequest, Limits, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.sources.base import Source, SourceImage
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
+#: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
 DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
@@ -38,6 +40,21 @@ class Opened:
     image: _core.Image
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A resolved image request: its plan, response headers and ETag."""
+
+    plan: _core.Plan
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+
+
+@lru_cache(maxsize=8192)
+def parse_request(identifier: str, params: tuple[str, ...], version: Version) -> ImageRequest:
+    """Parsing is pure, and viewers ask the same tiles again and again."""
+    return parse_image_request(identifier, params, version)
+
+
 class IiifService:
     """Everything one worker needs to answer IIIF requests."""
 
@@ -46,6 +63,7 @@ class IiifService:
         self.source = source
         self.executor = executor
         self.opened = OpenedImages()
+        self.prepared: Lru[tuple[ImageRequest, Version, str, Opened], Prepared] = Lru(4096)
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
         self.encoding = {
@@ -62,7 +80,6 @@ class IiifService:
 
     def public_id(self, request: Request, version: Version, identifier: str) -> str:
         base = request.base_uri(self.settings["base_uri"])
-        # Characters RFC 3986 allows in a path segment stay as they are; '/' is encoded.
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
     async def open(self, identifier: str) -> Opened:
@@ -99,7 +116,8 @@ class IiifService:
         links = [f'<{profile.level2}>;rel="profile"']
         if media_type == "application/json":
             links.append(f'<{profile.context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"')
-        headers = [("content-type", media_type), ("link", ", ".join(links))]
+        # The media type follows the Accept header, so shared caches must key on it.
+        headers = [("content-type", media_type), ("link", ", ".join(links)), ("vary", "Accept")]
         image_id = body.get("id") or body["@id"]
         etag = self._etag(opened, "info", version.value, image_id, media_type)
         cached = not_modified(request, opened.located, etag)
@@ -109,8 +127,31 @@ class IiifService:
         return Response(200, headers + validators(opened.located, etag), payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
-        req = parse_image_request(identifier, params, version)
+        req = parse_request(identifier, tuple(params), version)
         opened = await self.open(identifier)
+        base = request.base_uri(self.settings["base_uri"])
+        key = (req, version, base, opened)
+        prepared = self.prepared.get(key)
+        if prepared is None:
+            prepared = self.prepare(req, version, base, opened)
+            self.prepared.put(key, prepared)
+        headers = list(prepared.headers)
+        disposition = content_disposition(request.query.get(QUERY_ARG), identifier, req.format)
+        if disposition:
+            headers.append(("content-disposition", disposition))
+        cached = not_modified(request, opened.located, prepared.etag)
+        if cached:
+            return cached
+        image, plan = opened.image, prepared.plan
+        if plan.passthrough:
+            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more.
+            body = image.render(plan)
+        else:
+            body = await asyncio.get_running_loop().run_in_executor(self.executor, image.render, plan)
+        return Response(200, headers + validators(opened.located, prepared.etag), body)
+
+    def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened) -> Prepared:
+        """Everything about an image request that depends only on it, the image and the base URI."""
         image = opened.image
         resolved = resolve(req, image.width, image.height, self.limits)
         canonical_params = canonical(req, resolved, image.width, image.height, version)
@@ -123,24 +164,12 @@ class IiifService:
             format=resolved.format,
             **self.encoding,
         )
-        canonical_uri = f"{self.public_id(request, version, identifier)}/{canonical_params}"
-        headers = [
+        canonical_uri = f"{base}/iiif/{version.value}/{quote(req.identifier, safe=PATH_SEGMENT_SAFE)}/{canonical_params}"
+        headers = (
             ("content-type", CONTENT_TYPES[resolved.format]),
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
-        ]
-        disposition = content_disposition(request.query.get(QUERY_ARG), identifier, resolved.format)
-        if disposition:
-            headers.append(("content-disposition", disposition))
-        etag = self._etag(opened, canonical_params)
-        cached = not_modified(request, opened.located, etag)
-        if cached:
-            return cached
-        if plan.passthrough:
-            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more.
-            body = image.render(plan)
-        else:
-            body = await asyncio.get_running_loop().run_in_executor(self.executor, image.render, plan)
-        return Response(200, headers + validators(opened.located, etag), body)
+        )
+        return Prepared(plan, headers, self._etag(opened, canonical_params))
 
     def _etag(self, opened: Opened, *parts: str) -> str:
         located = opened.located

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 
 from casaba.errors import NotFound
@@ -17,6 +18,7 @@ class FilesystemSource:
         # Identifiers may name files below the prefix's folder, never above it.
         self._root = os.path.normpath(os.path.dirname(prefix) or ".")
 
+    @lru_cache(maxsize=8192)  # noqa: B019 (one source per worker, alive as long as the worker)
     def path_for(self, identifier: str) -> Path:
         if "\0" in identifier or ".." in identifier.replace("\\", "/").split("/"):
             raise NotFound(self._missing(identifier))
