@@ -11,6 +11,7 @@ __all__ = [
     "LimitError",
     "Plan",
     "RequestError",
+    "set_decoded_tile_cache_size",
     "UnsupportedError",
     "write_pyramid_tiff",
 ]
@@ -93,3 +94,5 @@ def write_pyramid_tiff(
     tile: int = 256,
     quality: int = 85,
 ) -> None: ...
+
+def set_decoded_tile_cache_size(bytes: int) -> None: ...

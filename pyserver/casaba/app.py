@@ -13,6 +13,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from casaba import _core
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
@@ -31,6 +32,7 @@ def error_response(exc: BaseException) -> Response:
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        _core.set_decoded_tile_cache_size(settings["cache.decoded_tiles.max_size"])
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         source = FilesystemSource(
             settings["FilesystemSource.BasicLookupStrategy.path_prefix"],

@@ -7,6 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::chunk_cache;
 use crate::codec::{self, Codec};
 use crate::encode::{self, tiff, tiff_pyramid, OutputFormat};
 use crate::errors;
@@ -218,6 +219,12 @@ impl PyPlan {
     }
 }
 
+/// Set the byte budget of the per-process cache of decoded tiles and strips (0 turns it off).
+#[pyfunction]
+fn set_decoded_tile_cache_size(bytes: usize) {
+    chunk_cache::set_budget(bytes);
+}
+
 /// Write gray or RGB pixels as a tiled pyramidal JPEG TIFF at `path`.
 #[pyfunction]
 #[pyo3(signature = (path, data, width, height, channels, *, tile = 256, quality = 85))]
@@ -244,6 +251,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyImage>()?;
     m.add_class::<PyPlan>()?;
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
+    m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;
     m.add("ImageFormatError", py.get_type::<errors::ImageFormatError>())?;
     m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;

@@ -1,6 +1,7 @@
 //! Casaba's pixel core, exposed to Python as `casaba._core`. This file only registers.
 
 mod bindings;
+pub mod chunk_cache;
 pub mod codec;
 pub mod encode;
 pub mod errors;

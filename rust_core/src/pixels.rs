@@ -39,22 +39,24 @@ impl Pixels {
         self.channels == 2 || self.channels == 4
     }
 
-    /// Copy `src` into `self` with its top-left corner at (`x`, `y`), clipping to `self`.
-    pub fn blit(&mut self, src: &Pixels, x: u32, y: u32) {
+    /// Copy `src` into `self` with its top-left corner at (`x`, `y`) of `self` (which may be
+    /// negative, or beyond the edge), clipping to both.
+    pub fn blit(&mut self, src: &Pixels, x: i64, y: i64) {
         debug_assert_eq!(self.channels, src.channels);
-        let Some(area) = Rect::new(x, y, src.width, src.height).intersect(&Rect::new(0, 0, self.width, self.height))
-        else {
+        let x0 = x.max(0);
+        let y0 = y.max(0);
+        let x1 = (x + i64::from(src.width)).min(i64::from(self.width));
+        let y1 = (y + i64::from(src.height)).min(i64::from(self.height));
+        if x1 <= x0 || y1 <= y0 {
             return;
-        };
+        }
         let c = self.channels as usize;
-        let dst_row = self.row_len();
-        let src_row = src.row_len();
-        let n = area.w as usize * c;
-        for row in 0..area.h as usize {
-            let s = (area.y - y) as usize + row;
-            let d = area.y as usize + row;
-            let so = s * src_row + (area.x - x) as usize * c;
-            let dof = d * dst_row + area.x as usize * c;
+        let n = (x1 - x0) as usize * c;
+        let (dst_row, src_row) = (self.row_len(), src.row_len());
+        for d in y0 as usize..y1 as usize {
+            let s = (d as i64 - y) as usize;
+            let so = s * src_row + (x0 - x) as usize * c;
+            let dof = d * dst_row + x0 as usize * c;
             self.data[dof..dof + n].copy_from_slice(&src.data[so..so + n]);
         }
     }

@@ -103,6 +103,11 @@ def test_a_missing_file_is_an_error(tmp_path):
         load(tmp_path / "nope.properties", environ={})
 
 
+@pytest.mark.parametrize("raw, value", [("0", 0), ("1048576", 1 << 20), ("64M", 64 << 20), ("1.5G", 3 << 29), ("512 kb", 512 << 10)])
+def test_byte_sizes_take_units(raw, value):
+    assert load(None, environ={"CASABA_CACHE_DECODED_TILES_MAX_SIZE": raw})["cache.decoded_tiles.max_size"] == value
+
+
 def test_every_key_is_documented_and_its_default_parses():
     for key in KEYS.values():
         assert key.doc.endswith(".") and len(key.doc) > 10

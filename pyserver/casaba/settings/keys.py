@@ -79,6 +79,19 @@ class Choice(Kind):
         return value
 
 
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}
+
+
+class ByteSize(Kind):
+    allowed = "a number of bytes, optionally with a unit: 512K, 64M, 2G, 1T"
+
+    def parse(self, raw: str) -> int:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", raw)
+        if not m or m.group(2).upper() not in _UNITS:
+            raise ValueError
+        return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
 _NAMED_COLORS = {"white": (255, 255, 255), "black": (0, 0, 0)}
 
 
@@ -149,6 +162,12 @@ KEYS: dict[str, Key] = {
         Key("endpoint.iiif.3.enabled", Bool(), True, "Serve the IIIF Image API 3.0 at /iiif/3."),
         Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),
         Key("endpoint.iiif.min_tile_size", Int(1), 512, "Tile size advertised for images that are not tiled."),
+        Key(
+            "cache.decoded_tiles.max_size",
+            ByteSize(),
+            64 << 20,
+            "Memory for decoded tiles shared by neighbouring requests, per worker; 0 turns it off.",
+        ),
         Key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality."),
         Key("processor.webp.quality", Int(1, 100), 80, "WebP output quality (WebP output is lossy; alpha is kept exactly)."),
         Key(

@@ -76,7 +76,7 @@ impl Codec for GifCodec {
         let frame = d.read_next_frame().map_err(gif_error)?.ok_or_else(|| format_error("the GIF file has no image"))?;
         let mut canvas = Pixels::new(s.width, s.height, 4, limits)?;
         let piece = Pixels::from_vec(u32::from(frame.width), u32::from(frame.height), 4, frame.buffer.to_vec())?;
-        canvas.blit(&piece, u32::from(frame.left), u32::from(frame.top));
+        canvas.blit(&piece, i64::from(frame.left), i64::from(frame.top));
         let canvas = canvas.crop(rect);
         Ok(if s.channels == 3 { drop_alpha(canvas) } else { canvas })
     }

@@ -9,6 +9,7 @@ mod layout;
 
 use std::sync::Arc;
 
+use crate::chunk_cache;
 use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
@@ -29,6 +30,8 @@ pub struct TiffCodec {
     /// One layout per entry of `structure.levels`.
     layouts: Vec<Layout>,
     cmyk: CmykToRgb,
+    /// This opening's number in the decoded-chunk cache.
+    id: u64,
 }
 
 /// Whether `candidate` is a reduced version of `full`: smaller, same colours, same aspect.
@@ -116,7 +119,33 @@ impl TiffCodec {
             pages: count,
             icc: page.icc.map(Arc::from),
         };
-        Ok(TiffCodec { source, structure, layouts: page.levels, cmyk })
+        Ok(TiffCodec { source, structure, layouts: page.levels, cmyk, id: chunk_cache::new_image() })
+    }
+}
+
+/// Reads touching at least this many undecoded chunks spread them over the machine's cores.
+const PARALLEL_CHUNKS: usize = 8;
+
+impl TiffCodec {
+    fn decode_chunks(&self, level: usize, indices: &[u32], limits: &Limits) -> Result<Vec<(u32, Arc<Pixels>)>> {
+        let layout = &self.layouts[level];
+        let decode = |index: u32| chunk::decode(layout, &self.source, index, limits, &self.cmyk).map(|p| (index, Arc::new(p)));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if indices.len() < PARALLEL_CHUNKS || threads < 2 {
+            return indices.iter().map(|&i| decode(i)).collect();
+        }
+        let per_thread = indices.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = indices
+                .chunks(per_thread)
+                .map(|part| scope.spawn(move || part.iter().map(|&i| decode(i)).collect::<Result<Vec<_>>>()))
+                .collect();
+            let mut all = Vec::with_capacity(indices.len());
+            for worker in workers {
+                all.extend(worker.join().map_err(|_| format_error("a chunk decoder thread failed"))??);
+            }
+            Ok(all)
+        })
     }
 }
 
@@ -129,20 +158,24 @@ impl Codec for TiffCodec {
         let layout = &self.layouts[level];
         let mut out = Pixels::new(rect.w, rect.h, layout.channels(), limits)?;
         let (cols, _) = layout.grid();
-        let first_col = rect.x / layout.chunk_w;
-        let last_col = (rect.right() - 1) / layout.chunk_w;
-        let first_row = rect.y / layout.chunk_h;
-        let last_row = (rect.bottom() - 1) / layout.chunk_h;
-        for row in first_row..=last_row {
-            for col in first_col..=last_col {
-                let index = row * cols + col;
-                let chunk = chunk::decode(layout, &self.source, index, limits, &self.cmyk)?;
-                let origin = Rect::new(col * layout.chunk_w, row * layout.chunk_h, chunk.width, chunk.height);
-                if let Some(part) = origin.intersect(&rect) {
-                    let piece = chunk.crop(Rect::new(part.x - origin.x, part.y - origin.y, part.w, part.h));
-                    out.blit(&piece, part.x - rect.x, part.y - rect.y);
-                }
+        let wanted: Vec<u32> = (rect.y / layout.chunk_h..=(rect.bottom() - 1) / layout.chunk_h)
+            .flat_map(|row| (rect.x / layout.chunk_w..=(rect.right() - 1) / layout.chunk_w).map(move |col| row * cols + col))
+            .collect();
+        let mut chunks = Vec::with_capacity(wanted.len());
+        let mut missing = Vec::new();
+        for &index in &wanted {
+            match chunk_cache::get(&(self.id, level, index)) {
+                Some(pixels) => chunks.push((index, pixels)),
+                None => missing.push(index),
             }
+        }
+        for (index, pixels) in self.decode_chunks(level, &missing, limits)? {
+            chunk_cache::put((self.id, level, index), Arc::clone(&pixels));
+            chunks.push((index, pixels));
+        }
+        for (index, chunk) in &chunks {
+            let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
+            out.blit(chunk, i64::from(x) - i64::from(rect.x), i64::from(y) - i64::from(rect.y));
         }
         Ok(out)
     }

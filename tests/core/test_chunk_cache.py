@@ -1,0 +1,46 @@
+"""The per-process cache of decoded chunks: what it returns is what decoding gives, it never
+serves one image's chunks for another, and a budget of 0 turns it off."""
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from casaba._core import Image, set_decoded_tile_cache_size
+
+from .helpers import render, run
+from .synth import photo
+
+
+@pytest.fixture(scope="module")
+def pyramid(tmp_path_factory):
+    root = tmp_path_factory.mktemp("chunks")
+    PILImage.fromarray(photo(1200, 900, seed=21)).save(root / "a.png")
+    run("vips", "tiffsave", root / "a.png", root / "a.tif", "--tile", "--tile-width", "128", "--tile-height", "128",
+        "--compression", "deflate")
+    return root
+
+
+def test_cached_and_uncached_reads_agree(pyramid):
+    region = (100, 70, 700, 500)  # 6 x 5 tiles, none of them whole
+    set_decoded_tile_cache_size(0)
+    try:
+        _, cold = render(Image.open(str(pyramid / "a.tif")), region)
+    finally:
+        set_decoded_tile_cache_size(64 << 20)
+    img = Image.open(str(pyramid / "a.tif"))
+    _, first = render(img, region)
+    _, again = render(img, (150, 90, 500, 400))
+    _, second = render(img, region)
+    expected = np.asarray(PILImage.open(pyramid / "a.png"))[70:570, 100:800]
+    for out in (cold, first, second):
+        np.testing.assert_array_equal(np.asarray(out), expected)
+    np.testing.assert_array_equal(np.asarray(again), np.asarray(PILImage.open(pyramid / "a.png"))[90:490, 150:650])
+
+
+def test_a_rewritten_file_is_not_served_from_its_old_chunks(pyramid, tmp_path):
+    path = tmp_path / "b.tif"
+    for seed in (1, 2):
+        PILImage.fromarray(photo(300, 300, seed=seed)).save(tmp_path / "b.png")
+        run("vips", "tiffsave", tmp_path / "b.png", path, "--tile", "--tile-width", "128", "--tile-height", "128")
+        _, out = render(Image.open(str(path)), (10, 10, 200, 200))
+        np.testing.assert_array_equal(np.asarray(out), np.asarray(PILImage.open(tmp_path / "b.png"))[10:210, 10:210])
