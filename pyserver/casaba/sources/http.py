@@ -66,8 +66,11 @@ class HttpSource:
             if r.status_code in (404, 410):
                 raise NotFound(missing(identifier))
             check(r, url)
-            if r.status_code == 206:
+            # Read to the end (nothing, or one byte) so the connection goes back to the pool; a
+            # whole image sent by an origin that ignores Range is left unread.
+            if method == "HEAD" or r.status_code == 206:
                 await r.aread()
+            if r.status_code == 206:
                 size = total_from_content_range(r.headers.get("content-range", ""))
             else:
                 size = int(r.headers.get("content-length", "-1"))
