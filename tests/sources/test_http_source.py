@@ -71,6 +71,13 @@ def test_a_jpeg_is_fetched_whole_once_per_request(remote, origin, pictures):
     assert len(whole_gets(seen)) == 1, seen
 
 
+def test_jpeg2000_is_downloaded_not_read_by_ranges(remote, origin):
+    # Each of its tile-part headers would cost a request (see sources/retrieval.py).
+    origin.clear()
+    assert remote.get("/iiif/3/tiled.jp2/0,0,512,512/256,/0/default.jpg").status_code == 200
+    assert len(whole_gets(origin.seen("tiled.jp2"))) == 1
+
+
 def test_the_format_comes_from_the_bytes_not_the_content_type(pictures):
     from .origins import Behaviour, Origin
 

@@ -257,7 +257,7 @@ KEYS: dict[str, Key] = {
             "processor.fallback_retrieval_strategy",
             Choice(("DownloadStrategy", "CacheStrategy", "AbortStrategy")),
             "DownloadStrategy",
-            "For remote images StreamStrategy cannot read by ranges (JPEG, PNG, GIF, WebP, origins ignoring Range).",
+            "For remote images StreamStrategy does not read by ranges (all but TIFF, and origins ignoring Range).",
         ),
         Key(
             "FilesystemCache.pathname",

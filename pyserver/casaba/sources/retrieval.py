@@ -3,9 +3,12 @@
 A local file is opened by path. A remote object is handled as Cantaloupe's
 ``processor.stream_retrieval_strategy`` says:
 
-- ``StreamStrategy``: formats whose decoder reads only what a request needs (TIFF, JPEG 2000) are
-  read through ranged reads, a few per tile. Formats read whole (JPEG, PNG, GIF, WebP), and any
-  image whose origin ignores ``Range``, go to ``processor.fallback_retrieval_strategy``.
+- ``StreamStrategy``: TIFF, whose decoder reads only the directories and the tiles a request
+  needs, is read through ranged reads, one or two per tile. Everything else, and any image whose
+  origin ignores ``Range``, goes to ``processor.fallback_retrieval_strategy``: formats read whole
+  (JPEG, PNG, GIF, WebP), and JPEG 2000, which the core can read by ranges but not cheaply (opening
+  reads every tile-part header, one request each; OpenJPEG then walks the tile-parts before the
+  one it needs unless the file has TLM markers; an untiled file is one tile-part, read whole).
 - ``DownloadStrategy``: the object is downloaded to a temporary file for the requests waiting for
   it, and the file is gone when they are done.
 - ``CacheStrategy``: the object is downloaded once into the source cache, the ``source/`` folder of
@@ -34,8 +37,8 @@ from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
 
-#: Formats whose decoders read byte ranges (directories, then only the tiles a request needs).
-RANGED_FORMATS = frozenset({"tiff", "jp2"})
+#: Formats read through ranged reads: a few for the directories, then only the tiles a request needs.
+RANGED_FORMATS = frozenset({"tiff"})
 #: Content-Types of formats read whole. The origin's word only spares the first ranged read: a
 #: wrong one costs a download, never a wrong answer, as the core recognises formats by their bytes.
 WHOLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
