@@ -123,6 +123,7 @@ def test_cantaloupes_source_keys_are_read(tmp_path):
         "HttpSource.chunking.chunk_size = 512K\n"
         "HttpSource.chunking.cache.max_size = 5M\n"
         "S3Source.endpoint =\n"
+        "S3Source.access_key_id = AKIA\n"
         "S3Source.secret_key = abc\n"
         "processor.stream_retrieval_strategy = StreamStrategy\n"
         "processor.fallback_retrieval_strategy = CacheStrategy\n"
@@ -147,6 +148,7 @@ def test_cantaloupes_source_keys_are_read(tmp_path):
         ("source.static = HttpSource\n", "url_prefix"),
         ("source.static = HttpSource\nHttpSource.BasicLookupStrategy.url_prefix = /srv/images/\n", "http:// or https://"),
         ("source.static = S3Source\n", "bucket.name"),
+        ("S3Source.access_key_id = AKIA\n", "go together"),
         ("processor.stream_retrieval_strategy = CacheStrategy\n", "FilesystemCache.pathname"),
         ("processor.fallback_retrieval_strategy = CacheStrategy\n", "FilesystemCache.pathname"),
         ("processor.stream_retrieval_strategy = AbortStrategy\n", "StreamStrategy"),
