@@ -1,7 +1,7 @@
 """Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings.rs."""
 
 from os import PathLike
-from typing import final
+from typing import Protocol, final
 
 __all__ = [
     "CoreError",
@@ -13,6 +13,7 @@ __all__ = [
     "RequestError",
     "set_decoded_tile_cache_size",
     "UnsupportedError",
+    "sniff",
     "write_pyramid_tiff",
 ]
 
@@ -22,6 +23,11 @@ class UnsupportedError(CoreError): ...
 class LimitError(CoreError): ...
 class ImageIoError(CoreError): ...
 class RequestError(CoreError): ...
+
+class _Reader(Protocol):
+    """What ``Image.open_reader`` reads through; ``read`` returns exactly ``length`` bytes."""
+
+    def read(self, offset: int, length: int, /) -> bytes: ...
 
 @final
 class Plan:
@@ -50,6 +56,16 @@ class Image:
     def open(path: str | PathLike[str], *, page: int = 1, max_decode_pixels: int | None = None) -> Image: ...
     @staticmethod
     def from_bytes(data: bytes, *, page: int = 1, max_decode_pixels: int | None = None) -> Image: ...
+    @staticmethod
+    def open_reader(
+        reader: _Reader,
+        size: int,
+        *,
+        page: int = 1,
+        max_decode_pixels: int | None = None,
+        chunk_size: int = 65536,
+        cache_size: int = 1048576,
+    ) -> Image: ...
     @property
     def pages(self) -> int: ...
     @property
@@ -84,6 +100,7 @@ class Image:
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...
 
+def sniff(head: bytes) -> str | None: ...
 def write_pyramid_tiff(
     path: str | PathLike[str],
     data: bytes,

@@ -9,6 +9,7 @@ everything between the version prefix and those is the identifier.
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -19,8 +20,14 @@ from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
 from casaba.settings import Settings, load_from_environment
-from casaba.sources.filesystem import FilesystemSource
+from casaba.sources import source_from_settings, strategy_from_settings
+from casaba.sources.retrieval import Retrieval
 
+log = logging.getLogger("casaba")
+
+#: Threads that open and render images read from a web server or bucket. They mostly wait on the
+#: network, so there are more of them than cores, and a slow origin cannot take the pixel threads.
+REMOTE_THREADS = 32
 
 
 def error_response(exc: BaseException) -> Response:
@@ -34,15 +41,20 @@ class App:
         self.settings = settings
         _core.set_decoded_tile_cache_size(settings["cache.decoded_tiles.max_size"])
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
-        source = FilesystemSource(
-            settings["FilesystemSource.BasicLookupStrategy.path_prefix"],
-            settings["FilesystemSource.BasicLookupStrategy.path_suffix"],
-        )
-        self.iiif = IiifService(settings, source, self.executor)
+        self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
+        self.source = source_from_settings(settings)
+        retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor)
+        self.iiif = IiifService(settings, self.source, self.executor, retrieval)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
+        # Granian calls this once its loop has stopped: the loop can still run the closing.
+        try:
+            loop.run_until_complete(self.source.close())
+        except Exception:
+            log.exception("closing the source failed")
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.remote_executor.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":

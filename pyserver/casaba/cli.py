@@ -40,7 +40,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         raise click.ClickException(str(e)) from None
     for warning in settings.warnings:
         log.warning(warning)
-    if not settings[PREFIX_KEY]:
+    if settings["source.static"] == "FilesystemSource" and not settings[PREFIX_KEY]:
         from casaba import demo
 
         folder = demo.default_folder()

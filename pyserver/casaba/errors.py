@@ -44,6 +44,18 @@ class NotImplementedFeature(HttpError):
     status = 501
 
 
+class BadGateway(HttpError):
+    """The image's source failed or could not be reached."""
+
+    status = 502
+
+
+class GatewayTimeout(HttpError):
+    """The image's source did not answer in time."""
+
+    status = 504
+
+
 def to_http_error(exc: BaseException) -> HttpError:
     """The HTTP error for any exception; unexpected ones are logged with their traceback."""
     if isinstance(exc, HttpError):

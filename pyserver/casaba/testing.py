@@ -1,16 +1,20 @@
-"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port."""
+"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, and the
+contract a Source keeps."""
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from casaba.sources.base import Source
 
 
 def free_port() -> int:
@@ -71,3 +75,67 @@ def running_server(
                 proc.kill()
                 proc.wait()
             log.close()
+
+
+async def check_source(
+    source: Source,
+    present: Mapping[str, bytes],
+    absent: str,
+    *,
+    secrets: Sequence[str] = (),
+    change: Callable[[str, bytes], None] | None = None,
+) -> None:
+    """The contract every Source keeps (Casaba's own and a plugin's): run it in an event loop with
+    a source that holds ``present`` (identifier -> bytes) and not ``absent``. No error message
+    may contain any of ``secrets`` (URL prefixes, bucket names, credentials). With ``change``
+    (which replaces an identifier's bytes at the origin), a change is a new version, and a remote
+    object located before it refuses to be read. Closes the source at the end."""
+    from casaba.errors import HttpError, NotFound
+    from casaba.sources.base import LocalImage, SourceChanged
+
+    def clean(e: HttpError) -> None:
+        leaked = [s for s in secrets if s and s in e.message]
+        assert not leaked, f"{type(e).__name__} {e.message!r} reveals {leaked}"
+
+    async def refused(identifier: str) -> None:
+        try:
+            await source.locate(identifier)
+        except NotFound as e:
+            clean(e)
+        else:
+            raise AssertionError(f"locate({identifier!r}) found an image")
+
+    for identifier, data in present.items():
+        located = await source.locate(identifier)
+        assert located.size == len(data), (identifier, located.size, len(data))
+        assert located.key and located.version
+        again = await source.locate(identifier)
+        assert (again.key, again.version) == (located.key, located.version), "the version changed by itself"
+        if isinstance(located, LocalImage):
+            assert located.path.read_bytes() == data
+            continue
+        n = len(data)
+        for offset, length in [(0, min(16, n)), (n // 2, min(1000, n - n // 2)), (n - 1, 1)]:
+            got = await located.object.read(offset, length)
+            assert got == data[offset : offset + length], f"read({offset}, {length}) gave other bytes"
+        whole = io.BytesIO()
+        await located.object.download(whole)
+        assert whole.getvalue() == data, "download() gave other bytes"
+    first = next(iter(present))
+    await refused(absent)
+    for escape in ("../" + first, "a/../../" + first, first + "\0"):
+        await refused(escape)
+    if change is not None:
+        before = await source.locate(first)
+        change(first, present[first] + b"\0")
+        after = await source.locate(first)
+        assert after.version != before.version and after.size == before.size + 1, "a change is not a new version"
+        if not isinstance(before, LocalImage):
+            try:
+                await before.object.read(0, 1)
+            except SourceChanged as e:
+                clean(e)
+            else:
+                raise AssertionError("an object located before a change was read after it")
+        change(first, present[first])
+    await source.close()

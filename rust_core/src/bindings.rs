@@ -16,6 +16,7 @@ use crate::limits::Limits;
 use crate::pipeline;
 use crate::pixels::Pixels;
 use crate::plan::{self, Operations, Plan, Quality};
+use crate::source::remote::{Chunking, Remote};
 use crate::source::ByteSource;
 
 /// An opened image: its structure, read from the headers, and the means to read its pixels.
@@ -62,6 +63,28 @@ impl PyImage {
         let limits = limits_from(max_decode_pixels);
         let index = page_index(page)?;
         let codec = py.detach(|| codec::open(ByteSource::Memory(data.to_vec()), &limits, index))?;
+        Ok(PyImage { codec, limits })
+    }
+
+    /// Open page `page` (from 1) of a `size`-byte object read through `reader.read(offset, length)`,
+    /// which must return exactly that many bytes. Reads are rounded out to `chunk_size`-byte
+    /// chunks, of which `cache_size` bytes are kept for later reads (0 for either: exact reads).
+    /// Whatever the reader raises reaches the caller unchanged.
+    #[staticmethod]
+    #[pyo3(signature = (reader, size, *, page = 1, max_decode_pixels = None, chunk_size = 65536, cache_size = 1048576))]
+    fn open_reader(
+        py: Python<'_>,
+        reader: Py<PyAny>,
+        size: u64,
+        page: usize,
+        max_decode_pixels: Option<u64>,
+        chunk_size: u64,
+        cache_size: u64,
+    ) -> PyResult<PyImage> {
+        let limits = limits_from(max_decode_pixels);
+        let index = page_index(page)?;
+        let source = ByteSource::Remote(Remote::new(reader, size, Chunking { chunk_size, cache_size }));
+        let codec = py.detach(|| codec::open(source, &limits, index))?;
         Ok(PyImage { codec, limits })
     }
 
@@ -225,6 +248,13 @@ fn set_decoded_tile_cache_size(bytes: usize) {
     chunk_cache::set_budget(bytes);
 }
 
+/// The format named by an image's first bytes (16 are enough), or None when the core does not
+/// read it: one of jpeg, png, tiff, gif, webp, jp2.
+#[pyfunction]
+fn sniff(head: &[u8]) -> Option<&'static str> {
+    codec::sniff(head).map(|f| f.name())
+}
+
 /// Write gray or RGB pixels as a tiled pyramidal JPEG TIFF at `path`.
 #[pyfunction]
 #[pyo3(signature = (path, data, width, height, channels, *, tile = 256, quality = 85))]
@@ -250,6 +280,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyImage>()?;
     m.add_class::<PyPlan>()?;
+    m.add_function(wrap_pyfunction!(sniff, m)?)?;
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
     m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;

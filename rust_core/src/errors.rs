@@ -22,6 +22,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Request(String),
+    /// What a remote source's Python reader raised, passed back to Python as it is.
+    #[error("{0}")]
+    Reader(PyErr),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -45,6 +48,7 @@ impl From<Error> for PyErr {
             }
             Error::Io(e) => ImageIoError::new_err(e.kind().to_string()),
             Error::Request(m) => RequestError::new_err(m),
+            Error::Reader(e) => e,
         }
     }
 }

@@ -115,3 +115,55 @@ def test_every_key_is_documented_and_its_default_parses():
         if isinstance(key.default, (bool, int, float, str)):
             raw = str(key.default).lower() if isinstance(key.default, bool) else str(key.default)
             assert key.kind.parse(raw) == key.default
+
+
+def test_cantaloupes_source_keys_are_read(tmp_path):
+    p = write(
+        tmp_path,
+        "source.static = HttpSource\n"
+        "source.delegate = false\n"
+        "HttpSource.BasicLookupStrategy.url_prefix = https://example.org/flags/\n"
+        "HttpSource.BasicLookupStrategy.auth.basic.username = reader\n"
+        "HttpSource.request_timeout =\n"
+        "HttpSource.chunking.chunk_size = 512K\n"
+        "HttpSource.chunking.cache.max_size = 5M\n"
+        "S3Source.endpoint =\n"
+        "S3Source.access_key_id = AKIA\n"
+        "S3Source.secret_key = abc\n"
+        "processor.stream_retrieval_strategy = StreamStrategy\n"
+        "processor.fallback_retrieval_strategy = CacheStrategy\n"
+        "FilesystemCache.pathname = /var/cache/casaba\n",
+    )
+    s = load(p, environ={})
+    assert s["source.static"] == "HttpSource"
+    assert s["HttpSource.request_timeout"] == 30.0
+    assert s["HttpSource.chunking.chunk_size"] == 512 * 1024
+    assert s["HttpSource.chunking.cache.max_size"] == 5 * 1024 * 1024
+    assert s["S3Source.secret_key"] == "abc"
+    assert s["processor.fallback_retrieval_strategy"] == "CacheStrategy"
+    assert s.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("source.delegate = true\n", "not supported yet"),
+        ("HttpSource.chunking.chunk_size = lots\n", "64K or 5M"),
+        ("HttpSource.request_timeout = 0\n", "HttpSource.request_timeout"),
+        ("source.static = HttpSource\n", "url_prefix"),
+        ("source.static = HttpSource\nHttpSource.BasicLookupStrategy.url_prefix = /srv/images/\n", "http:// or https://"),
+        ("source.static = S3Source\n", "bucket.name"),
+        ("S3Source.access_key_id = AKIA\n", "go together"),
+        ("processor.stream_retrieval_strategy = CacheStrategy\n", "FilesystemCache.pathname"),
+        ("processor.fallback_retrieval_strategy = CacheStrategy\n", "FilesystemCache.pathname"),
+        ("processor.stream_retrieval_strategy = AbortStrategy\n", "StreamStrategy"),
+    ],
+)
+def test_source_settings_that_cannot_work_stop_start_up(tmp_path, text, fragment):
+    with pytest.raises(SettingsError, match=fragment):
+        load(write(tmp_path, text), environ={})
+
+
+@pytest.mark.parametrize("raw, value", [("65536", 65536), ("64K", 65536), ("64kb", 65536), ("5M", 5 << 20), ("1G", 1 << 30), ("0", 0)])
+def test_byte_sizes_are_read_as_cantaloupe_writes_them(raw, value):
+    assert KEYS["S3Source.chunking.cache.max_size"].kind.parse(raw) == value

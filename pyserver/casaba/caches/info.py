@@ -1,22 +1,23 @@
-"""Opened images, kept per worker so their parsed structure (levels, tile tables, file handle)
-is reused: keyed by path and page, and valid only for the file version they were opened from."""
+"""Opened images, kept per worker so their parsed structure (levels, tile tables, file handle or
+remote reader and its chunks) is reused: keyed by the image's key (path, URL, or bucket and key)
+and page, valid while the source reports the same version."""
 
 from __future__ import annotations
 
-from casaba import _core
 from casaba.caches.lru import Lru
 from casaba.sources.base import SourceImage
+from casaba.sources.retrieval import Handle
 
 
 class OpenedImages:
     def __init__(self, capacity: int = 256) -> None:
-        self._entries: Lru[tuple[str, int], tuple[SourceImage, _core.Image]] = Lru(capacity)
+        self._entries: Lru[tuple[str, int], tuple[str, Handle]] = Lru(capacity)
 
-    def get(self, source: SourceImage, page: int) -> _core.Image | None:
-        entry = self._entries.get((str(source.path), page))
-        if entry is None or entry[0] != source:
+    def get(self, source: SourceImage, page: int) -> Handle | None:
+        entry = self._entries.get((source.key, page))
+        if entry is None or entry[0] != source.version:
             return None
         return entry[1]
 
-    def put(self, source: SourceImage, page: int, image: _core.Image) -> None:
-        self._entries.put((str(source.path), page), (source, image))
+    def put(self, source: SourceImage, page: int, handle: Handle) -> None:
+        self._entries.put((source.key, page), (source.version, handle))

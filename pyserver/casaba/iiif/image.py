@@ -23,7 +23,9 @@ from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.params import ImageRequest, Limits, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
+from casaba.singleflight import SingleFlight
 from casaba.sources.base import Source, SourceImage
+from casaba.sources.retrieval import Handle, Retrieval
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
 #: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
@@ -37,7 +39,11 @@ class Opened:
 
     located: SourceImage
     page: int
-    image: _core.Image
+    handle: Handle
+
+    @property
+    def image(self) -> _core.Image:
+        return self.handle.image
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,14 @@ def parse_request(identifier: str, params: tuple[str, ...], version: Version) ->
 class IiifService:
     """Everything one worker needs to answer IIIF requests."""
 
-    def __init__(self, settings: Settings, source: Source, executor: Executor) -> None:
+    def __init__(self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval) -> None:
         self.settings = settings
         self.source = source
         self.executor = executor
+        self.retrieval = retrieval
         self.opened = OpenedImages()
         self.prepared: Lru[tuple[ImageRequest, Version, str, Opened], Prepared] = Lru(4096)
+        self.opening: SingleFlight[Handle] = SingleFlight()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
         self.encoding = {
@@ -86,15 +94,21 @@ class IiifService:
         meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
         if meta.scale and meta.scale[0] != meta.scale[1]:
             raise NotImplementedFeature(f"Scale constraints ({meta.scale[0]}:{meta.scale[1]}) are not supported yet.")
+        # Every request asks the source (a stat, a HEAD) whether the image is still the version
+        # opened before.
         located = await self.source.locate(meta.identifier)
-        image = self.opened.get(located, meta.page)
-        if image is None:
-            # Reading headers is I/O: the loop's default executor, so that opening an image never
-            # waits behind pixel work in the bounded pixel executor.
-            opener = partial(_core.Image.open, str(located.path), page=meta.page)
-            image = await asyncio.get_running_loop().run_in_executor(None, opener)
-            self.opened.put(located, meta.page, image)
-        return Opened(located, meta.page, image)
+        handle = self.opened.get(located, meta.page)
+        if handle is None:
+            # Concurrent first requests for an image open (or download) it once.
+            flight = f"{located.key}\0{located.version}\0{meta.page}"
+            handle = await self.opening.run(flight, partial(self._open, located, meta.page))
+        return Opened(located, meta.page, handle)
+
+    async def _open(self, located: SourceImage, page: int) -> Handle:
+        handle = await self.retrieval.open(located, page)
+        if handle.reusable:
+            self.opened.put(located, page, handle)
+        return handle
 
     async def redirect(self, request: Request, version: Version, identifier: str) -> Response:
         location = self.public_id(request, version, identifier) + "/info.json"
@@ -143,11 +157,13 @@ class IiifService:
         if cached:
             return cached
         image, plan = opened.image, prepared.plan
-        if plan.passthrough:
+        if plan.passthrough and not opened.handle.remote:
             # A stored tile sent as it is takes microseconds: a thread hand-off would cost more.
             body = image.render(plan)
         else:
-            body = await asyncio.get_running_loop().run_in_executor(self.executor, image.render, plan)
+            # Remote reads wait on the network: their own threads, never the loop's.
+            executor = self.retrieval.executor if opened.handle.remote else self.executor
+            body = await asyncio.get_running_loop().run_in_executor(executor, image.render, plan)
         return Response(200, headers + validators(opened.located, prepared.etag), body)
 
     def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened) -> Prepared:
@@ -173,7 +189,7 @@ class IiifService:
 
     def _etag(self, opened: Opened, *parts: str) -> str:
         located = opened.located
-        key = "|".join([str(located.path), str(opened.page), str(located.modified_ns), str(located.size), self._settings_tag, *parts])
+        key = "\0".join([located.key, str(opened.page), located.version, self._settings_tag, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -187,6 +203,8 @@ def negotiate(accept: str, default: str) -> str:
 
 
 def validators(located: SourceImage, etag: str) -> list[tuple[str, str]]:
+    if located.modified_ns is None:
+        return [("etag", etag)]
     return [("etag", etag), ("last-modified", formatdate(located.modified_ns // 1_000_000_000, usegmt=True))]
 
 
@@ -200,7 +218,8 @@ def not_modified(request: Request, located: SourceImage, etag: str) -> Response 
         return None
     since = request.header("if-modified-since")
     try:
-        if since and located.modified_ns // 1_000_000_000 <= parsedate_to_datetime(since).timestamp():
+        modified = located.modified_ns
+        if since and modified is not None and modified // 1_000_000_000 <= parsedate_to_datetime(since).timestamp():
             return Response(304, validators(located, etag))
     except (TypeError, ValueError):
         pass

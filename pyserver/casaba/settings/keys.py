@@ -49,15 +49,48 @@ class Int(Kind):
         return value
 
 
+class FalseOnly(Bool):
+    """A switch whose 'on' is not implemented yet."""
+
+    allowed = "false (true is not supported yet)"
+
+    def parse(self, raw: str) -> bool:
+        if super().parse(raw):
+            raise ValueError
+        return False
+
+
+@dataclass(frozen=True)
+class Bytes(Kind):
+    """A size in bytes, as Cantaloupe writes them: 65536, 64K, 512KB, 5M, 1G (powers of 1024)."""
+
+    low: int = 0
+    allowed = "a size in bytes such as 65536, 64K or 5M"
+    _units = {"": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30}
+
+    def parse(self, raw: str) -> int:
+        m = re.fullmatch(r"(\d+)\s*([KMG]B?)?", raw.strip().upper())
+        if not m:
+            raise ValueError
+        value = int(m.group(1)) * self._units[m.group(2) or ""]
+        if value < self.low:
+            raise ValueError
+        return value
+
+
 @dataclass(frozen=True)
 class Float(Kind):
     low: float = 0.0
+    #: The value of a blank entry (Cantaloupe's sample leaves some numbers blank), if allowed.
+    blank: float | None = None
 
     @property
     def allowed(self) -> str:  # type: ignore[override]
-        return f"a number from {self.low:g} up"
+        return f"a number from {self.low:g} up" + (" or blank" if self.blank is not None else "")
 
     def parse(self, raw: str) -> float:
+        if not raw.strip() and self.blank is not None:
+            return self.blank
         value = float(raw.strip().rstrip("fF"))
         if not value >= self.low or value == float("inf"):
             raise ValueError
@@ -119,6 +152,62 @@ class Key:
         return "CASABA_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
 
 
+def chunking_keys(source: str) -> list[Key]:
+    """Cantaloupe's chunking keys, which mean here: reads of a remote image are rounded out to
+    chunks, and the chunks last read are kept with the opened image for later reads."""
+    return [
+        Key(f"{source}.chunking.enabled", Bool(), True, "Round remote reads out to chunks and keep recent chunks per image."),
+        Key(f"{source}.chunking.chunk_size", Bytes(low=1024), 64 << 10, "Size of one chunk (Cantaloupe's default is 512K)."),
+        Key(f"{source}.chunking.cache.enabled", Bool(), True, "Keep the chunks last read with each opened image."),
+        Key(
+            f"{source}.chunking.cache.max_size",
+            Bytes(),
+            1 << 20,
+            "Bytes of chunks kept per opened image (Cantaloupe's is 5M per request).",
+        ),
+    ]
+
+
+HTTP_SOURCE_KEYS = [
+    Key(
+        "HttpSource.lookup_strategy",
+        Choice(("BasicLookupStrategy",)),
+        "BasicLookupStrategy",
+        "How HttpSource turns an identifier into a URL (ScriptLookupStrategy comes with delegates).",
+    ),
+    Key("HttpSource.BasicLookupStrategy.url_prefix", Str(), "", "URL (with trailing slash) put before the identifier."),
+    Key("HttpSource.BasicLookupStrategy.url_suffix", Str(), "", "Text put after the identifier in the URL, e.g. '.tif'."),
+    Key("HttpSource.BasicLookupStrategy.auth.basic.username", Str(), "", "User name for HTTP Basic authentication at the origin."),
+    Key("HttpSource.BasicLookupStrategy.auth.basic.secret", Str(), "", "Password for HTTP Basic authentication at the origin."),
+    Key(
+        "HttpSource.BasicLookupStrategy.send_head_requests",
+        Bool(),
+        True,
+        "Check each image with HEAD; false sends a one-byte ranged GET instead (for pre-signed URLs).",
+    ),
+    Key("HttpSource.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to the origin may take; blank for 30."),
+    Key("HttpSource.allow_insecure", Bool(), False, "Accept origins whose TLS certificates do not verify."),
+    *chunking_keys("HttpSource"),
+]
+
+S3_SOURCE_KEYS = [
+    Key("S3Source.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS."),
+    Key("S3Source.region", Str(), "", "AWS region; empty leaves it to the AWS configuration."),
+    Key("S3Source.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."),
+    Key("S3Source.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."),
+    Key(
+        "S3Source.lookup_strategy",
+        Choice(("BasicLookupStrategy",)),
+        "BasicLookupStrategy",
+        "How S3Source turns an identifier into an object key (ScriptLookupStrategy comes with delegates).",
+    ),
+    Key("S3Source.BasicLookupStrategy.bucket.name", Str(), "", "The bucket holding the images."),
+    Key("S3Source.BasicLookupStrategy.path_prefix", Str(), "", "Key prefix put before the identifier, e.g. 'images/'."),
+    Key("S3Source.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier in the key, e.g. '.tif'."),
+    Key("S3Source.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to S3 may take (not a Cantaloupe key)."),
+    *chunking_keys("S3Source"),
+]
+
 #: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
 TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
 
@@ -144,7 +233,18 @@ KEYS: dict[str, Key] = {
         ),
         Key("max_pixels", Int(0), 10_000_000, "Most pixels a response may have; 0 for no limit."),
         Key("max_scale", Float(0.0), 1.0, "Largest scale a request may ask for (1.0 = full size); 0 for no limit."),
-        Key("source.static", Choice(("FilesystemSource",)), "FilesystemSource", "The source that serves every identifier."),
+        Key(
+            "source.static",
+            Choice(("FilesystemSource", "HttpSource", "S3Source")),
+            "FilesystemSource",
+            "The source that serves every identifier: a folder, a web server or an S3 bucket.",
+        ),
+        Key(
+            "source.delegate",
+            FalseOnly(),
+            False,
+            "Choosing the source per identifier through the delegate; delegates are not implemented yet, so false.",
+        ),
         Key(
             "FilesystemSource.lookup_strategy",
             Choice(("BasicLookupStrategy",)),
@@ -158,6 +258,26 @@ KEYS: dict[str, Key] = {
             "Folder (with trailing slash) put before the identifier; empty serves Casaba's demo images.",
         ),
         Key("FilesystemSource.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier, e.g. '.tif'."),
+        *HTTP_SOURCE_KEYS,
+        *S3_SOURCE_KEYS,
+        Key(
+            "processor.stream_retrieval_strategy",
+            Choice(("StreamStrategy", "DownloadStrategy", "CacheStrategy")),
+            "StreamStrategy",
+            "How remote images are read: by ranges where the format allows it, downloaded per request, or into the source cache.",
+        ),
+        Key(
+            "processor.fallback_retrieval_strategy",
+            Choice(("DownloadStrategy", "CacheStrategy", "AbortStrategy")),
+            "DownloadStrategy",
+            "For remote images StreamStrategy does not read by ranges (all but TIFF, and origins ignoring Range).",
+        ),
+        Key(
+            "FilesystemCache.pathname",
+            Str(),
+            "",
+            "Folder of the filesystem cache; CacheStrategy keeps downloaded source images in its source/ subfolder.",
+        ),
         Key("endpoint.iiif.2.enabled", Bool(), True, "Serve the IIIF Image API 2.1 at /iiif/2."),
         Key("endpoint.iiif.3.enabled", Bool(), True, "Serve the IIIF Image API 3.0 at /iiif/3."),
         Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),

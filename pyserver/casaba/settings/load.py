@@ -67,7 +67,24 @@ def load(
         if name not in KEYS:
             raise SettingsError(f"unknown configuration key {name}")
         values[name] = _parse(name, raw, "command line")
+    check_together(values)
     return Settings(MappingProxyType(values), path, tuple(warnings))
+
+
+def check_together(values: Mapping[str, Any]) -> None:
+    """Keys that only make sense with others: the chosen source's must be set."""
+    source = values["source.static"]
+    if source == "HttpSource":
+        prefix = values["HttpSource.BasicLookupStrategy.url_prefix"]
+        if not prefix.startswith(("http://", "https://")):
+            raise SettingsError(f"HttpSource.BasicLookupStrategy.url_prefix = {prefix!r} must be an http:// or https:// URL when source.static = HttpSource")
+    if source == "S3Source" and not values["S3Source.BasicLookupStrategy.bucket.name"]:
+        raise SettingsError("S3Source.BasicLookupStrategy.bucket.name must name a bucket when source.static = S3Source")
+    if bool(values["S3Source.access_key_id"]) != bool(values["S3Source.secret_key"]):
+        raise SettingsError("S3Source.access_key_id and S3Source.secret_key go together: set both, or neither for the AWS credential chain")
+    for key in ("processor.stream_retrieval_strategy", "processor.fallback_retrieval_strategy"):
+        if values[key] == "CacheStrategy" and not values["FilesystemCache.pathname"]:
+            raise SettingsError(f"{key} = CacheStrategy needs FilesystemCache.pathname (the folder of the source cache)")
 
 
 def load_from_environment() -> Settings:

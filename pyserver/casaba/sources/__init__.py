@@ -1,1 +1,72 @@
-"""Sources: where images live. ``base`` holds the protocol; one module per kind of source."""
+"""Sources: where images live. ``base`` holds the protocol; one module per kind of source;
+``retrieval`` turns what a source located into an opened image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from casaba.settings import Settings
+from casaba.sources.base import Source
+from casaba.sources.retrieval import Strategy
+
+
+def source_from_settings(settings: Settings) -> Source:
+    """The source ``source.static`` names, configured from its keys."""
+    kind = settings["source.static"]
+    if kind == "HttpSource":
+        from casaba.sources.http import HttpSource
+
+        basic = "HttpSource.BasicLookupStrategy."
+        return HttpSource(
+            settings[basic + "url_prefix"],
+            settings[basic + "url_suffix"],
+            username=settings[basic + "auth.basic.username"],
+            secret=settings[basic + "auth.basic.secret"],
+            timeout=settings["HttpSource.request_timeout"],
+            allow_insecure=settings["HttpSource.allow_insecure"],
+            send_head_requests=settings[basic + "send_head_requests"],
+        )
+    if kind == "S3Source":
+        from casaba.sources.s3 import S3Source
+
+        basic = "S3Source.BasicLookupStrategy."
+        return S3Source(
+            settings[basic + "bucket.name"],
+            settings[basic + "path_prefix"],
+            settings[basic + "path_suffix"],
+            endpoint=settings["S3Source.endpoint"],
+            region=settings["S3Source.region"],
+            access_key_id=settings["S3Source.access_key_id"],
+            secret_key=settings["S3Source.secret_key"],
+            timeout=settings["S3Source.request_timeout"],
+        )
+    from casaba.sources.filesystem import FilesystemSource
+
+    return FilesystemSource(
+        settings["FilesystemSource.BasicLookupStrategy.path_prefix"],
+        settings["FilesystemSource.BasicLookupStrategy.path_suffix"],
+    )
+
+
+def strategy_from_settings(settings: Settings) -> Strategy:
+    """How remote images are read, from the processor.*_retrieval_strategy keys and the
+    chosen source's chunking keys."""
+    kind = settings["source.static"]
+    cache = settings["FilesystemCache.pathname"]
+    strategy = Strategy(
+        stream=settings["processor.stream_retrieval_strategy"],
+        fallback=settings["processor.fallback_retrieval_strategy"],
+        cache_folder=Path(cache) if cache else None,
+    )
+    if kind not in ("HttpSource", "S3Source"):
+        return strategy
+    chunked = settings[f"{kind}.chunking.enabled"]
+    kept = settings[f"{kind}.chunking.cache.enabled"]
+    return Strategy(
+        stream=strategy.stream,
+        fallback=strategy.fallback,
+        cache_folder=strategy.cache_folder,
+        chunk_size=settings[f"{kind}.chunking.chunk_size"] if chunked else 0,
+        chunk_cache=settings[f"{kind}.chunking.cache.max_size"] if chunked and kept else 0,
+        timeout=settings[f"{kind}.request_timeout"],
+    )

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from casaba.errors import NotFound
-from casaba.sources.base import SourceImage
+from casaba.sources.base import LocalImage, escapes, missing
 
 
 class FilesystemSource:
@@ -20,27 +20,26 @@ class FilesystemSource:
 
     @lru_cache(maxsize=8192)  # noqa: B019 (one source per worker, alive as long as the worker)
     def path_for(self, identifier: str) -> Path:
-        if "\0" in identifier or ".." in identifier.replace("\\", "/").split("/"):
-            raise NotFound(self._missing(identifier))
+        if escapes(identifier):
+            raise NotFound(missing(identifier))
         path = os.path.normpath(self.prefix + identifier + self.suffix)
         try:
             inside = os.path.commonpath([self._root, path]) == self._root
         except ValueError:
             inside = False
         if not inside:
-            raise NotFound(self._missing(identifier))
+            raise NotFound(missing(identifier))
         return Path(path)
 
-    async def locate(self, identifier: str) -> SourceImage:
+    async def locate(self, identifier: str) -> LocalImage:
         path = self.path_for(identifier)
         try:
             st = os.stat(path)
         except (OSError, ValueError):
-            raise NotFound(self._missing(identifier)) from None
+            raise NotFound(missing(identifier)) from None
         if not stat.S_ISREG(st.st_mode):
-            raise NotFound(self._missing(identifier))
-        return SourceImage(path, st.st_mtime_ns, st.st_size)
+            raise NotFound(missing(identifier))
+        return LocalImage(path, st.st_mtime_ns, st.st_size)
 
-    @staticmethod
-    def _missing(identifier: str) -> str:
-        return f"No image has the identifier {identifier!r}."
+    async def close(self) -> None:
+        pass

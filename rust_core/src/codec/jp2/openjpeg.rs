@@ -43,11 +43,13 @@ unsafe extern "C" fn on_warning(msg: *const c_char, data: *mut c_void) {
 
 unsafe extern "C" fn on_info(_msg: *const c_char, _data: *mut c_void) {}
 
-/// Where the stream stands in the source.
+/// Where the stream stands in the source, and what a remote source's reader raised (OpenJPEG
+/// only learns that a read failed, and may go on to decode what it has).
 struct Cursor<'a> {
     source: &'a ByteSource,
     pos: u64,
     len: u64,
+    failed: Option<Error>,
 }
 
 /// Fill up to `n` bytes; `(OPJ_SIZE_T)-1` at the end of the data or on a read error.
@@ -63,6 +65,10 @@ unsafe extern "C" fn stream_read(buf: *mut c_void, n: usize, data: *mut c_void) 
         Ok(()) => {
             cursor.pos += k as u64;
             k
+        }
+        Err(e @ Error::Reader(_)) => {
+            cursor.failed.get_or_insert(e);
+            usize::MAX
         }
         Err(_) => usize::MAX,
     }
@@ -204,15 +210,26 @@ fn failure(what: &str, messages: &Messages) -> Error {
 }
 
 /// Read the headers, and with a request decode it; without one, stop after the headers
-/// (to check a file at open time).
+/// (to check a file at open time). A failed remote read fails the decode with its own error,
+/// even when OpenJPEG carried on without the data.
 pub fn decode(source: &ByteSource, container: Container, request: Option<Request>) -> Result<Decoded> {
+    let mut cursor = Box::new(Cursor { source, pos: 0, len: source.size(), failed: None });
+    let result = decode_from(&mut cursor, container, request);
+    match cursor.failed.take() {
+        Some(e) => Err(e),
+        None => result,
+    }
+}
+
+fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Request>) -> Result<Decoded> {
+    let source = cursor.source;
     let mut messages = Box::new(Messages::default());
-    let mut cursor = Box::new(Cursor { source, pos: 0, len: source.size() });
     let format = match container {
         Container::Jp2 => opj::CODEC_FORMAT::OPJ_CODEC_JP2,
         Container::Codestream => opj::CODEC_FORMAT::OPJ_CODEC_J2K,
     };
-    // Declared after the boxes, so freed before them: OpenJPEG holds their addresses.
+    // Declared after the messages (and the caller's cursor), so freed before them: OpenJPEG
+    // holds their addresses.
     let mut handles = Handles { codec: ptr::null_mut(), stream: ptr::null_mut() };
     let mut image = Decoded(ptr::null_mut());
     unsafe {
@@ -241,7 +258,7 @@ pub fn decode(source: &ByteSource, container: Container, request: Option<Request
         opj::opj_stream_set_read_function(handles.stream, Some(stream_read));
         opj::opj_stream_set_skip_function(handles.stream, Some(stream_skip));
         opj::opj_stream_set_seek_function(handles.stream, Some(stream_seek));
-        opj::opj_stream_set_user_data(handles.stream, &mut *cursor as *mut Cursor as *mut c_void, None);
+        opj::opj_stream_set_user_data(handles.stream, cursor as *mut Cursor as *mut c_void, None);
         opj::opj_stream_set_user_data_length(handles.stream, source.size());
 
         if opj::opj_read_header(handles.stream, handles.codec, &mut image.0) == 0 || image.0.is_null() {

@@ -1,6 +1,9 @@
-//! Where an image's bytes come from: a file read by offset, or bytes already in memory.
+//! Where an image's bytes come from: a file read by offset, bytes already in memory, or an
+//! object elsewhere read through a Python reader ([`remote`]).
 //!
 //! Decoders ask for byte ranges, so a tiled file costs only the tiles a request touches.
+
+pub mod remote;
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -8,10 +11,12 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::errors::{format_error, Result};
+use remote::Remote;
 
 pub enum ByteSource {
     File { file: File, len: u64 },
     Memory(Vec<u8>),
+    Remote(Remote),
 }
 
 impl ByteSource {
@@ -25,6 +30,7 @@ impl ByteSource {
         match self {
             ByteSource::File { len, .. } => *len,
             ByteSource::Memory(v) => v.len() as u64,
+            ByteSource::Remote(r) => r.size(),
         }
     }
 
@@ -44,6 +50,7 @@ impl ByteSource {
                 Ok(Cow::Owned(buf))
             }
             ByteSource::Memory(v) => Ok(Cow::Borrowed(&v[offset as usize..offset as usize + len])),
+            ByteSource::Remote(r) => Ok(Cow::Owned(r.read(offset, len)?)),
         }
     }
 
@@ -57,7 +64,7 @@ impl ByteSource {
                 }
                 file.read_exact_at(buf, offset)?;
             }
-            ByteSource::Memory(_) => buf.copy_from_slice(&self.read_at(offset, buf.len())?),
+            ByteSource::Memory(_) | ByteSource::Remote(_) => buf.copy_from_slice(&self.read_at(offset, buf.len())?),
         }
         Ok(())
     }

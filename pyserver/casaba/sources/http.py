@@ -1,0 +1,181 @@
+"""HttpSource with Cantaloupe's BasicLookupStrategy: URL = url_prefix + identifier + url_suffix.
+
+One pooled ``httpx.AsyncClient`` per worker. Every request has a deadline
+(``HttpSource.request_timeout``); the origin's failures become 404, 403, 502 or 504 with messages
+that never name the URL or the credentials (the log does name the URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from email.utils import parsedate_to_datetime
+from typing import AsyncIterator, BinaryIO
+from urllib.parse import quote
+
+import httpx
+
+from casaba.errors import BadGateway, Forbidden, GatewayTimeout, HttpError, NotFound
+from casaba.sources.base import RangesIgnored, RemoteImage, SourceChanged, escapes, missing
+
+log = logging.getLogger("casaba.sources.http")
+
+#: Characters of an identifier kept as they are in the URL; '?', '#', '%' and spaces are encoded.
+URL_SAFE = "/:@!$&'()*+,;=~"
+DOWNLOAD_PIECE = 1 << 20
+
+
+class HttpSource:
+    def __init__(
+        self,
+        url_prefix: str,
+        url_suffix: str = "",
+        *,
+        username: str = "",
+        secret: str = "",
+        timeout: float = 30.0,
+        allow_insecure: bool = False,
+        send_head_requests: bool = True,
+    ) -> None:
+        self.prefix = url_prefix
+        self.suffix = url_suffix
+        self.timeout = timeout
+        self.send_head_requests = send_head_requests
+        self.client = httpx.AsyncClient(
+            auth=httpx.BasicAuth(username, secret) if username else None,
+            verify=not allow_insecure,
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            follow_redirects=True,
+        )
+
+    def url_for(self, identifier: str) -> str:
+        if escapes(identifier):
+            raise NotFound(missing(identifier))
+        return self.prefix + quote(identifier, safe=URL_SAFE) + self.suffix
+
+    async def locate(self, identifier: str) -> RemoteImage:
+        url = self.url_for(identifier)
+        if self.send_head_requests:
+            method, headers = "HEAD", {}
+        else:
+            # For origins (such as pre-signed URLs) that refuse HEAD: one byte tells the size.
+            method, headers = "GET", {"range": "bytes=0-0"}
+        async with self.exchange(method, url, headers) as r:
+            if r.status_code in (404, 410):
+                raise NotFound(missing(identifier))
+            check(r, url)
+            # Read to the end (nothing, or one byte) so the connection goes back to the pool; a
+            # whole image sent by an origin that ignores Range is left unread.
+            if method == "HEAD" or r.status_code == 206:
+                await r.aread()
+            if r.status_code == 206:
+                size = total_from_content_range(r.headers.get("content-range", ""))
+            else:
+                size = int(r.headers.get("content-length", "-1"))
+        if size < 0:
+            log.warning("%s %s: no usable Content-Length or Content-Range", method, url)
+            raise BadGateway("The image's source did not say how large the image is.")
+        etag = r.headers.get("etag")
+        last_modified = r.headers.get("last-modified")
+        return RemoteImage(
+            key=url,
+            size=size,
+            version=etag or last_modified or f"size {size}",
+            modified_ns=parse_http_date(last_modified),
+            content_type=r.headers.get("content-type", ""),
+            object=HttpObject(self, url, etag, last_modified),
+        )
+
+    @asynccontextmanager
+    async def exchange(self, method: str, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+        """One request with the source's deadline, its body left unread; transport failures
+        become 502 and 504."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                async with self.client.stream(method, url, headers=headers) as response:
+                    yield response
+        except HttpError:
+            raise
+        except (TimeoutError, httpx.TimeoutException):
+            log.warning("%s %s: no answer within %g s", method, url, self.timeout)
+            raise GatewayTimeout(f"The image's source did not answer within {self.timeout:g} s.") from None
+        except httpx.HTTPError as e:
+            log.warning("%s %s: %s", method, url, e)
+            raise BadGateway("The image's source could not be reached.") from None
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+
+class HttpObject:
+    """One located image's bytes, read only while it is the version located (If-Match)."""
+
+    def __init__(self, source: HttpSource, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.source = source
+        self.url = url
+        self.conditions: dict[str, str] = {}
+        if etag and not etag.startswith("W/"):
+            self.conditions["if-match"] = etag
+        elif last_modified:
+            self.conditions["if-unmodified-since"] = last_modified
+
+    async def read(self, offset: int, length: int) -> bytes:
+        headers = {"range": f"bytes={offset}-{offset + length - 1}", **self.conditions}
+        async with self.source.exchange("GET", self.url, headers) as r:
+            if r.status_code == 200:
+                raise RangesIgnored("The image's source does not serve byte ranges.")
+            check(r, self.url)
+            data = await r.aread()
+            start = r.headers.get("content-range", "").removeprefix("bytes ").split("-")[0]
+        if start != str(offset) or len(data) != length:
+            log.warning("GET %s: asked for %d bytes at %d, got %d at %s", self.url, length, offset, len(data), start)
+            raise BadGateway("The image's source answered a range request with other bytes.")
+        return data
+
+    async def download(self, file: BinaryIO) -> None:
+        # Only the connection and each read have deadlines: a large image may take longer.
+        try:
+            async with self.source.client.stream("GET", self.url, headers=self.conditions) as r:
+                check(r, self.url)
+                async for piece in r.aiter_bytes(DOWNLOAD_PIECE):
+                    file.write(piece)
+        except HttpError:
+            raise
+        except httpx.TimeoutException:
+            log.warning("GET %s: download stalled for %g s", self.url, self.source.timeout)
+            raise GatewayTimeout(f"The image's source stopped sending for {self.source.timeout:g} s.") from None
+        except httpx.HTTPError as e:
+            log.warning("GET %s: %s", self.url, e)
+            raise BadGateway("The image's source could not be reached.") from None
+
+
+def check(r: httpx.Response, url: str) -> None:
+    """Raise the client-facing error for an unsuccessful answer from the origin."""
+    status = r.status_code
+    if status < 300:
+        return
+    log.warning("%s %s: HTTP %d", r.request.method, url, status)
+    if status in (404, 410):
+        raise NotFound("The image is no longer at its source.")
+    if status in (401, 403):
+        raise Forbidden("The image's source refused access.")
+    if status == 412:
+        raise SourceChanged()
+    raise BadGateway(f"The image's source answered HTTP {status}.")
+
+
+def total_from_content_range(value: str) -> int:
+    """The complete length from ``bytes 0-0/1234``; -1 when absent or unknown (``*``)."""
+    total = value.rpartition("/")[2]
+    return int(total) if total.isdigit() else -1
+
+
+def parse_http_date(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(parsedate_to_datetime(value).timestamp()) * 1_000_000_000
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,228 @@
+"""How a located image becomes an opened ``_core.Image``, the same way for every source.
+
+A local file is opened by path. A remote object is handled as Cantaloupe's
+``processor.stream_retrieval_strategy`` says:
+
+- ``StreamStrategy``: TIFF, whose decoder reads only the directories and the tiles a request
+  needs, is read through ranged reads, one or two per tile. Everything else, and any image whose
+  origin ignores ``Range``, goes to ``processor.fallback_retrieval_strategy``: formats read whole
+  (JPEG, PNG, GIF, WebP), and JPEG 2000, which the core can read by ranges but not cheaply (opening
+  reads every tile-part header, one request each; OpenJPEG then walks the tile-parts before the
+  one it needs unless the file has TLM markers; an untiled file is one tile-part, read whole).
+- ``DownloadStrategy``: the object is downloaded to a temporary file for the requests waiting for
+  it, and the file is gone when they are done.
+- ``CacheStrategy``: the object is downloaded once into the source cache, the ``source/`` folder of
+  ``FilesystemCache.pathname``, named by its key and version, and served from there as a local file.
+- ``AbortStrategy`` (fallback only): such images are refused with 501.
+
+The format is recognised from the first bytes, never from the name or the origin's Content-Type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import fcntl
+import hashlib
+import os
+import tempfile
+import threading
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from casaba import _core
+from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
+from casaba.singleflight import SingleFlight
+from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
+
+#: Formats read through ranged reads: a few for the directories, then only the tiles a request needs.
+RANGED_FORMATS = frozenset({"tiff"})
+#: Content-Types of formats read whole. The origin's word only spares the first ranged read: a
+#: wrong one costs a download, never a wrong answer, as the core recognises formats by their bytes.
+WHOLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+#: Lock stripes guarding downloads into the source cache across worker processes.
+LOCK_STRIPES = 256
+
+
+@dataclass(frozen=True)
+class Handle:
+    """An opened image and how it reads."""
+
+    image: _core.Image
+    #: Whether reads go back to the origin (then they must never run on the event loop).
+    remote: bool
+    #: Whether it may serve later requests (a download-per-request image may not).
+    reusable: bool
+
+
+@dataclass(frozen=True)
+class Strategy:
+    stream: str = "StreamStrategy"
+    fallback: str = "DownloadStrategy"
+    #: FilesystemCache.pathname; needed by CacheStrategy.
+    cache_folder: Path | None = None
+    #: Chunk size and bytes of chunks kept per opened image; 0 for exact, uncached reads.
+    chunk_size: int = 64 << 10
+    chunk_cache: int = 1 << 20
+    #: Deadline of one read, in seconds.
+    timeout: float = 30.0
+
+
+class Retrieval:
+    def __init__(self, strategy: Strategy, executor: Executor) -> None:
+        self.strategy = strategy
+        #: Threads for opening and rendering images that read remotely: they wait on the network,
+        #: so they are not taken from the bounded pixel executor.
+        self.executor = executor
+        self.cache = SourceCache(strategy.cache_folder / "source") if strategy.cache_folder else None
+
+    async def open(self, located: SourceImage, page: int) -> Handle:
+        loop = asyncio.get_running_loop()
+        if isinstance(located, LocalImage):
+            # Reading headers is I/O: the loop's default executor, so that opening an image never
+            # waits behind pixel work in the bounded pixel executor.
+            image = await loop.run_in_executor(None, partial(_core.Image.open, str(located.path), page=page))
+            return Handle(image, remote=False, reusable=True)
+        how = self.strategy.stream
+        if how == "StreamStrategy" and located.content_type.split(";")[0].strip().lower() in WHOLE_TYPES:
+            how = self.strategy.fallback
+        if how == "StreamStrategy":
+            head_size = min(located.size, max(self.strategy.chunk_size, 4096))
+            try:
+                head = await located.object.read(0, head_size) if head_size else b""
+            except RangesIgnored:
+                how = self.strategy.fallback
+            else:
+                kind = _core.sniff(head[:16])
+                # Unrecognised bytes go to the core too, which refuses them from the head alone.
+                if kind is None or kind in RANGED_FORMATS:
+                    return await self._stream(located, page, head)
+                how = self.strategy.fallback
+        if how == "CacheStrategy":
+            assert self.cache is not None, "settings check: CacheStrategy needs FilesystemCache.pathname"
+            path = await self.cache.fetch(located)
+            image = await loop.run_in_executor(self.executor, partial(_core.Image.open, str(path), page=page))
+            return Handle(image, remote=False, reusable=True)
+        if how == "DownloadStrategy":
+            return Handle(await self._download(located, page), remote=False, reusable=False)
+        raise NotImplementedFeature("This image cannot be read by ranges, and the server is configured not to download it.")
+
+    async def _stream(self, located: RemoteImage, page: int, head: bytes) -> Handle:
+        s = self.strategy
+        reader = BlockingReader(located.object, asyncio.get_running_loop(), s.timeout, head)
+        opener = partial(
+            _core.Image.open_reader, reader, located.size, page=page, chunk_size=s.chunk_size, cache_size=s.chunk_cache
+        )
+        image = await asyncio.get_running_loop().run_in_executor(self.executor, opener)
+        return Handle(image, remote=True, reusable=True)
+
+    async def _download(self, located: RemoteImage, page: int) -> _core.Image:
+        fd, name = tempfile.mkstemp(prefix="casaba-download-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                await located.object.download(f)
+                complete(f.tell(), located)
+            # The opened image keeps the file open; its name can go at once.
+            opener = partial(_core.Image.open, name, page=page)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, opener)
+        finally:
+            os.unlink(name)
+
+
+def complete(written: int, located: RemoteImage) -> None:
+    if written != located.size:
+        raise BadGateway("The image's source sent fewer or more bytes than it announced.")
+
+
+class BlockingReader:
+    """What the core reads through, from a worker thread: each read runs the source's async read
+    on the event loop and waits for it. The first bytes, read when the image was located, are
+    answered from memory."""
+
+    def __init__(self, obj: RemoteObject, loop: asyncio.AbstractEventLoop, timeout: float, head: bytes) -> None:
+        self.obj = obj
+        self.loop = loop
+        self.timeout = timeout
+        self.head = head
+        self._loop_thread = threading.get_ident()
+
+    def read(self, offset: int, length: int) -> bytes:
+        end = offset + length
+        if end <= len(self.head):
+            return self.head[offset:end]
+        if threading.get_ident() == self._loop_thread:
+            raise RuntimeError("a remote image was read on the event loop's thread, which would wait for itself")
+        future = asyncio.run_coroutine_threadsafe(self.obj.read(offset, length), self.loop)
+        try:
+            # The source's own deadline fires first; this one only guards against a stuck loop.
+            return future.result(self.timeout + 5)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise GatewayTimeout(f"The image's source did not answer within {self.timeout:g} s.") from None
+
+
+class SourceCache:
+    """Remote images downloaded once, each under a name made from its key and version, written
+    to a temporary name and renamed into place. Concurrent requests in a worker share one
+    download; workers take a file lock (one of ``LOCK_STRIPES``) so that they do too."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.flights: SingleFlight[Path] = SingleFlight()
+
+    def path_for(self, located: RemoteImage) -> Path:
+        digest = hashlib.sha256(f"{located.key}\0{located.version}".encode()).hexdigest()
+        return self.folder / digest[:2] / digest
+
+    async def fetch(self, located: RemoteImage) -> Path:
+        path = self.path_for(located)
+        if path.exists():
+            return path
+        return await self.flights.run(path.name, lambda: self._download(located, path))
+
+    async def _download(self, located: RemoteImage, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = self.folder / f"{int(path.name[:4], 16) % LOCK_STRIPES:03d}.lock"
+        async with FileLock(lock):
+            if path.exists():  # another worker fetched it meanwhile
+                return path
+            part = path.with_name(f".{path.name}.{os.getpid()}.part")
+            try:
+                with open(part, "wb") as f:
+                    await located.object.download(f)
+                    complete(f.tell(), located)
+                os.replace(part, path)
+            finally:
+                part.unlink(missing_ok=True)
+        return path
+
+
+class FileLock:
+    """An exclusive ``flock`` on a file, waited for without blocking the event loop."""
+
+    def __init__(self, path: Path, poll: float = 0.02) -> None:
+        self.path = path
+        self.poll = poll
+        self.fd = -1
+
+    async def __aenter__(self) -> None:
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            while not self._acquired():
+                await asyncio.sleep(self.poll)
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def _acquired(self) -> bool:
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    async def __aexit__(self, *exc: object) -> None:
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
