@@ -1,7 +1,7 @@
 //! GIF: the first frame, composited onto the logical screen (transparent where it does not
 //! cover). Opaque images come out as RGB, others as RGBA.
 
-use std::io::Cursor;
+use std::io::BufReader;
 use std::num::NonZeroU64;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::orientation::Orientation;
 use crate::pixels::Pixels;
-use crate::source::ByteSource;
+use crate::source::{ByteSource, Stream};
 use crate::structure::{Format, Level, Structure};
 
 pub struct GifCodec {
@@ -28,12 +28,12 @@ fn gif_error(err: gif::DecodingError) -> Error {
     }
 }
 
-fn decoder<'a>(data: &'a [u8], limits: &Limits) -> Result<gif::Decoder<Cursor<&'a [u8]>>> {
+fn decoder<'a>(source: &'a ByteSource, limits: &Limits) -> Result<gif::Decoder<BufReader<Stream<'a>>>> {
     let mut options = DecodeOptions::new();
     options.set_color_output(ColorOutput::RGBA);
     let bytes = limits.max_decode_pixels.saturating_mul(4).max(1);
     options.set_memory_limit(MemoryLimit::Bytes(NonZeroU64::new(bytes).expect("at least one byte")));
-    let d = options.read_info(Cursor::new(data)).map_err(gif_error)?;
+    let d = options.read_info(source.stream()).map_err(gif_error)?;
     limits.check(u32::from(d.width()), u32::from(d.height()))?;
     Ok(d)
 }
@@ -41,8 +41,7 @@ fn decoder<'a>(data: &'a [u8], limits: &Limits) -> Result<gif::Decoder<Cursor<&'
 impl GifCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<GifCodec> {
         let structure = {
-            let data = source.read_all()?;
-            let mut d = decoder(&data, limits)?;
+            let mut d = decoder(&source, limits)?;
             let (w, h) = (u32::from(d.width()), u32::from(d.height()));
             let frame = d.next_frame_info().map_err(gif_error)?.ok_or_else(|| format_error("the GIF file has no image"))?;
             let covers = (frame.left, frame.top, u32::from(frame.width), u32::from(frame.height)) == (0, 0, w, h);
@@ -70,8 +69,7 @@ impl Codec for GifCodec {
     }
 
     fn read(&self, _level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
-        let data = self.source.read_all()?;
-        let mut d = decoder(&data, limits)?;
+        let mut d = decoder(&self.source, limits)?;
         let s = &self.structure;
         let frame = d.read_next_frame().map_err(gif_error)?.ok_or_else(|| format_error("the GIF file has no image"))?;
         let mut canvas = Pixels::new(s.width, s.height, 4, limits)?;

@@ -1,7 +1,9 @@
-//! PNG: the whole image is decoded (PNG has no random access), palette and low bit depths
-//! expanded to 8 bits, 16-bit samples reduced to 8.
+//! PNG: rows are decoded in order (PNG has no random access), but only the rows and columns
+//! of the requested rectangle are kept, and decoding stops after its last row; an interlaced
+//! image is decoded whole. Palette and low bit depths are expanded to 8 bits, 16-bit samples
+//! reduced to 8.
 
-use std::io::Cursor;
+use std::io::BufReader;
 use std::sync::Arc;
 
 use png::{ColorType, Transformations};
@@ -12,7 +14,7 @@ use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::orientation::Orientation;
 use crate::pixels::Pixels;
-use crate::source::ByteSource;
+use crate::source::{ByteSource, Stream};
 use crate::structure::{Format, Level, Structure};
 
 pub struct PngCodec {
@@ -30,8 +32,8 @@ fn png_error(err: png::DecodingError) -> Error {
     }
 }
 
-fn reader<'a>(data: &'a [u8], limits: &Limits) -> Result<png::Reader<Cursor<&'a [u8]>>> {
-    let mut decoder = png::Decoder::new(Cursor::new(data));
+fn reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<png::Reader<BufReader<Stream<'a>>>> {
+    let mut decoder = png::Decoder::new(source.stream());
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
     // Eight bytes a pixel (16-bit RGBA) before STRIP_16; saturating, as a huge limit means none.
     let bytes = usize::try_from(limits.max_decode_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
@@ -54,8 +56,7 @@ fn channels(color: ColorType) -> u8 {
 impl PngCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<PngCodec> {
         let structure = {
-            let data = source.read_all()?;
-            let r = reader(&data, limits)?;
+            let r = reader(&source, limits)?;
             let (width, height) = (r.info().width, r.info().height);
             Structure {
                 format: Format::Png,
@@ -80,14 +81,25 @@ impl Codec for PngCodec {
     }
 
     fn read(&self, _level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
-        let data = self.source.read_all()?;
-        let mut r = reader(&data, limits)?;
-        let size = r.output_buffer_size().ok_or_else(|| format_error("the PNG image is too large"))?;
-        let mut buf = vec![0; size];
-        let frame = r.next_frame(&mut buf).map_err(png_error)?;
-        buf.truncate(frame.buffer_size());
-        let c = channels(frame.color_type);
-        let pixels = Pixels::from_vec(frame.width, frame.height, c, buf)?;
-        Ok(pixels.crop(rect))
+        let mut r = reader(&self.source, limits)?;
+        let c = channels(r.output_color_type().0);
+        if r.info().interlaced {
+            let size = r.output_buffer_size().ok_or_else(|| format_error("the PNG image is too large"))?;
+            let mut buf = vec![0; size];
+            let frame = r.next_frame(&mut buf).map_err(png_error)?;
+            buf.truncate(frame.buffer_size());
+            return Ok(Pixels::from_vec(frame.width, frame.height, c, buf)?.crop(rect));
+        }
+        let mut out = Pixels::new(rect.w, rect.h, c, limits)?;
+        let (start, len) = (rect.x as usize * c as usize, out.row_len());
+        for y in 0..rect.bottom() {
+            let row = r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
+            if y >= rect.y {
+                let at = (y - rect.y) as usize * len;
+                let src = row.data().get(start..start + len).ok_or_else(|| format_error("a PNG row is shorter than it should be"))?;
+                out.data[at..at + len].copy_from_slice(src);
+            }
+        }
+        Ok(out)
     }
 }

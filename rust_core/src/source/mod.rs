@@ -7,6 +7,7 @@ pub mod remote;
 
 use std::borrow::Cow;
 use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -77,5 +78,42 @@ impl ByteSource {
 
     pub fn read_all(&self) -> Result<Cow<'_, [u8]>> {
         self.read_at(0, self.size() as usize)
+    }
+
+    /// The bytes as a buffered stream, for decoders that read in order (PNG, GIF): only a
+    /// buffer's worth is held at a time, however large the file.
+    pub fn stream(&self) -> BufReader<Stream<'_>> {
+        BufReader::with_capacity(STREAM_BUFFER, Stream { source: self, pos: 0 })
+    }
+}
+
+const STREAM_BUFFER: usize = 64 << 10;
+
+/// A position in a [`ByteSource`], read and moved like a file.
+pub struct Stream<'a> {
+    source: &'a ByteSource,
+    pos: u64,
+}
+
+impl Read for Stream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (buf.len() as u64).min(self.source.size().saturating_sub(self.pos)) as usize;
+        if n > 0 {
+            self.source.read_into(self.pos, &mut buf[..n]).map_err(io::Error::other)?;
+            self.pos += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for Stream<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(n) => Some(n),
+            SeekFrom::End(d) => self.source.size().checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a seek before the start of the file"))?;
+        Ok(self.pos)
     }
 }
