@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from casaba import _core
@@ -19,6 +20,7 @@ from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
+from casaba.pyramids import Pyramids
 from casaba.settings import Settings, load_from_environment
 from casaba.sources import source_from_settings, strategy_from_settings
 from casaba.sources.retrieval import Retrieval
@@ -28,6 +30,13 @@ log = logging.getLogger("casaba")
 #: Threads that open and render images read from a web server or bucket. They mostly wait on the
 #: network, so there are more of them than cores, and a slow origin cannot take the pixel threads.
 REMOTE_THREADS = 32
+
+
+def pyramids_from_settings(settings: Settings) -> Pyramids | None:
+    folder = settings["FilesystemCache.pathname"]
+    if not (settings["source.pyramids.enabled"] and folder):
+        return None
+    return Pyramids(Path(folder) / "pyramids", settings["source.pyramids.min_pixels"])
 
 
 def error_response(exc: BaseException) -> Response:
@@ -43,7 +52,7 @@ class App:
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         self.source = source_from_settings(settings)
-        retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor)
+        retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor, pyramids_from_settings(settings))
         self.iiif = IiifService(settings, self.source, self.executor, retrieval)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 

@@ -1,4 +1,5 @@
-"""The ``casaba`` command: ``serve`` runs the server; ``inspect`` shows how a file is read.
+"""The ``casaba`` command: ``serve`` runs the server; ``inspect`` shows how a file is read;
+``pyramid`` writes a tiled pyramidal TIFF of an image.
 Every option has an environment twin, shown in ``--help``."""
 
 from __future__ import annotations
@@ -69,6 +70,23 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         port=settings["http.port"],
         workers=settings["http.workers"] or os.cpu_count() or 1,
     ).serve()
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--page", type=int, default=1, help="The page of a multi-page source.")
+@click.option("--tile", type=int, default=256, help="Tile width and height.")
+@click.option("--quality", type=int, default=90, help="JPEG quality of the tiles.")
+def pyramid(source: Path, target: Path, page: int, tile: int, quality: int) -> None:
+    """Write SOURCE (whole, upright) as a tiled pyramidal JPEG TIFF at TARGET."""
+    from casaba import _core, pyramids
+
+    try:
+        built = pyramids.build(source, target, page, tile, quality)
+    except _core.CoreError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{target}: {'built' if built else 'already built, or being built by another process'}")
 
 
 @main.command()

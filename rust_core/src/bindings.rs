@@ -12,6 +12,7 @@ use crate::codec::{self, Codec};
 use crate::encode::{self, tiff, tiff_pyramid, OutputFormat};
 use crate::errors;
 use crate::geometry::Rect;
+use crate::icc;
 use crate::limits::Limits;
 use crate::pipeline;
 use crate::pixels::Pixels;
@@ -183,6 +184,18 @@ impl PyImage {
         Ok(PyPlan { plan, steps })
     }
 
+    /// Write the whole image, upright, as a tiled pyramidal JPEG TIFF at `path` (the form
+    /// viewers read fastest), keeping its colour profile.
+    #[pyo3(signature = (path, *, tile = 256, quality = 90))]
+    fn write_pyramid(&self, py: Python<'_>, path: PathBuf, tile: u32, quality: u8) -> PyResult<()> {
+        py.detach(|| {
+            let pixels = pipeline::upright(self.codec.as_ref(), &self.limits)?;
+            let icc = self.codec.structure().icc.as_ref().and_then(|p| icc::fits(p, pixels.channels));
+            tiff_pyramid::write(&path, pixels, tile, quality, icc.as_deref(), &self.limits)
+        })?;
+        Ok(())
+    }
+
     /// Carry out `plan` and return the encoded image.
     fn render<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<Bound<'py, PyBytes>> {
         let levels = &self.codec.structure().levels;
@@ -271,7 +284,7 @@ fn write_pyramid_tiff(
 ) -> PyResult<()> {
     py.detach(|| {
         let pixels = Pixels::from_vec(width, height, channels, data.to_vec())?;
-        tiff_pyramid::write(&path, pixels, tile, quality, &Limits::default())
+        tiff_pyramid::write(&path, pixels, tile, quality, None, &Limits::default())
     })?;
     Ok(())
 }

@@ -3,10 +3,23 @@
 use crate::codec::Codec;
 use crate::encode::{self, OutputFormat};
 use crate::errors::Result;
+use crate::geometry::Rect;
+use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
 use crate::ops::{color, orient, resize};
 use crate::plan::{Plan, Step};
+
+/// The whole image at full resolution, stood upright (its orientation applied).
+pub fn upright(codec: &dyn Codec, limits: &Limits) -> Result<Pixels> {
+    let s = codec.structure();
+    let mut p = codec.read(0, Rect::new(0, 0, s.width, s.height), limits)?;
+    let (mirror, degrees) = s.orientation.correction();
+    if mirror {
+        p = orient::mirror(p);
+    }
+    Ok(orient::rotate(p, degrees))
+}
 
 pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>> {
     if let Ok(tile) = plan.passthrough {

@@ -98,6 +98,8 @@ class IiifService:
         # opened before.
         located = await self.source.locate(meta.identifier)
         handle = self.opened.get(located, meta.page)
+        if handle is not None and handle.pyramid is not None and handle.pyramid.exists():
+            handle = None  # its pyramid is built: open that instead
         if handle is None:
             # Concurrent first requests for an image open (or download) it once.
             flight = f"{located.key}\0{located.version}\0{meta.page}"

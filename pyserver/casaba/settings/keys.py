@@ -283,6 +283,13 @@ KEYS: dict[str, Key] = {
         Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),
         Key("endpoint.iiif.min_tile_size", Int(1), 512, "Tile size advertised for images that are not tiled."),
         Key(
+            "source.pyramids.enabled",
+            Bool(),
+            True,
+            "Build a tiled pyramid of each large untiled image in the background (under FilesystemCache.pathname) and serve it in the image's place.",
+        ),
+        Key("source.pyramids.min_pixels", Int(1), 16_000_000, "Images with at least this many pixels get a pyramid."),
+        Key(
             "cache.decoded_tiles.max_size",
             ByteSize(),
             64 << 20,

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from casaba import _core
 from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
+from casaba.pyramids import Pyramids
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
 
@@ -55,6 +56,8 @@ class Handle:
     remote: bool
     #: Whether it may serve later requests (a download-per-request image may not).
     reusable: bool
+    #: The pyramid being built to serve in this image's place, once it exists.
+    pyramid: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -71,20 +74,19 @@ class Strategy:
 
 
 class Retrieval:
-    def __init__(self, strategy: Strategy, executor: Executor) -> None:
+    def __init__(self, strategy: Strategy, executor: Executor, pyramids: Pyramids | None = None) -> None:
         self.strategy = strategy
+        self.pyramids = pyramids
         #: Threads for opening and rendering images that read remotely: they wait on the network,
         #: so they are not taken from the bounded pixel executor.
         self.executor = executor
         self.cache = SourceCache(strategy.cache_folder / "source") if strategy.cache_folder else None
 
     async def open(self, located: SourceImage, page: int) -> Handle:
-        loop = asyncio.get_running_loop()
         if isinstance(located, LocalImage):
             # Reading headers is I/O: the loop's default executor, so that opening an image never
             # waits behind pixel work in the bounded pixel executor.
-            image = await loop.run_in_executor(None, partial(_core.Image.open, str(located.path), page=page))
-            return Handle(image, remote=False, reusable=True)
+            return await self._local(located.path, located, page, None)
         how = self.strategy.stream
         if how == "StreamStrategy" and located.content_type.split(";")[0].strip().lower() in WHOLE_TYPES:
             how = self.strategy.fallback
@@ -103,11 +105,23 @@ class Retrieval:
         if how == "CacheStrategy":
             assert self.cache is not None, "settings check: CacheStrategy needs FilesystemCache.pathname"
             path = await self.cache.fetch(located)
-            image = await loop.run_in_executor(self.executor, partial(_core.Image.open, str(path), page=page))
-            return Handle(image, remote=False, reusable=True)
+            return await self._local(path, located, page, self.executor)
         if how == "DownloadStrategy":
             return Handle(await self._download(located, page), remote=False, reusable=False)
         raise NotImplementedFeature("This image cannot be read by ranges, and the server is configured not to download it.")
+
+    async def _local(self, path: Path, located: SourceImage, page: int, executor: Executor | None) -> Handle:
+        """A local file, or the pyramid built in its place; starts that build if it is wanted."""
+        loop = asyncio.get_running_loop()
+        pyramid = self.pyramids.path_for(located.key, located.version, page) if self.pyramids else None
+        if pyramid is not None and pyramid.exists():
+            image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid)))
+            return Handle(image, remote=False, reusable=True)
+        image = await loop.run_in_executor(executor, partial(_core.Image.open, str(path), page=page))
+        if pyramid is not None and self.pyramids is not None and self.pyramids.wanted(image):
+            self.pyramids.build_later(path, pyramid, page)
+            return Handle(image, remote=False, reusable=True, pyramid=pyramid)
+        return Handle(image, remote=False, reusable=True)
 
     async def _stream(self, located: RemoteImage, page: int, head: bytes) -> Handle:
         s = self.strategy

@@ -36,7 +36,7 @@ fn tile_at(p: &Pixels, x: u32, y: u32, tile: u32) -> Pixels {
 }
 
 /// Write `pixels` (gray or RGB) as a pyramid to `path`.
-pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, limits: &Limits) -> Result<()> {
+pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, icc: Option<&[u8]>, limits: &Limits) -> Result<()> {
     if !matches!(pixels.channels, 1 | 3) || pixels.width == 0 || pixels.height == 0 || tile == 0 || tile % 16 != 0 {
         return Err(format_error("a pyramid needs gray or RGB pixels, at least one, and a tile size that is a multiple of 16"));
     }
@@ -82,6 +82,9 @@ pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, limits: &Limit
         ];
         if color {
             entries.push(Entry::short(tag::YCBCR_SUBSAMPLING, &[2, 2]));
+        }
+        if let Some(profile) = icc.filter(|_| i == 0) {
+            entries.push(Entry::undefined(tag::ICC_PROFILE, profile));
         }
         directories.push(tiff_ifd::write_directory(&mut w, entries)?);
     }

@@ -1,0 +1,50 @@
+"""Large untiled images get a tiled pyramid, built in the background and served in their place."""
+
+import subprocess
+import sys
+import time
+
+import httpx
+import numpy as np
+from PIL import Image
+
+from casaba import _core
+from casaba.testing import running_server
+
+
+def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path):
+    images, cache = tmp_path / "images", tmp_path / "cache"
+    images.mkdir()
+    rng = np.random.default_rng(5)
+    Image.fromarray(rng.integers(0, 255, (900, 1300, 3), np.uint8)).save(images / "plain.jpg", quality=90)
+    settings = {
+        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/",
+        "FilesystemCache.pathname": str(cache),
+        "source.pyramids.min_pixels": 1_000_000,
+    }
+    tile = "/iiif/3/plain.jpg/512,256,256,256/256,/0/default.jpg"
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+        first = client.get(tile)
+        assert first.status_code == 200
+        deadline = time.monotonic() + 60
+        built = []
+        while not built and time.monotonic() < deadline:
+            built = list((cache / "pyramids").rglob("*.tif"))
+            time.sleep(0.1)
+        assert built, "no pyramid was built"
+        pyramid = _core.Image.open(str(built[0]))
+        assert (pyramid.width, pyramid.height, pyramid.tile_size) == (1300, 900, (256, 256))
+        stored = pyramid.render(pyramid.plan((512, 256, 256, 256), (256, 256)))
+        assert client.get(tile).content == stored  # the stored tile, sent as it is
+        assert client.get("/iiif/3/plain.jpg/info.json").json()["width"] == 1300
+
+
+def test_the_pyramid_command_stands_the_image_upright(tmp_path):
+    exif = Image.Exif()
+    exif[274] = 6
+    Image.fromarray(np.zeros((300, 500, 3), np.uint8)).save(tmp_path / "turned.jpg", exif=exif)
+    r = subprocess.run([sys.executable, "-m", "casaba", "pyramid", str(tmp_path / "turned.jpg"), str(tmp_path / "p.tif")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    pyramid = _core.Image.open(str(tmp_path / "p.tif"))
+    assert (pyramid.width, pyramid.height, pyramid.orientation) == (300, 500, 1)
