@@ -16,6 +16,7 @@ from pathlib import Path
 from benchmarks import images
 from benchmarks.images import DATA
 from benchmarks.load import servers, wrk
+from benchmarks.load.cpu import Meter, Usage, machine_busy
 from benchmarks.load.report import Row, ceiling, full, legend, summary
 from benchmarks.load.servers import Peer, Target
 from benchmarks.load.workloads import WORKLOADS, Workload
@@ -71,10 +72,13 @@ class Harness:
     def say(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    def measure(self, base: str, paths: list[str], c: int) -> wrk.Result:
+    def measure(self, base: str, paths: list[str], c: int) -> tuple[wrk.Result, Usage]:
         if self.args.warmup > 0:
             wrk.run(base, paths, c, self.args.warmup, self.args.wrk_threads)
-        return wrk.run(base, paths, c, self.args.duration, self.args.wrk_threads)
+        meter = Meter()
+        meter.start()
+        result = wrk.run(base, paths, c, self.args.duration, self.args.wrk_threads)
+        return result, meter.stop()
 
     def image(self, w: Workload, targets: list[Target]) -> Path | str:
         """The workload's image, or why no target here can use it (asking a tiny probe first)."""
@@ -95,7 +99,7 @@ class Harness:
             found = self.image(w, targets)
             if isinstance(found, str):
                 for t in targets:
-                    self.rows.append(Row(w.name, 0, t.label, peer, None, found))
+                    self.rows.append(Row(w.name, 0, t.label, peer, None, None, found))
                 continue
             requests = w.requests(*w.size)
             lists: dict[str, list[str]] = {}
@@ -103,7 +107,7 @@ class Harness:
                 paths = [t.path(found.name, r) for r in requests]
                 problem = wrk.first_answer(t.base, paths[0])
                 if problem and w.optional:
-                    self.rows.append(Row(w.name, 0, t.label, peer, None, f"{problem} on the first request"))
+                    self.rows.append(Row(w.name, 0, t.label, peer, None, None, f"{problem} on the first request"))
                     continue
                 if problem:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
@@ -112,13 +116,13 @@ class Harness:
                 for t in targets:
                     if t.label in lists:
                         self.say(f"  {w.name:12} c={c}  {t.label}")
-                        self.rows.append(Row(w.name, c, t.label, peer, self.measure(t.base, lists[t.label], c)))
+                        self.rows.append(Row(w.name, c, t.label, peer, *self.measure(t.base, lists[t.label], c)))
 
     def ceiling(self, label: str, base: str, path: str) -> None:
         if self.args.no_ceiling:
             return
         for c in self.args.connections:
-            self.ceiling_rows.append(Row("", c, label, False, self.measure(base, [path], c)))
+            self.ceiling_rows.append(Row("", c, label, False, *self.measure(base, [path], c)))
 
     def run_casaba(self) -> None:
         for workers in self.args.workers:
@@ -175,15 +179,17 @@ def render(h: Harness, argv: list[str], started: str, elapsed: float) -> str:
         f"`{shlex.join([sys.executable, '-m', 'benchmarks.load', *argv])}` ({elapsed / 60:.1f} min)",
         "",
         f"- machine: {os.cpu_count()} × {_cpu()}; load generator and servers share it",
-        f"- Casaba {casaba.__version__}, `casaba serve --workers N`, default settings (JPEG quality 80, "
-        f"a pixel thread pool of {os.cpu_count()} per worker, no derivative cache)",
-        f"- iipsrv: {a.iipsrv_procs} FastCGI processes under {_version(['lighttpd', '-v'])}; "
+        f"- Casaba {casaba.__version__}, `casaba serve --workers N`, default settings (JPEG quality 80)",
+        f"- iipsrv: {a.iipsrv_procs} FastCGI processes under {_version(['lighttpd', '-v']).split()[0]}; "
         f"JPEG_QUALITY=80, MAX_IMAGE_CACHE_SIZE={a.iipsrv_cache_mb} MB, MAX_CVT=5000",
         f"- load: {_version(['wrk', '--version'])}, {a.wrk_threads} thread(s), `walk.lua`; "
         f"{a.warmup:g} s warm-up, then {a.duration:g} s per run; closed loop, c = connections",
         "- req/s counts 200 answers only; **errors** (non-200 answers and socket errors) are listed, and "
         "the req/s of a row with errors is marked ⚠. Latencies are over all answers. *answers* is how many "
         "came back within the run: where it is small, the figures are rough.",
+        "- CPU (from /proc, over the measured run): *server CPU ms/answer* is the server's processes' CPU time per "
+        "answer, which contention does not change; *wrk CPU* and *others' CPU* are in % of one core; others' "
+        "(anything else on the machine) is marked ⚠ from 10 %, when the run shared its cores.",
         "",
         "## Workloads",
         "",
@@ -213,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     t0 = time.monotonic()
     h = Harness(args)
+    busy = machine_busy()
+    if busy > 0.2:
+        h.say(f"Warning: the machine is already busy ({busy:.1f} of {os.cpu_count()} cores in use): figures will be low.")
+        h.notes.append(f"Before the run, other processes used {busy:.1f} of {os.cpu_count()} cores (see others' CPU).")
     try:
         images.tiled_tiff()  # the ceiling runs ask for its info.json
     except images.VipsMissing as e:

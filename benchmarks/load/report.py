@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from benchmarks.load.workloads import WORKLOADS
+from benchmarks.load.cpu import Usage
 from benchmarks.load.wrk import Result
 
 T = TypeVar("T")
@@ -19,6 +20,7 @@ class Row:
     server: str
     peer: bool  # an iipsrv row: the others are divided by it
     result: Result | None
+    usage: Usage | None = None
     skipped: str = ""  # why there is no result
 
 
@@ -33,6 +35,16 @@ def _errors(r: Result) -> str:
     if r.socket_errors:
         parts.append(f"socket ×{r.socket_errors}")
     return f"**{r.errors}** ({', '.join(parts)})"
+
+
+def _cpu(r: Result, u: Usage | None) -> str:
+    """Server CPU ms per answer | wrk's share of a core | everything else's, in cores."""
+    if u is None:
+        return " | | |"
+    others = u.cores(u.others_s)
+    flag = " ⚠" if others >= 0.1 else ""
+    ms = u.server_s * 1e3 / max(r.requests, 1)
+    return f" {ms:.3f} | {u.cores(u.wrk_s) * 100:.0f} % | {others * 100:.0f} %{flag} |"
 
 
 def _ordered(values: list[T]) -> list[T]:
@@ -61,12 +73,13 @@ def summary(rows: list[Row]) -> str:
 def full(rows: list[Row]) -> str:
     peers = _ordered([r.server for r in rows if r.peer])
     by_key = {(r.workload, r.connections, r.server): r for r in rows}
-    head = "| workload | c | server | req/s | p50 ms | p99 ms | answers | errors | KiB/answer |" + "".join(f" ÷ {p} |" for p in peers)
-    lines = [head, "|---|--:|---|--:|--:|--:|--:|---|--:|" + "--:|" * len(peers)]
+    head = ("| workload | c | server | req/s | p50 ms | p99 ms | answers | errors | KiB/answer "
+            "| server CPU ms/answer | wrk CPU | others' CPU |" + "".join(f" ÷ {p} |" for p in peers))
+    lines = [head, "|---|--:|---|--:|--:|--:|--:|---|--:|--:|--:|--:|" + "--:|" * len(peers)]
     for row in rows:
         if row.result is None or row.result.requests == 0:
             why = f"skipped: {row.skipped}" if row.result is None else "no answer completed within the run"
-            lines.append(f"| {row.workload} | {row.connections or '–'} | {row.server} | {why} |" + " |" * (5 + len(peers)))
+            lines.append(f"| {row.workload} | {row.connections or '–'} | {row.server} | {why} |" + " |" * (8 + len(peers)))
             continue
         r = row.result
         ratios = []
@@ -78,19 +91,19 @@ def full(rows: list[Row]) -> str:
                 ratios.append(f"{r.ok_per_s / peer.result.ok_per_s:.2f}×")
         lines.append(
             f"| {row.workload} | {row.connections} | {row.server} | {_num(r.ok_per_s)} | {r.p50_ms:.2f} | {r.p99_ms:.2f} "
-            f"| {r.requests:,} | {_errors(r)} | {r.kb_per_answer:.1f} |" + "".join(f" {x} |" for x in ratios)
+            f"| {r.requests:,} | {_errors(r)} | {r.kb_per_answer:.1f} |" + _cpu(r, row.usage) + "".join(f" {x} |" for x in ratios)
         )
     return "\n".join(lines)
 
 
 def ceiling(rows: list[Row]) -> str:
-    lines = ["| what | c | req/s | p50 ms | p99 ms | errors |", "|---|--:|--:|--:|--:|---|"]
+    lines = ["| what | c | req/s | p50 ms | p99 ms | errors | server CPU ms/answer | wrk CPU | others' CPU |",
+             "|---|--:|--:|--:|--:|---|--:|--:|--:|"]
     for row in rows:
         if row.result is None:
-            lines.append(f"| {row.server} | {row.connections} | skipped: {row.skipped} | | | |")
             continue
         r = row.result
-        lines.append(f"| {row.server} | {row.connections} | {_num(r.ok_per_s)} | {r.p50_ms:.3f} | {r.p99_ms:.3f} | {_errors(r)} |")
+        lines.append(f"| {row.server} | {row.connections} | {_num(r.ok_per_s)} | {r.p50_ms:.3f} | {r.p99_ms:.3f} | {_errors(r)} |" + _cpu(r, row.usage))
     return "\n".join(lines)
 
 
