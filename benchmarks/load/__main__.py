@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks import images
@@ -119,13 +120,15 @@ class Harness:
         self.made[w.name] = w.image()
         return self.made[w.name]
 
-    def session(self, targets: list[Target], peer: bool) -> None:
-        """Every chosen workload, at every concurrency, through each target of one running server."""
+    def workloads(self, targets: list[Target]) -> None:
+        """Every chosen workload, at every concurrency, through every target in turn: runs of the
+        servers compared lie next to each other in time, so drifting load on the machine touches
+        them alike."""
         for w in self.args.workloads:
             found = self.image(w, targets)
             if isinstance(found, str):
                 for t in targets:
-                    self.rows.append(Row(w.name, 0, t.label, peer, None, None, found))
+                    self.rows.append(Row(w.name, 0, t.label, t.kind == "iipsrv", None, None, found))
                 continue
             requests = w.requests(*w.size)
             lists: dict[str, list[str]] = {}
@@ -133,7 +136,7 @@ class Harness:
                 paths = [t.path(found.name, r) for r in requests]
                 problem = wrk.first_answer(t.base, paths[0])
                 if problem and w.optional:
-                    self.rows.append(Row(w.name, 0, t.label, peer, None, None, f"{problem} on the first request"))
+                    self.rows.append(Row(w.name, 0, t.label, t.kind == "iipsrv", None, None, f"{problem} on the first request"))
                     continue
                 if problem:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
@@ -142,38 +145,51 @@ class Harness:
                 for t in targets:
                     if t.label in lists:
                         self.say(f"  {w.name:12} c={c}  {t.label}")
-                        self.rows.append(Row(w.name, c, t.label, peer, *self.measure(t.base, lists[t.label], c)))
+                        self.rows.append(Row(w.name, c, t.label, t.kind == "iipsrv", *self.measure(t.base, lists[t.label], c)))
 
     def ceiling(self, label: str, base: str, path: str) -> None:
         if self.args.no_ceiling:
             return
         for c in self.args.connections:
+            self.say(f"  ceiling      c={c}  {label}")
             self.ceiling_rows.append(Row("", c, label, False, *self.measure(base, [path], c)))
 
-    def run_casaba(self) -> None:
+    def start_casaba(self, stack: ExitStack) -> list[Target]:
+        targets: list[Target] = []
+        info = f"/iiif/3/{images.tiled_tiff().name}/info.json"
         for workers in self.args.workers:
-            self.say(f"Casaba, --workers {workers}")
-            with servers.casaba(DATA, workers) as base:
-                targets = [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v) for v in self.args.endpoints]
-                tiff = images.tiled_tiff()
-                self.ceiling(f"Casaba w{workers}: /iiif/3 info.json (no pixel work)", base, f"/iiif/3/{tiff.name}/info.json")
-                self.session(targets, peer=False)
+            base = stack.enter_context(servers.casaba(DATA, workers))
+            self.say(f"Casaba --workers {workers}: {base}")
+            self.ceiling(f"Casaba w{workers}: /iiif/3 info.json (no pixel work)", base, info)
+            targets += [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v) for v in self.args.endpoints]
+        return targets
 
-    def run_iipsrv(self) -> None:
+    def start_iipsrv(self, stack: ExitStack) -> list[Target]:
+        targets: list[Target] = []
         for peer in self.args.peers:
             if not os.access(peer.binary, os.X_OK):
-                self.notes.append(f"iipsrv not found at {peer.binary} (make bench-deps, or set IIPSRV_BIN): Casaba ran alone.")
+                self.notes.append(f"iipsrv not found at {peer.binary} (make bench-deps, or set IIPSRV_BIN).")
                 continue
-            self.say(f"iipsrv {peer.binary}")
             try:
-                with servers.iipsrv(peer, DATA, self.args.iipsrv_procs, self.args.iipsrv_cache_mb, 80) as (base, label):
-                    label = f"{label} ×{self.args.iipsrv_procs}"
-                    self.notes.append(f"{label}: {peer.binary}")
-                    if not any(r.server.startswith("lighttpd") for r in self.ceiling_rows):
-                        self.ceiling("lighttpd: a 5-byte static file (wrk's ceiling)", base, servers.PING)
-                    self.session([Target(label, base, "iipsrv")], peer=True)
-            except FileNotFoundError as e:
-                self.notes.append(f"{e}: Casaba ran alone.")
+                base, name = stack.enter_context(servers.iipsrv(peer, DATA, self.args.iipsrv_procs, self.args.iipsrv_cache_mb, 80))
+            except FileNotFoundError as e:  # no lighttpd
+                self.notes.append(f"{e}.")
+                return []
+            label = f"{name} ×{self.args.iipsrv_procs}"
+            self.say(f"{label}: {base} ({peer.binary})")
+            self.notes.append(f"{label}: {peer.binary}")
+            if not targets:
+                self.ceiling("lighttpd: a 5-byte static file (wrk's ceiling)", base, servers.PING)
+            targets.append(Target(label, base, "iipsrv"))
+        if not targets:
+            self.notes.append("No iipsrv ran: Casaba alone.")
+        return targets
+
+    def run(self) -> None:
+        """All servers up at once (idle ones cost nothing), then the workloads through each."""
+        with ExitStack() as stack:
+            targets = self.start_casaba(stack) + self.start_iipsrv(stack)
+            self.workloads(targets)
 
 
 def _version(cmd: list[str]) -> str:
@@ -252,10 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     except images.VipsMissing as e:
         print(e, file=sys.stderr)
         return 2
-    h.run_casaba()
-    h.run_iipsrv()
-    if not args.peers:
-        h.notes.append("iipsrv was not run (--no-iipsrv): Casaba alone.")
+    h.run()
     if h.contended_runs:
         h.notes.append(f"{h.contended_runs} run(s) shared the cores with other processes; "
                        f"the rows still marked ⚠ under others' CPU kept that after {args.retries} retries.")
