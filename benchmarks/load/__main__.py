@@ -116,7 +116,7 @@ class Harness:
             answers = [wrk.first_answer(t.base, t.path(probe.name, PROBE_REQUEST)) for t in targets]
             if all(answers):
                 return f"{answers[0]} for a small {probe.suffix} probe"
-        self.say(f"  making {w.image.__name__} (once; kept in {DATA}) ...")
+        self.say(f"  {w.name}: the image (made on first use, kept in {DATA}) ...")
         self.made[w.name] = w.image()
         return self.made[w.name]
 
