@@ -7,10 +7,12 @@ PY := $(VENV)/bin/python
 APT_BUILD := cmake nasm
 # ... and making test images (vips, tiffcp, opj_compress, ojph_compress) and running iiif-validator-ng (libvips).
 APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1
+# ... and the HTTP load harness: its load generator and its peer (iipsrv 1.1 under lighttpd).
+APT_LOAD := wrk lighttpd iipimage-server
 OFFICIAL := .venv-iiif-validator
 NG := .venv-iiif-validator-ng
 
-.PHONY: run install test test-deps check bench
+.PHONY: run install test test-deps check bench bench-deps load
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +52,11 @@ test: test-deps check
 ## Speed figures (see benchmarks/README.md).
 bench: test-deps
 	$(VENV)/bin/pytest benchmarks --benchmark-autosave
+
+bench-deps: test-deps
+	scripts/system-deps $(APT_LOAD)
+
+## HTTP load: Casaba and iipsrv under wrk (benchmarks/README.md). Options: make load LOAD_ARGS="--duration 5";
+## another iipsrv: make load IIPSRV_BIN=/path/to/iipsrv.fcgi
+load: bench-deps
+	$(PY) -m benchmarks.load $(LOAD_ARGS)

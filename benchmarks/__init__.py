@@ -1,0 +1,1 @@
+"""Speed figures: pytest-benchmark suites and the HTTP load harness (``python -m benchmarks.load``)."""
