@@ -10,7 +10,8 @@ the derivative cache; derivatives found, or made once; stale entries purged.
 
 Concurrent requests for the same missing derivative make it once: one flight per worker, and the
 cache's lock across workers (and, for Redis, across nodes); whoever waited finds it made.
-A failing cache (a server away, a full disk) is logged and bypassed: requests are still answered.
+A failing cache (a server away, a full disk) is logged and bypassed for a few seconds: requests
+are still answered.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ PURGE_CHECK_SECONDS = 1.0
 LOCK_WAIT_SECONDS = 30.0
 #: Failures of the cache are logged at most this often.
 LOG_EVERY_SECONDS = 10.0
+#: After a failure the cache is left alone this long, so that a cache that is down costs one
+#: failed call per worker now and then, not one (with its timeout) per request.
+BYPASS_SECONDS = 5.0
 
 
 def derivative_key(identifier: str, page: int, info: ImageInfo, request: str, settings: str, extra: str = "") -> Key:
@@ -60,10 +64,14 @@ class CacheFacade:
         self._purge_token: str | None = None
         self._purge_checked = 0.0
         self._logged = 0.0
+        self._down_until = 0.0
 
     @property
     def derivatives(self) -> bool:
         return self.cache is not None
+
+    def _usable(self) -> bool:
+        return self.cache is not None and time.monotonic() >= self._down_until
 
     # --- infos ------------------------------------------------------------------------------
 
@@ -95,7 +103,7 @@ class CacheFacade:
             await self.purge(identifier)
         if self.infos is not None:
             self.infos.put(identifier, page, info)
-        if self.cache is not None and known != info:
+        if known != info:
             await self._put(info_key(identifier, page), info.to_json())
 
     async def missing(self, identifier: str) -> None:
@@ -104,7 +112,7 @@ class CacheFacade:
             await self.purge(identifier)
 
     async def _shared_info(self, identifier: str, page: int) -> ImageInfo | None:
-        if self.cache is None:
+        if not self._usable():
             return None
         hit = await self._get(info_key(identifier, page))
         if hit is None:
@@ -112,13 +120,13 @@ class CacheFacade:
         try:
             return ImageInfo.from_json(hit.read())
         except (OSError, ValueError, KeyError, TypeError, IndexError) as e:
-            self._failed("reading an info", e)
+            self._failed("reading an info", e, down=False)
             return None
 
     async def _follow_purges(self) -> None:
         """Forget the infos in memory once something was purged (by another worker, or by
         ``casaba cache purge``), checking at most every ``PURGE_CHECK_SECONDS``."""
-        if self.cache is None or self.infos is None:
+        if self.infos is None or not self._usable():
             return
         now = time.monotonic()
         if now - self._purge_checked < PURGE_CHECK_SECONDS:
@@ -154,12 +162,18 @@ class CacheFacade:
     @asynccontextmanager
     async def _locked(self, key: Key) -> AsyncIterator[None]:
         assert self.cache is not None
+        if not self._usable():
+            yield
+            return
         lock = self.cache.lock(key)
         try:
             async with asyncio.timeout(LOCK_WAIT_SECONDS):
                 await lock.__aenter__()
+        except TimeoutError as e:
+            # Made twice rather than waited for without end.
+            self._failed("waiting for another worker making a derivative", e, down=False)
+            held = False
         except Exception as e:
-            # Made twice rather than not at all.
             self._failed("locking", e)
             held = False
         else:
@@ -192,6 +206,8 @@ class CacheFacade:
     # --- guarded access ---------------------------------------------------------------------
 
     async def _get(self, key: Key) -> Hit | None:
+        if not self._usable():
+            return None
         assert self.cache is not None
         try:
             return await self.cache.get(key)
@@ -200,14 +216,18 @@ class CacheFacade:
             return None
 
     async def _put(self, key: Key, body: bytes) -> None:
+        if not self._usable():
+            return
         assert self.cache is not None
         try:
             await self.cache.put(key, body)
         except Exception as e:
             self._failed("writing", e)
 
-    def _failed(self, what: str, e: Exception) -> None:
+    def _failed(self, what: str, e: Exception, down: bool = True) -> None:
         now = time.monotonic()
+        if down:
+            self._down_until = now + BYPASS_SECONDS
         if now - self._logged >= LOG_EVERY_SECONDS:
             self._logged = now
             log.warning("derivative cache: %s failed (%s: %s); carrying on without it", what, type(e).__name__, e)

@@ -14,6 +14,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from casaba.caches.base import IMAGE, INFO, Hit, Key, identifier_hash
 
@@ -33,6 +35,9 @@ class RedisCache:
             ssl=ssl,
             socket_timeout=TIMEOUT,
             socket_connect_timeout=TIMEOUT,
+            # One quick retry (a pooled connection the server closed), not seconds of backoff:
+            # a request must not wait long for a cache it can do without.
+            retry=Retry(NoBackoff(), 1),
         )
         self.ttl = int(ttl) or None
 
