@@ -126,7 +126,7 @@ class CacheFacade:
     async def _follow_purges(self) -> None:
         """Forget the infos in memory once something was purged (by another worker, or by
         ``casaba cache purge``), checking at most every ``PURGE_CHECK_SECONDS``."""
-        if self.infos is None or not self._usable():
+        if self.infos is None or self.cache is None or not self._usable():
             return
         now = time.monotonic()
         if now - self._purge_checked < PURGE_CHECK_SECONDS:
