@@ -5,8 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Debian packages: building the Rust core (libjpeg-turbo's build needs cmake and nasm) ...
 APT_BUILD := cmake nasm
-# ... and making test images (vips, tiffcp, opj_compress, ojph_compress) and running iiif-validator-ng (libvips).
-APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1
+# ... and making test images (vips, tiffcp, opj_compress, ojph_compress), running iiif-validator-ng (libvips)
+# and the RedisCache tests (redis-server, started by the tests on a free port).
+APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1 redis-server
 # ... and the HTTP load harness: its load generator and its peer (iipsrv 1.1 under lighttpd).
 APT_LOAD := wrk lighttpd iipimage-server
 OFFICIAL := .venv-iiif-validator

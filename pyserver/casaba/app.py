@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from casaba import _core
+from casaba.caches import facade_from_settings
+from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
@@ -41,7 +43,7 @@ def pyramids_from_settings(settings: Settings) -> Pyramids | None:
 
 def error_response(exc: BaseException) -> Response:
     err = to_http_error(exc)
-    headers = [("content-type", "text/plain; charset=utf-8"), *err.headers]
+    headers = [("content-type", "text/plain; charset=utf-8"), ("cache-control", ERROR_CACHE_CONTROL), *err.headers]
     return Response(err.status, headers, (err.message + "\n").encode())
 
 
@@ -53,15 +55,17 @@ class App:
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         self.source = source_from_settings(settings)
         retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor, pyramids_from_settings(settings))
-        self.iiif = IiifService(settings, self.source, self.executor, retrieval)
+        self.caches = facade_from_settings(settings)
+        self.iiif = IiifService(settings, self.source, self.executor, retrieval, self.caches)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
-        try:
-            loop.run_until_complete(self.source.close())
-        except Exception:
-            log.exception("closing the source failed")
+        for closing in (self.source.close(), self.caches.close()):
+            try:
+                loop.run_until_complete(closing)
+            except Exception:
+                log.exception("closing the source or the derivative cache failed")
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.remote_executor.shutdown(wait=False, cancel_futures=True)
 

@@ -1,9 +1,10 @@
 """The ``casaba`` command: ``serve`` runs the server; ``inspect`` shows how a file is read;
-``pyramid`` writes a tiled pyramidal TIFF of an image.
+``pyramid`` writes a tiled pyramidal TIFF of an image; ``cache purge`` empties caches.
 Every option has an environment twin, shown in ``--help``."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sys
@@ -114,6 +115,32 @@ def inspect(file: Path, request: str) -> None:
         click.echo(f"  {step}")
     if not plan.passthrough:
         click.echo(f"passthrough: no, {plan.passthrough_refusal}")
+
+
+@main.group()
+def cache() -> None:
+    """The derivative cache (cache.server.derivative) and the source cache."""
+
+
+@cache.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV, show_envvar=True, help="A Cantaloupe-style .properties file.")
+@click.option("--identifier", help="Purge every derivative and info of this image (all its pages).")
+@click.option("--all", "everything", is_flag=True, help="Purge the whole derivative cache and the source cache.")
+@click.option("--expired", is_flag=True, help="Purge what is older than cache.server.derivative.ttl_seconds.")
+def purge(config: Path | None, identifier: str | None, everything: bool, expired: bool) -> None:
+    """Purge cached derivatives: of one image, all, or the expired ones. Running servers notice
+    within a second."""
+    from casaba.caches.purge import NothingToPurge
+    from casaba.caches.purge import purge as run_purge
+
+    if sum([identifier is not None, everything, expired]) != 1:
+        raise click.UsageError("give exactly one of --identifier ID, --all or --expired")
+    try:
+        settings = load(config)
+        done = asyncio.run(run_purge(settings, identifier=identifier, everything=everything, expired=expired))
+    except (SettingsError, NothingToPurge) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"purged {done.derivatives} derivative cache entries" + (f" and {done.sources} source cache files" if everything else ""))
 
 
 if __name__ == "__main__":

@@ -64,14 +64,23 @@ class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    #: A file whose whole content is the body (a derivative cache hit), and its size.
+    file: str | None = None
+    file_size: int = 0
 
 
 def send(proto: Any, request: Request, response: Response) -> None:
     headers = response.headers + CORS_HEADERS
     if response.status == 304:
         proto.response_empty(response.status, headers)
-    elif request.method == "HEAD":
-        headers.append(("content-length", str(len(response.body))))
+        return
+    # Granian streams a file without saying how long it is: the length is ours to give.
+    size = response.file_size if response.file is not None else len(response.body)
+    if request.method == "HEAD":
+        headers.append(("content-length", str(size)))
         proto.response_empty(response.status, headers)
+    elif response.file is not None:
+        headers.append(("content-length", str(size)))
+        proto.response_file(response.status, headers, response.file)
     else:
         proto.response_bytes(response.status, headers, response.body)

@@ -1,5 +1,5 @@
 """Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, and the
-contract a Source keeps."""
+contracts a Source and a derivative Cache keep."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from casaba.caches.base import Cache
 from casaba.sources.base import Source
 
 
@@ -139,3 +140,99 @@ async def check_source(
                 raise AssertionError("an object located before a change was read after it")
         change(first, present[first])
     await source.close()
+
+
+async def check_cache(cache: Cache, *, expiring: Cache | None = None, ttl: float = 1.0) -> None:
+    """The contract every derivative cache keeps (Casaba's own and a plugin's): run it in an event
+    loop with an empty cache. With ``expiring``, a second cache on the same store whose time to
+    live is ``ttl`` seconds, entries older than that are misses and purged as expired. Closes
+    the caches at the end."""
+    import asyncio
+
+    from casaba.caches.base import IMAGE, INFO, Key
+
+    def key(identifier: str, n: int, kind: str = IMAGE) -> Key:
+        return Key(identifier, f"{n:040x}" if kind == IMAGE else f"page{n}", kind)
+
+    async def absent(k: Key) -> None:
+        assert await cache.get(k) is None, f"{k} is there"
+
+    async def holds(c: Cache, k: Key, data: bytes) -> None:
+        hit = await c.get(k)
+        assert hit is not None, f"{k} is missing"
+        assert hit.size == len(data) and hit.read() == data, f"{k} holds other bytes"
+        if hit.path is not None:
+            assert Path(hit.path).read_bytes() == data, "the file of a hit holds other bytes"
+
+    odd = ["a.tif", "folder/b.tif", "../c.tif", "ünïcode ✓.jp2", "x" * 600, "q?a=1&b=2#frag", "d;2"]
+    big = os.urandom(1 << 20)
+    await absent(key("a.tif", 1))
+    for n, identifier in enumerate(odd):
+        await cache.put(key(identifier, n), identifier.encode() * 3)
+        await cache.put(key(identifier, 1, INFO), b'{"page": 1}')
+    await cache.put(key("a.tif", 100), big)
+    for n, identifier in enumerate(odd):
+        await holds(cache, key(identifier, n), identifier.encode() * 3)
+        await holds(cache, key(identifier, 1, INFO), b'{"page": 1}')
+    await holds(cache, key("a.tif", 100), big)
+    await absent(Key("a.tif", "page1", IMAGE))  # kinds do not share names
+    await absent(key("a.tif", 2))
+
+    # Writing again under a name replaces the entry whole; readers meanwhile see old or new.
+    seen: list[bytes] = []
+
+    async def read_while_writing() -> None:
+        for _ in range(200):
+            hit = await cache.get(key("a.tif", 100))
+            seen.append(hit.read() if hit else b"")
+            await asyncio.sleep(0)
+
+    other = os.urandom(1 << 20)
+    await asyncio.gather(cache.put(key("a.tif", 100), other), read_while_writing())
+    assert all(s in (big, other) for s in seen), "a reader saw an entry half-written"
+    await holds(cache, key("a.tif", 100), other)
+
+    # The lock is exclusive.
+    order: list[str] = []
+
+    async def hold(tag: str) -> None:
+        async with cache.lock(key("a.tif", 7)):
+            order.append(tag)
+            await asyncio.sleep(0.05)
+            order.append(tag)
+
+    await asyncio.gather(hold("1"), hold("2"))
+    assert order in (["1", "1", "2", "2"], ["2", "2", "1", "1"]), f"two holders at once: {order}"
+
+    # Purging one image removes all of its entries and nothing else, and changes the token.
+    token = await cache.purged()
+    assert await cache.purge("a.tif") == 3
+    assert await cache.purged() != token, "the purge token did not change"
+    for k in (key("a.tif", 0), key("a.tif", 100), key("a.tif", 1, INFO)):
+        await absent(k)
+    await holds(cache, key("folder/b.tif", 1), b"folder/b.tif" * 3)
+    await holds(cache, key("d;2", 6), b"d;2" * 3)
+    assert await cache.purge("never-cached.tif") == 0
+
+    # Nothing is older than the default time to live.
+    assert await cache.purge_expired() == 0
+    await holds(cache, key("folder/b.tif", 1), b"folder/b.tif" * 3)
+
+    token = await cache.purged()
+    assert await cache.purge_all() == 2 * (len(odd) - 1)
+    assert await cache.purged() != token
+    for n, identifier in enumerate(odd):
+        await absent(key(identifier, n))
+        await absent(key(identifier, 1, INFO))
+
+    if expiring is not None:
+        await expiring.put(key("e.tif", 1), b"short-lived")
+        await expiring.put(key("e.tif", 1, INFO), b"{}")
+        await holds(expiring, key("e.tif", 1), b"short-lived")
+        await asyncio.sleep(ttl + 1.1)  # some stores count in whole seconds
+        assert await expiring.get(key("e.tif", 1)) is None, "an expired entry was served"
+        assert await expiring.get(key("e.tif", 1, INFO)) is None, "an expired info was served"
+        await expiring.purge_expired()
+        await expiring.close()
+    await cache.purge_all()
+    await cache.close()

@@ -126,14 +126,16 @@ def test_a_dead_origin_is_502():
         assert "could not be reached" in r.text and dead not in r.text
 
 
-def test_a_changed_image_is_read_anew(remote, origin, pictures):
-    assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 300
-    try:
-        origin.put("small.png", pictures["photo.jpg"])
-        assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 1200
-    finally:
-        origin.put("small.png", pictures["small.png"])
-    assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 300
+def test_a_changed_image_is_read_anew(origin, pictures):
+    # Without resolve_first, info.json comes from the info cache without asking the origin.
+    with serving(http_settings(origin, **{"cache.server.resolve_first": "true"})) as remote:
+        assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 300
+        try:
+            origin.put("small.png", pictures["photo.jpg"])
+            assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 1200
+        finally:
+            origin.put("small.png", pictures["small.png"])
+        assert remote.get("/iiif/3/small.png/info.json").json()["width"] == 300
 
 
 # --- an origin that ignores Range ---------------------------------------------------------

@@ -37,7 +37,10 @@ def test_concurrent_first_requests_download_once_into_the_source_cache(origin, l
 
 
 def test_a_changed_image_is_downloaded_again_into_the_cache(origin, pictures, tmp_path):
-    settings = http_settings(origin, **{"processor.stream_retrieval_strategy": "CacheStrategy", "FilesystemCache.pathname": tmp_path})
+    settings = http_settings(
+        origin,
+        **{"processor.stream_retrieval_strategy": "CacheStrategy", "FilesystemCache.pathname": tmp_path, "cache.server.resolve_first": "true"},
+    )
     with serving(settings) as client:
         assert client.get("/iiif/3/small.png/info.json").json()["width"] == 300
         try:

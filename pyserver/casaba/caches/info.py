@@ -1,4 +1,4 @@
-"""What a worker remembers of images, per worker.
+"""What a worker remembers of images.
 
 ``OpenedImages``: opened images, so their parsed structure (levels, tile tables, file handle or
 remote reader and its chunks) is reused; keyed by the image's key (path, URL, or bucket and key)
@@ -51,15 +51,15 @@ class ImageInfo:
     tile: tuple[int, int] | None
 
     def to_json(self) -> bytes:
-        return json.dumps(
-            {"key": self.key, "version": self.version, "modified_ns": self.modified_ns, "width": self.width, "height": self.height, "tile": self.tile}
-        ).encode()
+        fields = {"key": self.key, "version": self.version, "modified_ns": self.modified_ns}
+        return json.dumps({**fields, "width": self.width, "height": self.height, "tile": self.tile}).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> ImageInfo:
         d = json.loads(data)
-        tile = d["tile"]
-        return cls(str(d["key"]), str(d["version"]), d["modified_ns"], int(d["width"]), int(d["height"]), (int(tile[0]), int(tile[1])) if tile else None)
+        tile = (int(d["tile"][0]), int(d["tile"][1])) if d["tile"] else None
+        modified = int(d["modified_ns"]) if d["modified_ns"] is not None else None
+        return cls(str(d["key"]), str(d["version"]), modified, int(d["width"]), int(d["height"]), tile)
 
 
 class Infos:

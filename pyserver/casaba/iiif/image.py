@@ -1,5 +1,6 @@
-"""The IIIF endpoints, in the order a request meets them: locate the image, open it (or take
-it from the opened-image cache), parse and resolve the request, plan, render, respond."""
+"""The IIIF endpoints, in the order a request meets them: the image's info (kept, or from
+opening the image), parse and resolve the request, the derivative cache, plan, render, respond.
+What is cached, and when the source is asked first, is the business of ``casaba.caches``."""
 
 from __future__ import annotations
 
@@ -9,18 +10,21 @@ import json
 from dataclasses import dataclass
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from urllib.parse import quote
 
 from casaba import _core, __version__
-from casaba.caches.info import OpenedImages
+from casaba.caches.base import Hit, Key
+from casaba.caches.client import cache_control
+from casaba.caches.facade import CacheFacade, derivative_key
+from casaba.caches.info import ImageInfo, OpenedImages
 from casaba.caches.lru import Lru
-from casaba.errors import NotImplementedFeature
+from casaba.errors import NotFound, NotImplementedFeature
 from casaba.http import Request, Response
 from casaba.iiif import meta_identifier
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
-from casaba.iiif.params import ImageRequest, Limits, Version, canonical, parse_image_request, resolve
+from casaba.iiif.params import ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
@@ -45,14 +49,20 @@ class Opened:
     def image(self) -> _core.Image:
         return self.handle.image
 
+    @cached_property
+    def info(self) -> ImageInfo:
+        image, located = self.handle.image, self.located
+        return ImageInfo(located.key, located.version, located.modified_ns, image.width, image.height, image.tile_size)
+
 
 @dataclass(frozen=True)
 class Prepared:
-    """A resolved image request: its plan, response headers and ETag."""
+    """A resolved image request: what to make, its response headers, ETag and cache key."""
 
-    plan: _core.Plan
+    resolved: Resolved
     headers: tuple[tuple[str, str], ...]
     etag: str
+    key: Key
 
 
 @lru_cache(maxsize=8192)
@@ -61,16 +71,23 @@ def parse_request(identifier: str, params: tuple[str, ...], version: Version) ->
     return parse_image_request(identifier, params, version)
 
 
+@lru_cache(maxsize=8192)
+def parse_meta(text: str, delimiter: str) -> meta_identifier.MetaIdentifier:
+    return meta_identifier.parse(text, delimiter)
+
+
 class IiifService:
     """Everything one worker needs to answer IIIF requests."""
 
-    def __init__(self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval) -> None:
+    def __init__(self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval, caches: CacheFacade) -> None:
         self.settings = settings
         self.source = source
         self.executor = executor
         self.retrieval = retrieval
+        self.caches = caches
+        self.cache_control = cache_control(settings)
         self.opened = OpenedImages()
-        self.prepared: Lru[tuple[ImageRequest, Version, str, Opened], Prepared] = Lru(4096)
+        self.prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo], Prepared] = Lru(4096)
         self.opening: SingleFlight[Handle] = SingleFlight()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
@@ -90,13 +107,21 @@ class IiifService:
         base = request.base_uri(self.settings["base_uri"])
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
-    async def open(self, identifier: str) -> Opened:
-        meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+    def meta(self, identifier: str) -> meta_identifier.MetaIdentifier:
+        meta = parse_meta(identifier, self.settings[DELIMITER_KEY])
         if meta.scale and meta.scale[0] != meta.scale[1]:
             raise NotImplementedFeature(f"Scale constraints ({meta.scale[0]}:{meta.scale[1]}) are not supported yet.")
-        # Every request asks the source (a stat, a HEAD) whether the image is still the version
-        # opened before.
-        located = await self.source.locate(meta.identifier)
+        return meta
+
+    async def open(self, identifier: str) -> Opened:
+        meta = self.meta(identifier)
+        # Opening asks the source (a stat, a HEAD) whether the image is still the version opened
+        # before.
+        try:
+            located = await self.source.locate(meta.identifier)
+        except NotFound:
+            await self.caches.missing(meta.identifier)
+            raise
         handle = self.opened.get(located, meta.page)
         if handle is not None and handle.pyramid is not None and handle.pyramid.exists():
             handle = None  # its pyramid is built: open that instead
@@ -104,7 +129,9 @@ class IiifService:
             # Concurrent first requests for an image open (or download) it once.
             flight = f"{located.key}\0{located.version}\0{meta.page}"
             handle = await self.opening.run(flight, partial(self._open, located, meta.page))
-        return Opened(located, meta.page, handle)
+        opened = Opened(located, meta.page, handle)
+        await self.caches.seen(meta.identifier, meta.page, opened.info)
+        return opened
 
     async def _open(self, located: SourceImage, page: int) -> Handle:
         handle = await self.retrieval.open(located, page)
@@ -116,13 +143,19 @@ class IiifService:
         location = self.public_id(request, version, identifier) + "/info.json"
         return Response(303, [("location", location)])
 
+    async def image_info(self, identifier: str) -> ImageInfo:
+        """The info of the image (page) an identifier names: kept, or from opening the image."""
+        meta = self.meta(identifier)
+        kept = await self.caches.info(meta.identifier, meta.page)
+        return kept if kept is not None else (await self.open(identifier)).info
+
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
-        opened = await self.open(identifier)
-        image = opened.image
+        image = await self.image_info(identifier)
+        page = self.meta(identifier).page
         body = info(
             version,
             self.public_id(request, version, identifier),
-            ImageFacts(image.width, image.height, image.tile_size),
+            ImageFacts(image.width, image.height, image.tile),
             self.limits,
             self.settings["endpoint.iiif.min_size"],
             self.settings["endpoint.iiif.min_tile_size"],
@@ -135,63 +168,84 @@ class IiifService:
         # The media type follows the Accept header, so shared caches must key on it.
         headers = [("content-type", media_type), ("link", ", ".join(links)), ("vary", "Accept")]
         image_id = body.get("id") or body["@id"]
-        etag = self._etag(opened, "info", version.value, image_id, media_type)
-        cached = not_modified(request, opened.located, etag)
+        etag = self._etag(image, page, "info", version.value, image_id, media_type)
+        cached = not_modified(request, image.modified_ns, etag, self.cache_control)
         if cached:
             return cached
         payload = json.dumps(body, separators=(",", ":")).encode()
-        return Response(200, headers + validators(opened.located, etag), payload)
+        return Response(200, headers + validators(image.modified_ns, etag, self.cache_control), payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
-        opened = await self.open(identifier)
+        meta = self.meta(identifier)
         base = request.base_uri(self.settings["base_uri"])
-        key = (req, version, base, opened)
-        prepared = self.prepared.get(key)
-        if prepared is None:
-            prepared = self.prepare(req, version, base, opened)
-            self.prepared.put(key, prepared)
-        headers = list(prepared.headers)
+        # With a derivative cache, the kept info names the derivative: a hit opens nothing.
+        kept = await self.caches.info(meta.identifier, meta.page) if self.caches.derivatives else None
+        opened = None if kept is not None else await self.open(identifier)
+        image = kept if kept is not None else opened.info  # type: ignore[union-attr]
+        prepared = self.prepare(req, version, base, image)
+        cached = not_modified(request, image.modified_ns, prepared.etag, self.cache_control)
+        if cached:
+            return cached
+        hit = await self.caches.lookup(prepared.key) if self.caches.derivatives else None
+        if hit is None:
+            if opened is None:
+                opened = await self.open(identifier)
+                if opened.info != image:  # changed at its source since its info was kept
+                    image = opened.info
+                    prepared = self.prepare(req, version, base, image)
+            hit = await self.make(opened, prepared)
+        headers = [*prepared.headers, *validators(image.modified_ns, prepared.etag, self.cache_control)]
         disposition = content_disposition(request.query.get(QUERY_ARG), identifier, req.format)
         if disposition:
             headers.append(("content-disposition", disposition))
-        cached = not_modified(request, opened.located, prepared.etag)
-        if cached:
-            return cached
-        image, plan = opened.image, prepared.plan
-        if plan.passthrough and not opened.handle.remote:
-            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more.
-            body = image.render(plan)
-        else:
-            # Remote reads wait on the network: their own threads, never the loop's.
-            executor = self.retrieval.executor if opened.handle.remote else self.executor
-            body = await asyncio.get_running_loop().run_in_executor(executor, image.render, plan)
-        return Response(200, headers + validators(opened.located, prepared.etag), body)
+        if hit.path is not None:
+            return Response(200, headers, file=hit.path, file_size=hit.size)
+        return Response(200, headers, hit.read())
 
-    def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened) -> Prepared:
-        """Everything about an image request that depends only on it, the image and the base URI."""
+    async def make(self, opened: Opened, prepared: Prepared) -> Hit:
+        """Plan and render a derivative, through the derivative cache when there is one."""
+        r = prepared.resolved
         image = opened.image
+        plan = image.plan(r.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
+        if plan.passthrough and not opened.handle.remote:
+            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
+            # and so would a cache entry.
+            body = image.render(plan)
+            return Hit(len(body), body=body)
+        # Remote reads wait on the network: their own threads, never the loop's.
+        executor = self.retrieval.executor if opened.handle.remote else self.executor
+        render = partial(asyncio.get_running_loop().run_in_executor, executor, image.render, plan)
+        if self.caches.derivatives:
+            return await self.caches.produce(prepared.key, render)
+        body = await render()
+        return Hit(len(body), body=body)
+
+    def prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo) -> Prepared:
+        """Everything about an image request that depends only on it, the image and the base URI."""
+        key = (req, version, base, image)
+        prepared = self.prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare(req, version, base, image)
+            self.prepared.put(key, prepared)
+        return prepared
+
+    def _prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo) -> Prepared:
         resolved = resolve(req, image.width, image.height, self.limits)
         canonical_params = canonical(req, resolved, image.width, image.height, version)
-        plan = image.plan(
-            resolved.region,
-            resolved.size,
-            mirror=resolved.mirror,
-            rotation=resolved.rotation,
-            quality=resolved.quality,
-            format=resolved.format,
-            **self.encoding,
-        )
         canonical_uri = f"{base}/iiif/{version.value}/{quote(req.identifier, safe=PATH_SEGMENT_SAFE)}/{canonical_params}"
         headers = (
             ("content-type", CONTENT_TYPES[resolved.format]),
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         )
-        return Prepared(plan, headers, self._etag(opened, canonical_params))
+        meta = self.meta(req.identifier)
+        # Every API version asking for the same pixels shares one derivative.
+        pixels = canonical(req, resolved, image.width, image.height, Version.V3)
+        key = derivative_key(meta.identifier, meta.page, image, pixels, self._settings_tag)
+        return Prepared(resolved, headers, self._etag(image, meta.page, canonical_params), key)
 
-    def _etag(self, opened: Opened, *parts: str) -> str:
-        located = opened.located
-        key = "\0".join([located.key, str(opened.page), located.version, self._settings_tag, *parts])
+    def _etag(self, image: ImageInfo, page: int, *parts: str) -> str:
+        key = "\0".join([image.key, str(page), image.version, self._settings_tag, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 
@@ -204,25 +258,25 @@ def negotiate(accept: str, default: str) -> str:
     return default
 
 
-def validators(located: SourceImage, etag: str) -> list[tuple[str, str]]:
-    if located.modified_ns is None:
-        return [("etag", etag)]
-    return [("etag", etag), ("last-modified", formatdate(located.modified_ns // 1_000_000_000, usegmt=True))]
+def validators(modified_ns: int | None, etag: str, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """ETag, Last-Modified (the source's) and ``extra`` (Cache-Control), for a 200 or a 304."""
+    if modified_ns is None:
+        return [("etag", etag), *extra]
+    return [("etag", etag), ("last-modified", formatdate(modified_ns // 1_000_000_000, usegmt=True)), *extra]
 
 
-def not_modified(request: Request, located: SourceImage, etag: str) -> Response | None:
+def not_modified(request: Request, modified_ns: int | None, etag: str, extra: list[tuple[str, str]]) -> Response | None:
     """A 304 when the client's copy (by ETag, else by date) is current."""
     if_none_match = request.header("if-none-match")
     if if_none_match:
         tags = [t.strip() for t in if_none_match.split(",")]
         if etag in tags or "*" in tags or f"W/{etag}" in tags:
-            return Response(304, validators(located, etag))
+            return Response(304, validators(modified_ns, etag, extra))
         return None
     since = request.header("if-modified-since")
     try:
-        modified = located.modified_ns
-        if since and modified is not None and modified // 1_000_000_000 <= parsedate_to_datetime(since).timestamp():
-            return Response(304, validators(located, etag))
+        if since and modified_ns is not None and modified_ns // 1_000_000_000 <= parsedate_to_datetime(since).timestamp():
+            return Response(304, validators(modified_ns, etag, extra))
     except (TypeError, ValueError):
         pass
     return None

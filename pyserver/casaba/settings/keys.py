@@ -37,12 +37,17 @@ class Bool(Kind):
 class Int(Kind):
     low: int = 0
     high: int | None = None
+    #: A blank entry is allowed and means None (Cantaloupe leaves some numbers blank).
+    optional: bool = False
 
     @property
     def allowed(self) -> str:  # type: ignore[override]
-        return f"an integer from {self.low}" + (f" to {self.high}" if self.high is not None else " up")
+        bound = f" to {self.high}" if self.high is not None else " up"
+        return f"an integer from {self.low}{bound}" + (" or blank" if self.optional else "")
 
-    def parse(self, raw: str) -> int:
+    def parse(self, raw: str) -> int | None:
+        if not raw.strip() and self.optional:
+            return None
         value = int(raw.strip())
         if value < self.low or (self.high is not None and value > self.high):
             raise ValueError
@@ -208,6 +213,68 @@ S3_SOURCE_KEYS = [
     *chunking_keys("S3Source"),
 ]
 
+#: cache.server.derivative's values: where derivatives and infos are shared.
+DERIVATIVE_CACHES = ("", "FilesystemCache", "RedisCache", "S3Cache")
+
+CACHE_KEYS = [
+    Key("cache.client.enabled", Bool(), True, "Send Cache-Control (from the cache.client.* keys) with images and info.json."),
+    Key("cache.client.max_age", Int(0, optional=True), 2592000, "Cache-Control max-age in seconds; blank for none."),
+    Key("cache.client.shared_max_age", Int(0, optional=True), None, "Cache-Control s-maxage in seconds; blank for none."),
+    Key("cache.client.public", Bool(), True, "Cache-Control public."),
+    Key("cache.client.private", Bool(), False, "Cache-Control private (when public is false)."),
+    Key("cache.client.no_cache", Bool(), False, "Cache-Control no-cache."),
+    Key("cache.client.no_store", Bool(), False, "Cache-Control no-store."),
+    Key("cache.client.must_revalidate", Bool(), False, "Cache-Control must-revalidate."),
+    Key("cache.client.proxy_revalidate", Bool(), False, "Cache-Control proxy-revalidate."),
+    Key("cache.client.no_transform", Bool(), True, "Cache-Control no-transform."),
+    Key("cache.server.derivative.enabled", Bool(), False, "Keep every image made (and each image's info) in the derivative cache."),
+    Key(
+        "cache.server.derivative",
+        Choice(DERIVATIVE_CACHES),
+        "",
+        "The derivative cache: FilesystemCache (this machine), RedisCache or S3Cache (shared by many nodes).",
+    ),
+    Key(
+        "cache.server.derivative.ttl_seconds",
+        Int(0, optional=True),
+        2592000,
+        "Seconds a derivative stays valid after it is made; blank or 0 for ever.",
+    ),
+    Key("cache.server.info.enabled", Bool(), True, "Keep images' infos in memory (per worker) to answer info.json and find derivatives."),
+    Key(
+        "cache.server.resolve_first",
+        Bool(),
+        False,
+        "Ask the source whether an image still exists and is the same version before serving anything cached.",
+    ),
+    Key("cache.server.purge_missing", Bool(), False, "Purge what is cached of an image that its source no longer has."),
+    Key(
+        "FilesystemCache.pathname",
+        Str(),
+        "",
+        "Folder of the filesystem cache: derivatives in image/, infos in info/, CacheStrategy downloads in source/.",
+    ),
+    Key("FilesystemCache.dir.depth", Int(0, 8), 3, "Levels of folders (named from a hash of the identifier) above each entry."),
+    Key("FilesystemCache.dir.name_length", Int(1, 8), 2, "Characters in the name of each of those folders."),
+    Key(
+        "FilesystemCache.max_size",
+        ByteSize(),
+        10 << 30,
+        "Most bytes of derivatives kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
+    ),
+    Key("RedisCache.host", Str(), "localhost", "Host name of the Redis server."),
+    Key("RedisCache.port", Int(1, 65535), 6379, "Port of the Redis server."),
+    Key("RedisCache.ssl", Bool(), False, "Talk TLS to the Redis server."),
+    Key("RedisCache.password", Str(), "", "Password of the Redis server; empty for none."),
+    Key("RedisCache.database", Int(0), 0, "Number of the Redis database."),
+    Key("S3Cache.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS."),
+    Key("S3Cache.region", Str(), "", "AWS region; empty leaves it to the AWS configuration."),
+    Key("S3Cache.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."),
+    Key("S3Cache.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."),
+    Key("S3Cache.bucket.name", Str(), "", "The bucket holding the cache."),
+    Key("S3Cache.object_key_prefix", Str(), "", "Put before every object key of the cache, e.g. 'casaba/'."),
+]
+
 #: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
 TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
 
@@ -272,12 +339,7 @@ KEYS: dict[str, Key] = {
             "DownloadStrategy",
             "For remote images StreamStrategy does not read by ranges (all but TIFF, and origins ignoring Range).",
         ),
-        Key(
-            "FilesystemCache.pathname",
-            Str(),
-            "",
-            "Folder of the filesystem cache; CacheStrategy keeps downloaded source images in its source/ subfolder.",
-        ),
+        *CACHE_KEYS,
         Key("endpoint.iiif.2.enabled", Bool(), True, "Serve the IIIF Image API 2.1 at /iiif/2."),
         Key("endpoint.iiif.3.enabled", Bool(), True, "Serve the IIIF Image API 3.0 at /iiif/3."),
         Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),

@@ -85,6 +85,24 @@ def check_together(values: Mapping[str, Any]) -> None:
     for key in ("processor.stream_retrieval_strategy", "processor.fallback_retrieval_strategy"):
         if values[key] == "CacheStrategy" and not values["FilesystemCache.pathname"]:
             raise SettingsError(f"{key} = CacheStrategy needs FilesystemCache.pathname (the folder of the source cache)")
+    check_caches(values)
+
+
+def check_caches(values: Mapping[str, Any]) -> None:
+    """The derivative cache chosen must be configured enough to work."""
+    if values["FilesystemCache.dir.depth"] * values["FilesystemCache.dir.name_length"] > 32:
+        raise SettingsError("FilesystemCache.dir.depth x FilesystemCache.dir.name_length must be at most 32 (an MD5 in hex)")
+    if not values["cache.server.derivative.enabled"]:
+        return
+    cache = values["cache.server.derivative"]
+    if not cache:
+        raise SettingsError("cache.server.derivative.enabled = true needs cache.server.derivative: FilesystemCache, RedisCache or S3Cache")
+    if cache == "FilesystemCache" and not values["FilesystemCache.pathname"]:
+        raise SettingsError("cache.server.derivative = FilesystemCache needs FilesystemCache.pathname (the folder of the cache)")
+    if cache == "S3Cache" and not values["S3Cache.bucket.name"]:
+        raise SettingsError("cache.server.derivative = S3Cache needs S3Cache.bucket.name")
+    if bool(values["S3Cache.access_key_id"]) != bool(values["S3Cache.secret_key"]):
+        raise SettingsError("S3Cache.access_key_id and S3Cache.secret_key go together: set both, or neither for the AWS credential chain")
 
 
 def load_from_environment() -> Settings:

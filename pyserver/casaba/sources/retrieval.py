@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import fcntl
 import hashlib
 import os
 import tempfile
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from casaba import _core
 from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
+from casaba.filelock import FileLock
 from casaba.pyramids import Pyramids
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
@@ -211,32 +211,3 @@ class SourceCache:
             finally:
                 part.unlink(missing_ok=True)
         return path
-
-
-class FileLock:
-    """An exclusive ``flock`` on a file, waited for without blocking the event loop."""
-
-    def __init__(self, path: Path, poll: float = 0.02) -> None:
-        self.path = path
-        self.poll = poll
-        self.fd = -1
-
-    async def __aenter__(self) -> None:
-        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
-        try:
-            while not self._acquired():
-                await asyncio.sleep(self.poll)
-        except BaseException:
-            os.close(self.fd)
-            raise
-
-    def _acquired(self) -> bool:
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            return False
-
-    async def __aexit__(self, *exc: object) -> None:
-        fcntl.flock(self.fd, fcntl.LOCK_UN)
-        os.close(self.fd)

@@ -34,6 +34,25 @@ NOT_FOUND = {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}
 REFUSED = {"403", "401", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled", "ExpiredToken"}
 
 
+def client_options(endpoint: str, region: str, access_key_id: str, secret_key: str, timeout: float) -> dict[str, Any]:
+    """How to make an S3 client (for S3Source and S3Cache): a custom endpoint is addressed
+    path-style; no credentials means the standard AWS chain."""
+    options: dict[str, Any] = {
+        "region_name": region or None,
+        "endpoint_url": endpoint or None,
+        "config": AioConfig(
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "total_max_attempts": 2},
+            max_pool_connections=64,
+            s3={"addressing_style": "path"} if endpoint else {},
+        ),
+    }
+    if access_key_id or secret_key:
+        options.update(aws_access_key_id=access_key_id, aws_secret_access_key=secret_key)
+    return options
+
+
 class S3Source:
     def __init__(
         self,
@@ -52,20 +71,7 @@ class S3Source:
         self.suffix = suffix
         self.endpoint = endpoint
         self.timeout = timeout
-        options: dict[str, Any] = {
-            "region_name": region or None,
-            "endpoint_url": endpoint or None,
-            "config": AioConfig(
-                connect_timeout=timeout,
-                read_timeout=timeout,
-                retries={"mode": "standard", "total_max_attempts": 2},
-                max_pool_connections=64,
-                s3={"addressing_style": "path"} if endpoint else {},
-            ),
-        }
-        if access_key_id or secret_key:
-            options.update(aws_access_key_id=access_key_id, aws_secret_access_key=secret_key)
-        self._options = options
+        self._options = client_options(endpoint, region, access_key_id, secret_key, timeout)
         self._client: Any = None
         self._stack = AsyncExitStack()
         self._starting = asyncio.Lock()

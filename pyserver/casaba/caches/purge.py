@@ -1,0 +1,59 @@
+"""Purging, for operators (``casaba cache purge``; an HTTP API comes with the control panel):
+one image's entries, everything, or what has expired. Running workers notice within a second
+(they watch the cache's purge token) and forget the infos they keep in memory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from casaba.caches import cache_from_settings
+from casaba.iiif import meta_identifier
+from casaba.settings import Settings
+
+DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
+
+
+class NothingToPurge(Exception):
+    """No cache is configured for what was asked."""
+
+
+@dataclass(frozen=True)
+class Purged:
+    derivatives: int = 0
+    sources: int = 0
+
+
+async def purge(settings: Settings, *, identifier: str | None = None, everything: bool = False, expired: bool = False) -> Purged:
+    """Exactly one of: ``identifier`` (every page of that image), ``everything`` (the derivative
+    cache and the source cache), ``expired`` (entries older than cache.server.derivative.ttl_seconds)."""
+    cache = cache_from_settings(settings, configured=True)
+    sources = Path(settings["FilesystemCache.pathname"]) / "source" if settings["FilesystemCache.pathname"] else None
+    if cache is None and not (everything and sources is not None):
+        raise NothingToPurge("no derivative cache is configured (cache.server.derivative)")
+    removed = 0
+    if cache is not None:
+        try:
+            if identifier is not None:
+                removed = await cache.purge(meta_identifier.parse(identifier, settings[DELIMITER_KEY]).identifier)
+            elif everything:
+                removed = await cache.purge_all()
+            elif expired:
+                removed = await cache.purge_expired()
+        finally:
+            await cache.close()
+    return Purged(removed, purge_folder(sources) if everything and sources is not None else 0)
+
+
+def purge_folder(folder: Path) -> int:
+    """Empty a folder at once (renamed away, then deleted); returns how many files went."""
+    if not folder.is_dir():
+        return 0
+    trash = folder.with_name(f".{folder.name}-purged-{secrets.token_hex(4)}")
+    os.rename(folder, trash)
+    removed = sum(len(names) for _, _, names in os.walk(trash))
+    shutil.rmtree(trash, ignore_errors=True)
+    return removed
