@@ -20,8 +20,7 @@ from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
 from casaba.settings import Settings, load_from_environment
-from casaba.sources import source_from_settings, strategy_from_settings
-from casaba.sources.retrieval import Retrieval
+from casaba.sources import retrieval_from_settings, source_from_settings
 
 log = logging.getLogger("casaba")
 
@@ -43,7 +42,7 @@ class App:
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         self.source = source_from_settings(settings)
-        retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor)
+        retrieval = retrieval_from_settings(settings, self.remote_executor)
         self.iiif = IiifService(settings, self.source, self.executor, retrieval)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
