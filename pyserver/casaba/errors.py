@@ -20,6 +20,14 @@ class HttpError(Exception):
         self.headers = headers or []
 
 
+class Redirect(HttpError):
+    """Go elsewhere: a 3xx with ``Location``."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(f"Redirect: {location}", [("location", location), ("cache-control", "no-cache")])
+        self.status = status
+
+
 class BadRequest(HttpError):
     status = 400
 

@@ -15,12 +15,13 @@ from urllib.parse import quote
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
 from casaba.caches.lru import Lru
-from casaba.errors import NotImplementedFeature
+from casaba.errors import Redirect
 from casaba.http import Request, Response
-from casaba.iiif import meta_identifier
+from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
-from casaba.iiif.params import ImageRequest, Limits, Version, canonical, parse_image_request, resolve
+from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.iiif.params import ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
@@ -40,10 +41,17 @@ class Opened:
     located: SourceImage
     page: int
     handle: Handle
+    #: A scale constraint n:d: the image is served as a virtual image n/d its size.
+    scale: tuple[int, int] | None = None
 
     @property
     def image(self) -> _core.Image:
         return self.handle.image
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The size clients see: the image's, or the reduced one under a scale constraint."""
+        return scale_constraint.virtual_size(self.image.width, self.image.height, self.scale)
 
 
 @dataclass(frozen=True)
@@ -90,10 +98,18 @@ class IiifService:
         base = request.base_uri(self.settings["base_uri"])
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
-    async def open(self, identifier: str) -> Opened:
+    def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> MetaIdentifier:
+        """The meta-identifier (a 301 to its normal form). ``suffix`` follows the identifier in
+        this request's path."""
         meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
-        if meta.scale and meta.scale[0] != meta.scale[1]:
-            raise NotImplementedFeature(f"Scale constraints ({meta.scale[0]}:{meta.scale[1]}) are not supported yet.")
+        normal = meta_identifier.normalized(meta)
+        if normal != meta:
+            query = f"?{request.query_string}" if request.query_string else ""
+            text = meta_identifier.serialize(normal, self.settings[DELIMITER_KEY])
+            raise Redirect(301, self.public_id(request, version, text) + suffix + query)
+        return meta
+
+    async def open(self, meta: MetaIdentifier) -> Opened:
         # Every request asks the source (a stat, a HEAD) whether the image is still the version
         # opened before.
         located = await self.source.locate(meta.identifier)
@@ -102,7 +118,7 @@ class IiifService:
             # Concurrent first requests for an image open (or download) it once.
             flight = f"{located.key}\0{located.version}\0{meta.page}"
             handle = await self.opening.run(flight, partial(self._open, located, meta.page))
-        return Opened(located, meta.page, handle)
+        return Opened(located, meta.page, handle, meta.scale)
 
     async def _open(self, located: SourceImage, page: int) -> Handle:
         handle = await self.retrieval.open(located, page)
@@ -115,13 +131,13 @@ class IiifService:
         return Response(303, [("location", location)])
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
-        opened = await self.open(identifier)
+        opened = await self.open(self.begin(request, version, identifier, "/info.json"))
         image = opened.image
         body = info(
             version,
             self.public_id(request, version, identifier),
-            ImageFacts(image.width, image.height, image.tile_size),
-            self.limits,
+            ImageFacts(*opened.size, image.tile_size),
+            scale_constraint.limits(self.limits, opened.scale),
             self.settings["endpoint.iiif.min_size"],
             self.settings["endpoint.iiif.min_tile_size"],
         )
@@ -142,7 +158,7 @@ class IiifService:
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
-        opened = await self.open(identifier)
+        opened = await self.open(self.begin(request, version, identifier, "/" + "/".join(params)))
         base = request.base_uri(self.settings["base_uri"])
         key = (req, version, base, opened)
         prepared = self.prepared.get(key)
@@ -166,13 +182,19 @@ class IiifService:
             body = await asyncio.get_running_loop().run_in_executor(executor, image.render, plan)
         return Response(200, headers + validators(opened.located, prepared.etag), body)
 
+    def resolve(self, req: ImageRequest, opened: Opened) -> tuple[Resolved, tuple[int, int, int, int]]:
+        """The request in the pixels clients see, and its region in the stored image's."""
+        image, size = opened.image, opened.size
+        resolved = resolve(req, *size, scale_constraint.limits(self.limits, opened.scale))
+        return resolved, scale_constraint.full_region(resolved.region, size, (image.width, image.height))
+
     def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened) -> Prepared:
         """Everything about an image request that depends only on it, the image and the base URI."""
         image = opened.image
-        resolved = resolve(req, image.width, image.height, self.limits)
-        canonical_params = canonical(req, resolved, image.width, image.height, version)
+        resolved, region = self.resolve(req, opened)
+        canonical_params = canonical(req, resolved, *opened.size, version)
         plan = image.plan(
-            resolved.region,
+            region,
             resolved.size,
             mirror=resolved.mirror,
             rotation=resolved.rotation,
@@ -189,7 +211,8 @@ class IiifService:
 
     def _etag(self, opened: Opened, *parts: str) -> str:
         located = opened.located
-        key = "\0".join([located.key, str(opened.page), located.version, self._settings_tag, *parts])
+        scale = (f"{opened.scale[0]}:{opened.scale[1]}",) if opened.scale else ()
+        key = "\0".join([located.key, str(opened.page), located.version, self._settings_tag, *scale, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 
