@@ -50,12 +50,15 @@ def running_server(
     workers: int = 1,
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
 ) -> Iterator[str]:
-    """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after."""
+    """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after.
+    The server's output goes to ``log_path`` when given (for tests that read it)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="casaba-test-") as tmp:
         config = write_properties(Path(tmp) / "casaba.properties", settings)
-        log = open(Path(tmp) / "server.log", "wb")
+        log_path = log_path or Path(tmp) / "server.log"
+        log = open(log_path, "wb")
         cmd = [sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("CASABA_")}
         child_env.update(env or {})
@@ -65,7 +68,7 @@ def running_server(
                 wait_for_port(port, proc, timeout)
             except (RuntimeError, TimeoutError) as e:
                 log.flush()
-                raise RuntimeError(f"{e}\n{(Path(tmp) / 'server.log').read_text(errors='replace')}") from None
+                raise RuntimeError(f"{e}\n{log_path.read_text(errors='replace')}") from None
             yield f"http://127.0.0.1:{port}"
         finally:
             proc.terminate()
