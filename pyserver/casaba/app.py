@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from casaba import _core
+from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
-from casaba.settings import Settings, load_from_environment
+from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings, source_from_settings
+from casaba.sources.base import Source
 
 log = logging.getLogger("casaba")
 
@@ -31,25 +34,28 @@ REMOTE_THREADS = 32
 
 def error_response(exc: BaseException) -> Response:
     err = to_http_error(exc)
-    headers = [("content-type", "text/plain; charset=utf-8"), *err.headers]
-    return Response(err.status, headers, (err.message + "\n").encode())
+    return Response(err.status, [("content-type", err.content_type), *err.headers], err.body())
 
 
 class App:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]] | None = None) -> None:
+        """``delegates`` are the configured delegate classes, found from ``settings`` if not given."""
         self.settings = settings
         _core.set_decoded_tile_cache_size(settings["cache.decoded_tiles.max_size"])
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
-        self.source = source_from_settings(settings)
+        found = delegate_classes(settings) if delegates is None else list(delegates)
+        # Without delegates there is no manager at all: they cost nothing.
+        self.delegates = manager_from_settings(settings, found)
+        self.source: Source = self.delegates.sources if self.delegates else source_from_settings(settings)
         retrieval = retrieval_from_settings(settings, self.remote_executor)
-        self.iiif = IiifService(settings, self.source, self.executor, retrieval)
+        self.iiif = IiifService(settings, self.source, self.executor, retrieval, self.delegates)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
         try:
-            loop.run_until_complete(self.source.close())
+            loop.run_until_complete(self.delegates.close() if self.delegates else self.source.close())
         except Exception:
             log.exception("closing the source failed")
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -99,4 +105,4 @@ class App:
 
 def create_app() -> App:
     """The factory Granian calls in each worker."""
-    return App(load_from_environment())
+    return App(*configure_from_environment())

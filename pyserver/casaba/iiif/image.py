@@ -1,5 +1,6 @@
-"""The IIIF endpoints, in the order a request meets them: locate the image, open it (or take
-it from the opened-image cache), parse and resolve the request, plan, render, respond."""
+"""The IIIF endpoints, in the order a request meets them: parse, ask the delegates (if any)
+whether the request may go on, locate the image, open it (or take it from the opened-image
+cache), ask them again with what is known then, resolve the request, plan, render, respond."""
 
 from __future__ import annotations
 
@@ -15,20 +16,22 @@ from urllib.parse import quote
 from casaba import _core, __version__
 from casaba.caches.info import OpenedImages
 from casaba.caches.lru import Lru
+from casaba.delegates.answers import NO_DECISIONS, Decisions
+from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.errors import Redirect
 from casaba.http import Request, Response
 from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.meta_identifier import MetaIdentifier
-from casaba.iiif.params import ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
+from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import Source, SourceImage
 from casaba.sources.retrieval import Handle, Retrieval
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
+CONTENT_TYPES = MEDIA_TYPES
 #: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
 DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
@@ -72,13 +75,16 @@ def parse_request(identifier: str, params: tuple[str, ...], version: Version) ->
 class IiifService:
     """Everything one worker needs to answer IIIF requests."""
 
-    def __init__(self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval) -> None:
+    def __init__(
+        self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval, delegates: DelegateManager | None = None
+    ) -> None:
         self.settings = settings
         self.source = source
         self.executor = executor
         self.retrieval = retrieval
+        self.delegates = delegates
         self.opened = OpenedImages()
-        self.prepared: Lru[tuple[ImageRequest, Version, str, Opened], Prepared] = Lru(4096)
+        self.prepared: Lru[tuple[ImageRequest, Version, str, Opened, Decisions], Prepared] = Lru(4096)
         self.opening: SingleFlight[Handle] = SingleFlight()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
@@ -98,21 +104,30 @@ class IiifService:
         base = request.base_uri(self.settings["base_uri"])
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
-    def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> MetaIdentifier:
-        """The meta-identifier (a 301 to its normal form). ``suffix`` follows the identifier in
-        this request's path."""
-        meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+    async def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> tuple[MetaIdentifier, DelegateCall | None]:
+        """The meta-identifier (a 301 to its normal form), and with delegates the request's
+        call, pre-authorized. ``suffix`` follows the identifier in this request's path."""
+        call = None
+        query = f"?{request.query_string}" if request.query_string else ""
+        if self.delegates is None:
+            meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+        else:
+            info_of = (version, self.public_id(request, version, identifier)) if suffix == "/info.json" else None
+            base = request.base_uri(self.settings["base_uri"])
+            call = self.delegates.start(request, base, lambda text: self.public_id(request, version, text) + suffix + query, info_of)
+            meta = await call.meta_identifier(identifier)
         normal = meta_identifier.normalized(meta)
         if normal != meta:
-            query = f"?{request.query_string}" if request.query_string else ""
-            text = meta_identifier.serialize(normal, self.settings[DELIMITER_KEY])
+            text = await call.serialize(normal) if call else meta_identifier.serialize(normal, self.settings[DELIMITER_KEY])
             raise Redirect(301, self.public_id(request, version, text) + suffix + query)
-        return meta
+        if call:
+            await call.pre_authorize()
+        return meta, call
 
-    async def open(self, meta: MetaIdentifier) -> Opened:
+    async def open(self, meta: MetaIdentifier, call: DelegateCall | None = None) -> Opened:
         # Every request asks the source (a stat, a HEAD) whether the image is still the version
         # opened before.
-        located = await self.source.locate(meta.identifier)
+        located = await (call.locate(meta.identifier) if call else self.source.locate(meta.identifier))
         handle = self.opened.get(located, meta.page)
         if handle is None:
             # Concurrent first requests for an image open (or download) it once.
@@ -131,7 +146,8 @@ class IiifService:
         return Response(303, [("location", location)])
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
-        opened = await self.open(self.begin(request, version, identifier, "/info.json"))
+        meta, call = await self.begin(request, version, identifier, "/info.json")
+        opened = await self.open(meta, call)
         image = opened.image
         body = info(
             version,
@@ -141,6 +157,8 @@ class IiifService:
             self.settings["endpoint.iiif.min_size"],
             self.settings["endpoint.iiif.min_tile_size"],
         )
+        extra = await call.extra_info_keys(version, image.width, image.height, image.pages) if call else {}
+        body.update(extra)
         profile = PROFILES[version]
         media_type = negotiate(request.header("accept"), profile.media_type)
         links = [f'<{profile.level2}>;rel="profile"']
@@ -149,7 +167,8 @@ class IiifService:
         # The media type follows the Accept header, so shared caches must key on it.
         headers = [("content-type", media_type), ("link", ", ".join(links)), ("vary", "Accept")]
         image_id = body.get("id") or body["@id"]
-        etag = self._etag(opened, "info", version.value, image_id, media_type)
+        extra_tag = (json.dumps(extra, sort_keys=True, default=str),) if extra else ()
+        etag = self._etag(opened, "info", version.value, image_id, media_type, *extra_tag)
         cached = not_modified(request, opened.located, etag)
         if cached:
             return cached
@@ -158,12 +177,18 @@ class IiifService:
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
-        opened = await self.open(self.begin(request, version, identifier, "/" + "/".join(params)))
+        meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
+        opened = await self.open(meta, call)
         base = request.base_uri(self.settings["base_uri"])
-        key = (req, version, base, opened)
+        decisions = NO_DECISIONS
+        if call and call.asks_image:
+            resolved, region = self.resolve(req, opened)
+            full = (opened.image.width, opened.image.height)
+            decisions = await call.image_decisions(req, resolved, region, full, opened.image.pages)
+        key = (req, version, base, opened, decisions)
         prepared = self.prepared.get(key)
         if prepared is None:
-            prepared = self.prepare(req, version, base, opened)
+            prepared = self.prepare(req, version, base, opened, decisions)
             self.prepared.put(key, prepared)
         headers = list(prepared.headers)
         disposition = content_disposition(request.query.get(QUERY_ARG), identifier, req.format)
@@ -188,8 +213,10 @@ class IiifService:
         resolved = resolve(req, *size, scale_constraint.limits(self.limits, opened.scale))
         return resolved, scale_constraint.full_region(resolved.region, size, (image.width, image.height))
 
-    def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened) -> Prepared:
-        """Everything about an image request that depends only on it, the image and the base URI."""
+    def prepare(self, req: ImageRequest, version: Version, base: str, opened: Opened, decisions: Decisions = NO_DECISIONS) -> Prepared:
+        """Everything about an image request that depends only on it, the image, the base URI
+        and the delegates' decisions."""
+        decisions.refuse_unsupported()
         image = opened.image
         resolved, region = self.resolve(req, opened)
         canonical_params = canonical(req, resolved, *opened.size, version)
@@ -207,7 +234,8 @@ class IiifService:
             ("content-type", CONTENT_TYPES[resolved.format]),
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         )
-        return Prepared(plan, headers, self._etag(opened, canonical_params))
+        decided = (repr(decisions),) if decisions != NO_DECISIONS else ()
+        return Prepared(plan, headers, self._etag(opened, canonical_params, *decided))
 
     def _etag(self, opened: Opened, *parts: str) -> str:
         located = opened.located
