@@ -1,8 +1,10 @@
-"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, and the
-contract a Source keeps."""
+"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, the
+contract a Source keeps, and one delegate method called the way the server calls it."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import os
 import socket
@@ -13,6 +15,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from casaba.sources.base import Source
 
@@ -142,3 +146,42 @@ async def check_source(
                 raise AssertionError("an object located before a change was read after it")
         change(first, present[first])
     await source.close()
+
+
+def ask_delegate(
+    delegate: type,
+    method: str,
+    *args: Any,
+    context: Mapping[str, Any] | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> Any:
+    """The raw answer of one method of a delegate class, called as the server calls it:
+    ``startup`` with the settings, then a fresh instance made with no arguments, its read-only
+    ``context`` and its ``settings`` set. ``context`` keys are laid over those of a plain GET from
+    127.0.0.1 (``request_headers`` are matched without regard to case); ``settings`` are
+    configuration values as text, the delegate's own ``settings_keys`` included. An ``async``
+    method is awaited."""
+    from casaba.delegates import context as ctx
+    from casaba.http import Request
+    from casaba.settings import load
+
+    values = load(None, environ={}, overrides={"delegate_script.enabled": "true", **(settings or {})}, extra_keys=getattr(delegate, "settings_keys", ()))
+    startup = getattr(delegate, "startup", None)
+    if callable(startup):
+        startup(values)
+    request = Request("GET", "/iiif/3/image.jpg/info.json", {}, {"host": "localhost:8182"}, "http", "localhost:8182", "127.0.0.1:50000")
+    known = ctx.from_request(request, "http://localhost:8182")
+    known.update(context or {})
+    if not isinstance(known["request_headers"], ctx.Headers):
+        known["request_headers"] = ctx.Headers((k.lower(), v) for k, v in known["request_headers"].items())
+    instance = delegate()
+    instance.context = MappingProxyType(known)
+    instance.settings = values
+    answer = getattr(instance, method)(*args)
+    if inspect.isawaitable(answer):
+
+        async def wait() -> Any:
+            return await answer
+
+        answer = asyncio.run(wait())
+    return answer

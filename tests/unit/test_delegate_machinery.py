@@ -290,6 +290,22 @@ def test_cantaloupes_options_argument_with_a_default_is_accepted():
     assert manager(Ported).implemented == {"pre_authorize"}
 
 
+def test_startup_sees_the_settings_and_can_stop_start_up():
+    seen = []
+
+    class Checks(Delegate):
+        @classmethod
+        def startup(cls, settings):
+            seen.append(settings["http.port"])
+            if settings["http.port"] == 1:
+                raise ValueError("http.port = 1 will not do")
+
+    manager(Checks)
+    assert seen == [8182]
+    with pytest.raises(SettingsError, match="delegate Checks: http.port = 1 will not do"):
+        manager(Checks, **{"http.port": "1"})
+
+
 def test_hookimpl_marks_order_delegates():
     class Late(Delegate):
         blocking = False

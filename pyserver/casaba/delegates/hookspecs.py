@@ -64,6 +64,12 @@ class Delegate:
     #: which saves the thread hand-off (tens of microseconds): for methods that only compute.
     blocking: ClassVar[bool] = True
 
+    @classmethod
+    def startup(cls, settings: Settings) -> None:
+        """Called once as the server starts (by ``casaba serve``, then in each worker), with the
+        settings; raise ``ValueError`` with a message naming the key to stop start-up. This is
+        not a per-request method and has no context."""
+
     @hookspec
     def pre_authorize(self) -> Answer[Authorization]:
         """Whether the request may go on, decided before the image is read (every info and

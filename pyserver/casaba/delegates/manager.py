@@ -31,7 +31,7 @@ from casaba.iiif import meta_identifier
 from casaba.iiif.info import PROFILES, PROTOCOL
 from casaba.iiif.meta_identifier import MetaIdentifier
 from casaba.iiif.params import ImageRequest, Resolved, Version
-from casaba.settings import Settings
+from casaba.settings import Settings, SettingsError
 from casaba.sources.base import SourceImage
 
 log = logging.getLogger("casaba.delegates")
@@ -84,6 +84,13 @@ class DelegateManager:
         self.memoize: bool = settings["delegate_script.cache.enabled"]
         self.delimiter: str = settings["meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"]
         self.delegate_transformer = settings["meta_identifier.transformer"] == "DelegateMetaIdentifierTransformer"
+        for name, cls in delegates:
+            startup = getattr(cls, "startup", None)
+            if callable(startup):
+                try:
+                    startup(settings)
+                except ValueError as e:
+                    raise SettingsError(f"delegate {name}: {e}") from None
         pm = DelegatePluginManager()
         # pluggy asks the plugin registered last first.
         for name, cls in reversed([*delegates, *builtins]):
