@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 APT_BUILD := cmake nasm
 # ... and making test images (vips, tiffcp, opj_compress, ojph_compress) and running iiif-validator-ng (libvips).
 APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1
+# The example delegate packages, installed (editable) for their tests.
+PLUGINS := $(wildcard plugins/casaba-*)
 OFFICIAL := .venv-iiif-validator
 NG := .venv-iiif-validator-ng
 
@@ -36,14 +38,15 @@ $(NG)/.installed:
 
 test-deps: $(PY) $(OFFICIAL)/.installed $(NG)/.installed
 	scripts/system-deps $(APT_BUILD) $(APT_TEST)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test]' $(foreach p,$(PLUGINS),-e $(p))
 
-## Static checks: the .pyi matches the Rust module; the Python package type-checks.
+## Static checks: the .pyi matches the Rust module; the Python package and the plugins type-check.
 check:
 	$(PY) -m mypy.stubtest casaba._core
 	$(PY) -m mypy pyserver/casaba
+	$(PY) -m mypy $(foreach p,$(PLUGINS),$(p)/src)
 
-## Install what the tests need and run the whole suite.
+## Install what the tests need and run the whole suite (the plugins' tests too).
 test: test-deps check
 	$(VENV)/bin/pytest
 
