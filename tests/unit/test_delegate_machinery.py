@@ -323,6 +323,33 @@ def test_hookimpl_marks_order_delegates():
     assert run(call_of(manager(Late, Plain)).first("source")) == "S3Source"
 
 
+def test_the_delegate_meta_identifier_transformer_with_the_standard_one_behind_it():
+    class Tilde(Delegate):
+        blocking = False
+
+        def deserialize_meta_identifier(self, meta_identifier):
+            if "~" not in meta_identifier:
+                return None
+            identifier, page = meta_identifier.rsplit("~", 1)
+            return {"identifier": identifier, "page_number": int(page)}
+
+        def serialize_meta_identifier(self, components):
+            scale = components.get("scale_constraint")
+            return f"{components['identifier']}~{components['page_number']}" + (f"~{scale[0]}:{scale[1]}" if scale else "")
+
+        def pre_authorize(self):
+            return {"status_code": 302, "scale_constraint": [1, 3]}
+
+    m = manager(Tilde, **{"meta_identifier.transformer": "DelegateMetaIdentifierTransformer"})
+    assert run(call_of(m).meta_identifier("book~3")) == MetaIdentifier("book", 3)
+    assert run(call_of(m).meta_identifier("book;2;1:2")) == MetaIdentifier("book", 2, (1, 2))
+    call = call_of(m)
+    call.identify(MetaIdentifier("book", 3))
+    with pytest.raises(RedirectResponse) as e:
+        run(call.pre_authorize())
+    assert ("location", "http://example.org/iiif/3/book~3~1:3/info.json") in e.value.headers
+
+
 def test_the_hooks_are_cantaloupes():
     assert set(HOOKS) == {
         "pre_authorize", "authorize", "extra_iiif2_information_response_keys", "extra_iiif3_information_response_keys",
