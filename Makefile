@@ -10,6 +10,8 @@ APT_BUILD := cmake nasm
 APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1 redis-server
 # ... and the HTTP load harness: its load generator and its peer (iipsrv 1.1 under lighttpd).
 APT_LOAD := wrk lighttpd iipimage-server
+# The example delegate packages, installed (editable) for their tests.
+PLUGINS := $(wildcard plugins/casaba-*)
 OFFICIAL := .venv-iiif-validator
 NG := .venv-iiif-validator-ng
 
@@ -39,14 +41,15 @@ $(NG)/.installed:
 
 test-deps: $(PY) $(OFFICIAL)/.installed $(NG)/.installed
 	scripts/system-deps $(APT_BUILD) $(APT_TEST)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test]' $(foreach p,$(PLUGINS),-e $(p))
 
-## Static checks: the .pyi matches the Rust module; the Python package type-checks.
+## Static checks: the .pyi matches the Rust module; the Python package and the plugins type-check.
 check:
 	$(PY) -m mypy.stubtest casaba._core
 	$(PY) -m mypy pyserver/casaba
+	$(PY) -m mypy $(foreach p,$(PLUGINS),$(p)/src)
 
-## Install what the tests need and run the whole suite.
+## Install what the tests need and run the whole suite (the plugins' tests too).
 test: test-deps check
 	$(VENV)/bin/pytest
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from casaba import _core
 from casaba.caches import facade_from_settings
 from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
+from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
-from casaba.pyramids import Pyramids
-from casaba.settings import Settings, load_from_environment
-from casaba.sources import source_from_settings, strategy_from_settings
-from casaba.sources.retrieval import Retrieval
+from casaba.settings import Settings
+from casaba.sources import retrieval_from_settings, source_from_settings
+from casaba.sources.base import Source
 
 log = logging.getLogger("casaba")
 
@@ -34,38 +34,36 @@ log = logging.getLogger("casaba")
 REMOTE_THREADS = 32
 
 
-def pyramids_from_settings(settings: Settings) -> Pyramids | None:
-    folder = settings["FilesystemCache.pathname"]
-    if not (settings["source.pyramids.enabled"] and folder):
-        return None
-    return Pyramids(Path(folder) / "pyramids", settings["source.pyramids.min_pixels"])
-
-
 def error_response(exc: BaseException) -> Response:
     err = to_http_error(exc)
-    headers = [("content-type", "text/plain; charset=utf-8"), ("cache-control", ERROR_CACHE_CONTROL), *err.headers]
-    return Response(err.status, headers, (err.message + "\n").encode())
+    headers = [("content-type", err.content_type), ("cache-control", ERROR_CACHE_CONTROL), *err.headers]
+    return Response(err.status, headers, err.body())
 
 
 class App:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]] | None = None) -> None:
+        """``delegates`` are the configured delegate classes, found from ``settings`` if not given."""
         self.settings = settings
         _core.set_decoded_tile_cache_size(settings["cache.decoded_tiles.max_size"])
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
-        self.source = source_from_settings(settings)
-        retrieval = Retrieval(strategy_from_settings(settings), self.remote_executor, pyramids_from_settings(settings))
+        found = delegate_classes(settings) if delegates is None else list(delegates)
+        # Without delegates there is no manager at all: they cost nothing.
+        self.delegates = manager_from_settings(settings, found)
+        self.source: Source = self.delegates.sources if self.delegates else source_from_settings(settings)
+        retrieval = retrieval_from_settings(settings, self.remote_executor)
         self.caches = facade_from_settings(settings)
-        self.iiif = IiifService(settings, self.source, self.executor, retrieval, self.caches)
+        self.iiif = IiifService(settings, self.source, self.executor, retrieval, self.caches, self.delegates)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
-        for closing in (self.source.close(), self.caches.close()):
+        closing_source = self.delegates.close() if self.delegates else self.source.close()
+        for closing in (closing_source, self.caches.close()):
             try:
                 loop.run_until_complete(closing)
             except Exception:
-                log.exception("closing the source or the derivative cache failed")
+                log.exception("closing the sources or the derivative cache failed")
         self.executor.shutdown(wait=False, cancel_futures=True)
         self.remote_executor.shutdown(wait=False, cancel_futures=True)
 
@@ -113,4 +111,4 @@ class App:
 
 def create_app() -> App:
     """The factory Granian calls in each worker."""
-    return App(load_from_environment())
+    return App(*configure_from_environment())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from casaba.settings import SettingsError, load
+from casaba.settings import SettingsError
 from casaba.settings.keys import KEYS
 from casaba.settings.load import CONFIG_ENV
 
@@ -35,13 +35,19 @@ def main() -> None:
 @click.option("--workers", type=int, envvar=KEYS["http.workers"].env, show_envvar=True, help="Worker processes (http.workers); 0 = one per core.")
 def serve(config: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve IIIF Image API requests. Without an image folder configured, serve the demo images."""
+    from casaba.delegates.loading import configure, manager_from_settings
+
     overrides = {k: str(v) for k, v in (("http.host", host), ("http.port", port), ("http.workers", workers)) if v is not None}
     try:
-        settings = load(config, overrides=overrides)
+        settings, delegates = configure(config, overrides=overrides)
+        # Made once here so that a delegate that cannot work stops start-up, not each worker.
+        manager = manager_from_settings(settings, delegates)
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
     for warning in settings.warnings:
         log.warning(warning)
+    if manager is not None:
+        log.info("Delegates: %s; methods answered: %s", ", ".join(manager.plugins), ", ".join(sorted(manager.implemented)) or "none")
     if settings["source.static"] == "FilesystemSource" and not settings[PREFIX_KEY]:
         from casaba import demo
 
@@ -49,7 +55,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         log.info("No %s configured: serving the demo images in %s (drawing them on first run)", PREFIX_KEY, folder)
         demo.ensure(folder)
         overrides[PREFIX_KEY] = str(folder) + os.sep
-        settings = load(config, overrides=overrides)
+        settings, _ = configure(config, overrides=overrides)
         names = sorted(p.name for p in folder.iterdir() if p.suffix in (".tif", ".png", ".jpg"))
         shown = "127.0.0.1" if settings["http.host"] in ("0.0.0.0", "::") else settings["http.host"]
         for name in names:
@@ -132,11 +138,12 @@ def purge(config: Path | None, identifier: str | None, everything: bool, expired
     within a second."""
     from casaba.caches.purge import NothingToPurge
     from casaba.caches.purge import purge as run_purge
+    from casaba.delegates.loading import configure
 
     if sum([identifier is not None, everything, expired]) != 1:
         raise click.UsageError("give exactly one of --identifier ID, --all or --expired")
     try:
-        settings = load(config)
+        settings, _ = configure(config)
         done = asyncio.run(run_purge(settings, identifier=identifier, everything=everything, expired=expired))
     except (SettingsError, NothingToPurge) as e:
         raise click.ClickException(str(e)) from None

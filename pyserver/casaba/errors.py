@@ -10,14 +10,28 @@ log = logging.getLogger("casaba")
 
 
 class HttpError(Exception):
-    """An error with an HTTP status and a public message (no paths, no secrets)."""
+    """An error with an HTTP status and a public message (no paths, no secrets). ``reason``, when
+    set, is logged (with the traceback of the exception that caused it) and never sent."""
 
     status = 500
+    content_type = "text/plain; charset=utf-8"
+    reason: str | None = None
 
     def __init__(self, message: str, headers: list[tuple[str, str]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or []
+
+    def body(self) -> bytes:
+        return (self.message + "\n").encode()
+
+
+class Redirect(HttpError):
+    """Go elsewhere: a 3xx with ``Location``."""
+
+    def __init__(self, status: int, location: str) -> None:
+        super().__init__(f"Redirect: {location}", [("location", location)])
+        self.status = status
 
 
 class BadRequest(HttpError):
@@ -59,6 +73,8 @@ class GatewayTimeout(HttpError):
 def to_http_error(exc: BaseException) -> HttpError:
     """The HTTP error for any exception; unexpected ones are logged with their traceback."""
     if isinstance(exc, HttpError):
+        if exc.reason:
+            log.error("%s", exc.reason, exc_info=exc.__cause__)
         return exc
     if isinstance(exc, _core.RequestError):
         return BadRequest(f"{exc}.")

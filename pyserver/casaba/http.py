@@ -23,6 +23,10 @@ class Request:
     headers: Any
     scheme: str
     server: str
+    #: The client's address as Granian gives it (``ip:port``).
+    client: str = ""
+    #: The query as sent, undecoded.
+    query_string: str = ""
 
     @classmethod
     def from_scope(cls, scope: Any) -> Request:
@@ -33,6 +37,8 @@ class Request:
             headers=scope.headers,
             scheme=scope.scheme,
             server=scope.server,
+            client=scope.client,
+            query_string=scope.query_string,
         )
 
     def header(self, name: str, default: str = "") -> str:

@@ -19,11 +19,19 @@ import sys
 from pathlib import Path
 
 from casaba import _core
+from casaba.settings import Settings
 
 log = logging.getLogger("casaba.pyramids")
 
 #: Formats that have no tiles or levels of their own to read from.
 UNTILED_FORMATS = frozenset({"jpeg", "png", "gif", "webp", "tiff"})
+
+
+def pyramids_from_settings(settings: Settings) -> Pyramids | None:
+    folder = settings["FilesystemCache.pathname"]
+    if not (settings["source.pyramids.enabled"] and folder):
+        return None
+    return Pyramids(Path(folder) / "pyramids", settings["source.pyramids.min_pixels"])
 
 
 class Pyramids:

@@ -1,8 +1,11 @@
-"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, and the
-contracts a Source and a derivative Cache keep."""
+"""Helpers for tests of Casaba and of its plugins: a real server on a free loopback port, the
+contracts a Source and a derivative Cache keep, and one delegate method called the way the server
+calls it."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import os
 import socket
@@ -13,6 +16,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from casaba.caches.base import Cache
 from casaba.sources.base import Source
@@ -51,12 +56,15 @@ def running_server(
     workers: int = 1,
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
+    log_path: Path | None = None,
 ) -> Iterator[str]:
-    """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after."""
+    """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after.
+    The server's output goes to ``log_path`` when given (for tests that read it)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="casaba-test-") as tmp:
         config = write_properties(Path(tmp) / "casaba.properties", settings)
-        log = open(Path(tmp) / "server.log", "wb")
+        log_path = log_path or Path(tmp) / "server.log"
+        log = open(log_path, "wb")
         cmd = [sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("CASABA_")}
         child_env.update(env or {})
@@ -66,7 +74,7 @@ def running_server(
                 wait_for_port(port, proc, timeout)
             except (RuntimeError, TimeoutError) as e:
                 log.flush()
-                raise RuntimeError(f"{e}\n{(Path(tmp) / 'server.log').read_text(errors='replace')}") from None
+                raise RuntimeError(f"{e}\n{log_path.read_text(errors='replace')}") from None
             yield f"http://127.0.0.1:{port}"
         finally:
             proc.terminate()
@@ -236,3 +244,42 @@ async def check_cache(cache: Cache, *, expiring: Cache | None = None, ttl: float
         await expiring.close()
     await cache.purge_all()
     await cache.close()
+
+
+def ask_delegate(
+    delegate: type,
+    method: str,
+    *args: Any,
+    context: Mapping[str, Any] | None = None,
+    settings: Mapping[str, str] | None = None,
+) -> Any:
+    """The raw answer of one method of a delegate class, called as the server calls it:
+    ``startup`` with the settings, then a fresh instance made with no arguments, its read-only
+    ``context`` and its ``settings`` set. ``context`` keys are laid over those of a plain GET from
+    127.0.0.1 (``request_headers`` are matched without regard to case); ``settings`` are
+    configuration values as text, the delegate's own ``settings_keys`` included. An ``async``
+    method is awaited."""
+    from casaba.delegates import context as ctx
+    from casaba.http import Request
+    from casaba.settings import load
+
+    values = load(None, environ={}, overrides={"delegate_script.enabled": "true", **(settings or {})}, extra_keys=getattr(delegate, "settings_keys", ()))
+    startup = getattr(delegate, "startup", None)
+    if callable(startup):
+        startup(values)
+    request = Request("GET", "/iiif/3/image.jpg/info.json", {}, {"host": "localhost:8182"}, "http", "localhost:8182", "127.0.0.1:50000")
+    known = ctx.from_request(request, "http://localhost:8182")
+    known.update(context or {})
+    if not isinstance(known["request_headers"], ctx.Headers):
+        known["request_headers"] = ctx.Headers((k.lower(), v) for k, v in known["request_headers"].items())
+    instance = delegate()
+    instance.context = MappingProxyType(known)
+    instance.settings = values
+    answer = getattr(instance, method)(*args)
+    if inspect.isawaitable(answer):
+
+        async def wait() -> Any:
+            return await answer
+
+        answer = asyncio.run(wait())
+    return answer

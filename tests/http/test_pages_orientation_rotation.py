@@ -33,12 +33,6 @@ def test_a_page_that_does_not_exist_is_400(client, identifier):
     assert "page" in r.text
 
 
-def test_scale_constraints_are_refused_clearly(client):
-    r = client.get("/iiif/3/photo.jpg;1:2/info.json")
-    assert r.status_code == 501
-    assert "1:2" in r.text
-
-
 def test_exif_orientation_is_applied(client):
     info = client.get("/iiif/3/sideways.jpg/info.json").json()
     assert (info["width"], info["height"]) == (300, 400)

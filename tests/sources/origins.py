@@ -39,6 +39,8 @@ class Behaviour:
     read_delays: dict[str, float] = field(default_factory=dict)
     #: (user, password) the origin demands with HTTP Basic.
     credentials: tuple[str, str] | None = None
+    #: (name, value) of a header the origin demands, else 403.
+    header: tuple[str, str] | None = None
     #: Path prefixes answered 403.
     forbidden: tuple[str, ...] = ()
     #: Path prefixes answered 500.
@@ -134,6 +136,8 @@ class Origin:
                     expected = "Basic " + base64.b64encode(":".join(b.credentials).encode()).decode()
                     if self.headers.get("authorization") != expected:
                         return 401, {"www-authenticate": 'Basic realm="origin"'}, b"who are you?"
+                if b.header and self.headers.get(b.header[0]) != b.header[1]:
+                    return 403, {}, b"no key"
                 if path.startswith(b.forbidden):
                     return 403, {}, b"forbidden"
                 if path.startswith(b.broken):

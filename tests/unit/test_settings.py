@@ -147,7 +147,10 @@ def test_cantaloupes_source_keys_are_read(tmp_path):
 @pytest.mark.parametrize(
     "text, fragment",
     [
-        ("source.delegate = true\n", "not supported yet"),
+        ("source.delegate = true\n", "asks the delegate, but there is none"),
+        ("source.static = HttpSource\nHttpSource.lookup_strategy = ScriptLookupStrategy\n", "asks the delegate"),
+        ("meta_identifier.transformer = DelegateMetaIdentifierTransformer\n", "asks the delegate"),
+        ("delegates.timeout = 0\n", "delegates.timeout"),
         ("HttpSource.chunking.chunk_size = lots\n", "64K or 5M"),
         ("HttpSource.request_timeout = 0\n", "HttpSource.request_timeout"),
         ("source.static = HttpSource\n", "url_prefix"),

@@ -49,17 +49,19 @@ class ImageInfo:
     width: int
     height: int
     tile: tuple[int, int] | None
+    #: How many pages (images) the source holds.
+    pages: int = 1
 
     def to_json(self) -> bytes:
         fields = {"key": self.key, "version": self.version, "modified_ns": self.modified_ns}
-        return json.dumps({**fields, "width": self.width, "height": self.height, "tile": self.tile}).encode()
+        return json.dumps({**fields, "width": self.width, "height": self.height, "tile": self.tile, "pages": self.pages}).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> ImageInfo:
         d = json.loads(data)
         tile = (int(d["tile"][0]), int(d["tile"][1])) if d["tile"] else None
         modified = int(d["modified_ns"]) if d["modified_ns"] is not None else None
-        return cls(str(d["key"]), str(d["version"]), modified, int(d["width"]), int(d["height"]), tile)
+        return cls(str(d["key"]), str(d["version"]), modified, int(d["width"]), int(d["height"]), tile, int(d["pages"]))
 
 
 class Infos:

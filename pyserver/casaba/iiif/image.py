@@ -1,5 +1,6 @@
-"""The IIIF endpoints, in the order a request meets them: the image's info (kept, or from
-opening the image), parse and resolve the request, the derivative cache, plan, render, respond.
+"""The IIIF endpoints, in the order a request meets them: parse, ask the delegates (if any)
+whether the request may go on, the image's info (kept, or from opening the image), ask them again
+with what is known then, resolve the request, the derivative cache, plan, render, respond.
 What is cached, and when the source is asked first, is the business of ``casaba.caches``."""
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from casaba.caches.client import cache_control
 from casaba.caches.facade import CacheFacade, derivative_key
 from casaba.caches.info import ImageInfo, OpenedImages
 from casaba.caches.lru import Lru
-from casaba.errors import NotFound, NotImplementedFeature
+from casaba.delegates.answers import NO_DECISIONS, Decisions
+from casaba.delegates.manager import DelegateCall, DelegateManager
+from casaba.errors import NotFound, Redirect
 from casaba.http import Request, Response
-from casaba.iiif import meta_identifier
+from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
-from casaba.iiif.params import ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
+from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import Source, SourceImage
 from casaba.sources.retrieval import Handle, Retrieval
 
-CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
+CONTENT_TYPES = MEDIA_TYPES
 #: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
 DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
@@ -52,14 +56,16 @@ class Opened:
     @cached_property
     def info(self) -> ImageInfo:
         image, located = self.handle.image, self.located
-        return ImageInfo(located.key, located.version, located.modified_ns, image.width, image.height, image.tile_size)
+        return ImageInfo(located.key, located.version, located.modified_ns, image.width, image.height, image.tile_size, image.pages)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A resolved image request: what to make, its response headers, ETag and cache key."""
+    """A resolved image request: what to make (``region`` in the stored image's pixels), its
+    response headers, ETag and cache key."""
 
     resolved: Resolved
+    region: tuple[int, int, int, int]
     headers: tuple[tuple[str, str], ...]
     etag: str
     key: Key
@@ -71,23 +77,28 @@ def parse_request(identifier: str, params: tuple[str, ...], version: Version) ->
     return parse_image_request(identifier, params, version)
 
 
-@lru_cache(maxsize=8192)
-def parse_meta(text: str, delimiter: str) -> meta_identifier.MetaIdentifier:
-    return meta_identifier.parse(text, delimiter)
-
-
 class IiifService:
     """Everything one worker needs to answer IIIF requests."""
 
-    def __init__(self, settings: Settings, source: Source, executor: Executor, retrieval: Retrieval, caches: CacheFacade) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        executor: Executor,
+        retrieval: Retrieval,
+        caches: CacheFacade,
+        delegates: DelegateManager | None = None,
+    ) -> None:
         self.settings = settings
         self.source = source
         self.executor = executor
         self.retrieval = retrieval
         self.caches = caches
+        self.delegates = delegates
         self.cache_control = cache_control(settings)
         self.opened = OpenedImages()
-        self.prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo], Prepared] = Lru(4096)
+        self.prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
+        self.plans: Lru[tuple[Prepared, Handle], _core.Plan] = Lru(4096)
         self.opening: SingleFlight[Handle] = SingleFlight()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
@@ -107,18 +118,31 @@ class IiifService:
         base = request.base_uri(self.settings["base_uri"])
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
-    def meta(self, identifier: str) -> meta_identifier.MetaIdentifier:
-        meta = parse_meta(identifier, self.settings[DELIMITER_KEY])
-        if meta.scale and meta.scale[0] != meta.scale[1]:
-            raise NotImplementedFeature(f"Scale constraints ({meta.scale[0]}:{meta.scale[1]}) are not supported yet.")
-        return meta
+    async def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> tuple[MetaIdentifier, DelegateCall | None]:
+        """The meta-identifier (a 301 to its normal form), and with delegates the request's
+        call, pre-authorized. ``suffix`` follows the identifier in this request's path."""
+        call = None
+        query = f"?{request.query_string}" if request.query_string else ""
+        if self.delegates is None:
+            meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+        else:
+            info_of = (version, self.public_id(request, version, identifier)) if suffix == "/info.json" else None
+            base = request.base_uri(self.settings["base_uri"])
+            call = self.delegates.start(request, base, lambda text: self.public_id(request, version, text) + suffix + query, info_of)
+            meta = await call.meta_identifier(identifier)
+        normal = meta_identifier.normalized(meta)
+        if normal != meta:
+            text = await call.serialize(normal) if call else meta_identifier.serialize(normal, self.settings[DELIMITER_KEY])
+            raise Redirect(301, self.public_id(request, version, text) + suffix + query)
+        if call:
+            await call.pre_authorize()
+        return meta, call
 
-    async def open(self, identifier: str) -> Opened:
-        meta = self.meta(identifier)
+    async def open(self, meta: MetaIdentifier, call: DelegateCall | None = None) -> Opened:
         # Opening asks the source (a stat, a HEAD) whether the image is still the version opened
         # before.
         try:
-            located = await self.source.locate(meta.identifier)
+            located = await (call.locate(meta.identifier) if call else self.source.locate(meta.identifier))
         except NotFound:
             await self.caches.missing(meta.identifier)
             raise
@@ -143,23 +167,28 @@ class IiifService:
         location = self.public_id(request, version, identifier) + "/info.json"
         return Response(303, [("location", location)])
 
-    async def image_info(self, identifier: str) -> ImageInfo:
-        """The info of the image (page) an identifier names: kept, or from opening the image."""
-        meta = self.meta(identifier)
+    async def image_info(self, meta: MetaIdentifier, call: DelegateCall | None) -> tuple[ImageInfo, Opened | None]:
+        """The info of the image (page) a meta-identifier names: kept (with a derivative cache,
+        so that a hit opens nothing), or from opening the image."""
         kept = await self.caches.info(meta.identifier, meta.page)
-        return kept if kept is not None else (await self.open(identifier)).info
+        if kept is not None:
+            return kept, None
+        opened = await self.open(meta, call)
+        return opened.info, opened
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
-        image = await self.image_info(identifier)
-        page = self.meta(identifier).page
+        meta, call = await self.begin(request, version, identifier, "/info.json")
+        image, _ = await self.image_info(meta, call)
         body = info(
             version,
             self.public_id(request, version, identifier),
-            ImageFacts(image.width, image.height, image.tile),
-            self.limits,
+            ImageFacts(*scale_constraint.virtual_size(image.width, image.height, meta.scale), image.tile),
+            scale_constraint.limits(self.limits, meta.scale),
             self.settings["endpoint.iiif.min_size"],
             self.settings["endpoint.iiif.min_tile_size"],
         )
+        extra = await call.extra_info_keys(version, image.width, image.height, image.pages) if call else {}
+        body.update(extra)
         profile = PROFILES[version]
         media_type = negotiate(request.header("accept"), profile.media_type)
         links = [f'<{profile.level2}>;rel="profile"']
@@ -168,7 +197,8 @@ class IiifService:
         # The media type follows the Accept header, so shared caches must key on it.
         headers = [("content-type", media_type), ("link", ", ".join(links)), ("vary", "Accept")]
         image_id = body.get("id") or body["@id"]
-        etag = self._etag(image, page, "info", version.value, image_id, media_type)
+        extra_tag = (json.dumps(extra, sort_keys=True, default=str),) if extra else ()
+        etag = self._etag(image, meta, "info", version.value, image_id, media_type, *extra_tag)
         cached = not_modified(request, image.modified_ns, etag, self.cache_control)
         if cached:
             return cached
@@ -177,23 +207,24 @@ class IiifService:
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
-        meta = self.meta(identifier)
+        meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
         base = request.base_uri(self.settings["base_uri"])
-        # With a derivative cache, the kept info names the derivative: a hit opens nothing.
-        kept = await self.caches.info(meta.identifier, meta.page) if self.caches.derivatives else None
-        opened = None if kept is not None else await self.open(identifier)
-        image = kept if kept is not None else opened.info  # type: ignore[union-attr]
-        prepared = self.prepare(req, version, base, image)
+        if self.caches.derivatives:
+            image, opened = await self.image_info(meta, call)
+        else:
+            opened = await self.open(meta, call)
+            image = opened.info
+        prepared = await self.prepare(req, version, base, image, meta, call)
         cached = not_modified(request, image.modified_ns, prepared.etag, self.cache_control)
         if cached:
             return cached
         hit = await self.caches.lookup(prepared.key) if self.caches.derivatives else None
         if hit is None:
             if opened is None:
-                opened = await self.open(identifier)
+                opened = await self.open(meta, call)
                 if opened.info != image:  # changed at its source since its info was kept
                     image = opened.info
-                    prepared = self.prepare(req, version, base, image)
+                    prepared = await self.prepare(req, version, base, image, meta, call)
             hit = await self.make(opened, prepared)
         headers = [*prepared.headers, *validators(image.modified_ns, prepared.etag, self.cache_control)]
         disposition = content_disposition(request.query.get(QUERY_ARG), identifier, req.format)
@@ -205,9 +236,12 @@ class IiifService:
 
     async def make(self, opened: Opened, prepared: Prepared) -> Hit:
         """Plan and render a derivative, through the derivative cache when there is one."""
-        r = prepared.resolved
         image = opened.image
-        plan = image.plan(r.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
+        plan = self.plans.get((prepared, opened.handle))
+        if plan is None:
+            r = prepared.resolved
+            plan = image.plan(prepared.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
+            self.plans.put((prepared, opened.handle), plan)
         if plan.passthrough and not opened.handle.remote:
             # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
             # and so would a cache entry.
@@ -221,31 +255,48 @@ class IiifService:
         body = await render()
         return Hit(len(body), body=body)
 
-    def prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo) -> Prepared:
-        """Everything about an image request that depends only on it, the image and the base URI."""
-        key = (req, version, base, image)
+    def resolve(self, req: ImageRequest, image: ImageInfo, scale: tuple[int, int] | None) -> tuple[Resolved, tuple[int, int, int, int]]:
+        """The request in the pixels clients see, and its region in the stored image's."""
+        size = scale_constraint.virtual_size(image.width, image.height, scale)
+        resolved = resolve(req, *size, scale_constraint.limits(self.limits, scale))
+        return resolved, scale_constraint.full_region(resolved.region, size, (image.width, image.height))
+
+    async def prepare(
+        self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, call: DelegateCall | None
+    ) -> Prepared:
+        """Everything about an image request that depends only on it, the image, the base URI
+        and the delegates' decisions (asked here: they may refuse the request)."""
+        decisions = NO_DECISIONS
+        if call and call.asks_image:
+            resolved, region = self.resolve(req, image, meta.scale)
+            decisions = await call.image_decisions(req, resolved, region, (image.width, image.height), image.pages)
+        key = (req, version, base, image, meta.scale, decisions)
         prepared = self.prepared.get(key)
         if prepared is None:
-            prepared = self._prepare(req, version, base, image)
+            prepared = self._prepare(req, version, base, image, meta, decisions)
             self.prepared.put(key, prepared)
         return prepared
 
-    def _prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo) -> Prepared:
-        resolved = resolve(req, image.width, image.height, self.limits)
-        canonical_params = canonical(req, resolved, image.width, image.height, version)
+    def _prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
+        decisions.refuse_unsupported()
+        resolved, region = self.resolve(req, image, meta.scale)
+        size = scale_constraint.virtual_size(image.width, image.height, meta.scale)
+        canonical_params = canonical(req, resolved, *size, version)
         canonical_uri = f"{base}/iiif/{version.value}/{quote(req.identifier, safe=PATH_SEGMENT_SAFE)}/{canonical_params}"
         headers = (
             ("content-type", CONTENT_TYPES[resolved.format]),
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         )
-        meta = self.meta(req.identifier)
+        decided = repr(decisions) if decisions != NO_DECISIONS else ""
         # Every API version asking for the same pixels shares one derivative.
-        pixels = canonical(req, resolved, image.width, image.height, Version.V3)
-        key = derivative_key(meta.identifier, meta.page, image, pixels, self._settings_tag)
-        return Prepared(resolved, headers, self._etag(image, meta.page, canonical_params), key)
+        pixels = canonical(req, resolved, *size, Version.V3)
+        scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
+        key = derivative_key(meta.identifier, meta.page, image, pixels, self._settings_tag, f"{scale}\0{decided}")
+        return Prepared(resolved, region, headers, self._etag(image, meta, canonical_params, decided), key)
 
-    def _etag(self, image: ImageInfo, page: int, *parts: str) -> str:
-        key = "\0".join([image.key, str(page), image.version, self._settings_tag, *parts])
+    def _etag(self, image: ImageInfo, meta: MetaIdentifier, *parts: str) -> str:
+        scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
+        key = "\0".join([image.key, str(meta.page), image.version, self._settings_tag, scale, *parts])
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 

@@ -15,6 +15,8 @@ from casaba.errors import BadRequest, Forbidden
 QUALITIES = ("default", "color", "gray", "bitonal")
 #: Formats of the Image API that this server writes.
 OUTPUT_FORMATS = ("jpg", "png", "gif", "webp", "tif")
+#: Their media types.
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
 #: The widest and tallest image a format can hold, where it has a limit (the core refuses more too).
 MAX_SIDE = {"jpg": 65_535, "gif": 65_535, "webp": 16_383}
 #: The most pixels the core will hold in one image (its default decode limit).

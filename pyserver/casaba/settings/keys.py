@@ -54,17 +54,6 @@ class Int(Kind):
         return value
 
 
-class FalseOnly(Bool):
-    """A switch whose 'on' is not implemented yet."""
-
-    allowed = "false (true is not supported yet)"
-
-    def parse(self, raw: str) -> bool:
-        if super().parse(raw):
-            raise ValueError
-        return False
-
-
 @dataclass(frozen=True)
 class Bytes(Kind):
     """A size in bytes, as Cantaloupe writes them: 65536, 64K, 512KB, 5M, 1G (powers of 1024)."""
@@ -173,12 +162,38 @@ def chunking_keys(source: str) -> list[Key]:
     ]
 
 
+#: How a source turns an identifier into where the image is: configuration, or the delegate.
+LOOKUP_STRATEGIES = ("BasicLookupStrategy", "ScriptLookupStrategy")
+
+DELEGATE_KEYS = [
+    Key("delegate_script.enabled", Bool(), False, "Use the delegate script: a Python file defining class CustomDelegate."),
+    Key(
+        "delegate_script.pathname",
+        Str(),
+        "delegates.py",
+        "The delegate script; a relative path is looked for beside the configuration file, then in the working folder.",
+    ),
+    Key(
+        "delegates.plugins",
+        Str(),
+        "",
+        "Installed delegate packages to use (entry-point names in the group casaba.delegates), comma-separated, in order.",
+    ),
+    Key("delegate_script.cache.enabled", Bool(), False, "Remember each delegate method's answer for the rest of the request."),
+    Key(
+        "delegates.timeout",
+        Float(0.001),
+        10.0,
+        "Seconds one delegate method may take; past it the request fails with 500 (a blocking method is left to finish).",
+    ),
+]
+
 HTTP_SOURCE_KEYS = [
     Key(
         "HttpSource.lookup_strategy",
-        Choice(("BasicLookupStrategy",)),
+        Choice(LOOKUP_STRATEGIES),
         "BasicLookupStrategy",
-        "How HttpSource turns an identifier into a URL (ScriptLookupStrategy comes with delegates).",
+        "How HttpSource turns an identifier into a URL: prefix and suffix, or the delegate's httpsource_resource_info.",
     ),
     Key("HttpSource.BasicLookupStrategy.url_prefix", Str(), "", "URL (with trailing slash) put before the identifier."),
     Key("HttpSource.BasicLookupStrategy.url_suffix", Str(), "", "Text put after the identifier in the URL, e.g. '.tif'."),
@@ -202,9 +217,9 @@ S3_SOURCE_KEYS = [
     Key("S3Source.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."),
     Key(
         "S3Source.lookup_strategy",
-        Choice(("BasicLookupStrategy",)),
+        Choice(LOOKUP_STRATEGIES),
         "BasicLookupStrategy",
-        "How S3Source turns an identifier into an object key (ScriptLookupStrategy comes with delegates).",
+        "How S3Source turns an identifier into a bucket and key: prefix and suffix, or the delegate's s3source_object_info.",
     ),
     Key("S3Source.BasicLookupStrategy.bucket.name", Str(), "", "The bucket holding the images."),
     Key("S3Source.BasicLookupStrategy.path_prefix", Str(), "", "Key prefix put before the identifier, e.g. 'images/'."),
@@ -288,9 +303,9 @@ KEYS: dict[str, Key] = {
         Key("slash_substitute", Str(), "", "Character sequence that stands for '/' in identifiers; empty for none."),
         Key(
             "meta_identifier.transformer",
-            Choice(("StandardMetaIdentifierTransformer",)),
+            Choice(("StandardMetaIdentifierTransformer", "DelegateMetaIdentifierTransformer")),
             "StandardMetaIdentifierTransformer",
-            "How a page number is written inside an identifier.",
+            "How a page number and scale constraint are written inside an identifier: with the delimiter, or by the delegate.",
         ),
         Key(
             "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter",
@@ -308,15 +323,15 @@ KEYS: dict[str, Key] = {
         ),
         Key(
             "source.delegate",
-            FalseOnly(),
+            Bool(),
             False,
-            "Choosing the source per identifier through the delegate; delegates are not implemented yet, so false.",
+            "Choose the source per identifier with the delegate's source method (source.static when it answers None).",
         ),
         Key(
             "FilesystemSource.lookup_strategy",
-            Choice(("BasicLookupStrategy",)),
+            Choice(LOOKUP_STRATEGIES),
             "BasicLookupStrategy",
-            "How FilesystemSource turns an identifier into a path.",
+            "How FilesystemSource turns an identifier into a path: prefix and suffix, or the delegate's filesystemsource_pathname.",
         ),
         Key(
             "FilesystemSource.BasicLookupStrategy.path_prefix",
@@ -327,6 +342,7 @@ KEYS: dict[str, Key] = {
         Key("FilesystemSource.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier, e.g. '.tif'."),
         *HTTP_SOURCE_KEYS,
         *S3_SOURCE_KEYS,
+        *DELEGATE_KEYS,
         Key(
             "processor.stream_retrieval_strategy",
             Choice(("StreamStrategy", "DownloadStrategy", "CacheStrategy")),

@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
+from casaba.pyramids import pyramids_from_settings
 from casaba.settings import Settings
 from casaba.sources.base import Source
-from casaba.sources.retrieval import Strategy
+from casaba.sources.retrieval import Retrieval, Strategy
+
+KINDS = ("FilesystemSource", "HttpSource", "S3Source")
+REMOTE_KINDS = ("HttpSource", "S3Source")
 
 
 def source_from_settings(settings: Settings) -> Source:
     """The source ``source.static`` names, configured from its keys."""
-    kind = settings["source.static"]
+    return source_of_kind(settings, settings["source.static"])
+
+
+def source_of_kind(settings: Settings, kind: str) -> Source:
+    """A source of the kind named (one of ``KINDS``), configured from its keys."""
     if kind == "HttpSource":
         from casaba.sources.http import HttpSource
 
@@ -48,10 +57,16 @@ def source_from_settings(settings: Settings) -> Source:
     )
 
 
-def strategy_from_settings(settings: Settings) -> Strategy:
+def retrieval_from_settings(settings: Settings, executor: Executor) -> Retrieval:
+    """How located images are opened; remote ones with their own source's chunking keys."""
+    by_source = {kind: strategy_from_settings(settings, kind) for kind in REMOTE_KINDS}
+    return Retrieval(strategy_from_settings(settings), executor, pyramids_from_settings(settings), by_source)
+
+
+def strategy_from_settings(settings: Settings, kind: str | None = None) -> Strategy:
     """How remote images are read, from the processor.*_retrieval_strategy keys and the
-    chosen source's chunking keys."""
-    kind = settings["source.static"]
+    chunking keys of the source ``kind`` (``source.static`` unless given)."""
+    kind = kind or settings["source.static"]
     cache = settings["FilesystemCache.pathname"]
     strategy = Strategy(
         stream=settings["processor.stream_retrieval_strategy"],

@@ -61,6 +61,8 @@ class RemoteImage:
     #: The origin's Content-Type: a hint only, as formats are recognised by their bytes.
     content_type: str
     object: RemoteObject
+    #: The kind of source ("HttpSource", "S3Source"): whose chunking and timeout keys apply.
+    source: str = ""
 
 
 SourceImage = LocalImage | RemoteImage

@@ -1,4 +1,5 @@
-"""FilesystemSource with Cantaloupe's BasicLookupStrategy: path = prefix + identifier + suffix."""
+"""FilesystemSource. Cantaloupe's BasicLookupStrategy: path = prefix + identifier + suffix, never
+outside the prefix's folder; ScriptLookupStrategy: the path the delegate names (``locate_path``)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ class FilesystemSource:
         return Path(path)
 
     async def locate(self, identifier: str) -> LocalImage:
-        path = self.path_for(identifier)
+        return await self.locate_path(self.path_for(identifier), identifier)
+
+    async def locate_path(self, path: Path, identifier: str) -> LocalImage:
+        """The file at ``path``; a 404 naming ``identifier`` when there is none."""
         try:
             st = os.stat(path)
         except (OSError, ValueError):

@@ -1,4 +1,6 @@
-"""HttpSource with Cantaloupe's BasicLookupStrategy: URL = url_prefix + identifier + url_suffix.
+"""HttpSource. Cantaloupe's BasicLookupStrategy: URL = url_prefix + identifier + url_suffix, with
+the configured Basic credentials; ScriptLookupStrategy: the URL, credentials and headers the
+delegate names (``locate_url``).
 
 One pooled ``httpx.AsyncClient`` per worker. Every request has a deadline
 (``HttpSource.request_timeout``); the origin's failures become 404, 403, 502 or 504 with messages
@@ -11,7 +13,7 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
-from typing import AsyncIterator, BinaryIO
+from typing import Any, AsyncIterator, BinaryIO
 from urllib.parse import quote
 
 import httpx
@@ -56,13 +58,26 @@ class HttpSource:
         return self.prefix + quote(identifier, safe=URL_SAFE) + self.suffix
 
     async def locate(self, identifier: str) -> RemoteImage:
-        url = self.url_for(identifier)
-        if self.send_head_requests:
-            method, headers = "HEAD", {}
+        return await self.locate_url(self.url_for(identifier), identifier)
+
+    async def locate_url(
+        self,
+        url: str,
+        identifier: str,
+        *,
+        headers: dict[str, str] | None = None,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        send_head_request: bool | None = None,
+    ) -> RemoteImage:
+        """The object at ``url``, asked for with ``headers`` (sent with every later read too) and
+        ``auth`` (the configured credentials unless given; None for none)."""
+        extra = dict(headers or {})
+        if self.send_head_requests if send_head_request is None else send_head_request:
+            method, first = "HEAD", extra
         else:
             # For origins (such as pre-signed URLs) that refuse HEAD: one byte tells the size.
-            method, headers = "GET", {"range": "bytes=0-0"}
-        async with self.exchange(method, url, headers) as r:
+            method, first = "GET", {**extra, "range": "bytes=0-0"}
+        async with self.exchange(method, url, first, auth) as r:
             if r.status_code in (404, 410):
                 raise NotFound(missing(identifier))
             check(r, url)
@@ -85,16 +100,19 @@ class HttpSource:
             version=etag or last_modified or f"size {size}",
             modified_ns=parse_http_date(last_modified),
             content_type=r.headers.get("content-type", ""),
-            object=HttpObject(self, url, etag, last_modified),
+            object=HttpObject(self, url, etag, last_modified, extra, auth),
+            source="HttpSource",
         )
 
     @asynccontextmanager
-    async def exchange(self, method: str, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+    async def exchange(
+        self, method: str, url: str, headers: dict[str, str], auth: Any = httpx.USE_CLIENT_DEFAULT
+    ) -> AsyncIterator[httpx.Response]:
         """One request with the source's deadline, its body left unread; transport failures
         become 502 and 504."""
         try:
             async with asyncio.timeout(self.timeout):
-                async with self.client.stream(method, url, headers=headers) as response:
+                async with self.client.stream(method, url, headers=headers, auth=auth) as response:
                     yield response
         except HttpError:
             raise
@@ -112,10 +130,19 @@ class HttpSource:
 class HttpObject:
     """One located image's bytes, read only while it is the version located (If-Match)."""
 
-    def __init__(self, source: HttpSource, url: str, etag: str | None, last_modified: str | None) -> None:
+    def __init__(
+        self,
+        source: HttpSource,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        headers: dict[str, str] | None = None,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> None:
         self.source = source
         self.url = url
-        self.conditions: dict[str, str] = {}
+        self.auth = auth
+        self.conditions: dict[str, str] = dict(headers or {})
         if etag and not etag.startswith("W/"):
             self.conditions["if-match"] = etag
         elif last_modified:
@@ -123,7 +150,7 @@ class HttpObject:
 
     async def read(self, offset: int, length: int) -> bytes:
         headers = {"range": f"bytes={offset}-{offset + length - 1}", **self.conditions}
-        async with self.source.exchange("GET", self.url, headers) as r:
+        async with self.source.exchange("GET", self.url, headers, self.auth) as r:
             if r.status_code == 200:
                 raise RangesIgnored("The image's source does not serve byte ranges.")
             check(r, self.url)
@@ -137,7 +164,7 @@ class HttpObject:
     async def download(self, file: BinaryIO) -> None:
         # Only the connection and each read have deadlines: a large image may take longer.
         try:
-            async with self.source.client.stream("GET", self.url, headers=self.conditions) as r:
+            async with self.source.client.stream("GET", self.url, headers=self.conditions, auth=self.auth) as r:
                 check(r, self.url)
                 async for piece in r.aiter_bytes(DOWNLOAD_PIECE):
                     file.write(piece)

@@ -26,6 +26,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
@@ -74,9 +75,13 @@ class Strategy:
 
 
 class Retrieval:
-    def __init__(self, strategy: Strategy, executor: Executor, pyramids: Pyramids | None = None) -> None:
+    def __init__(
+        self, strategy: Strategy, executor: Executor, pyramids: Pyramids | None = None, by_source: Mapping[str, Strategy] | None = None
+    ) -> None:
         self.strategy = strategy
         self.pyramids = pyramids
+        #: The strategy of each kind of remote source, when it differs (chunking, deadlines).
+        self.by_source = dict(by_source or {})
         #: Threads for opening and rendering images that read remotely: they wait on the network,
         #: so they are not taken from the bounded pixel executor.
         self.executor = executor
@@ -87,21 +92,22 @@ class Retrieval:
             # Reading headers is I/O: the loop's default executor, so that opening an image never
             # waits behind pixel work in the bounded pixel executor.
             return await self._local(located.path, located, page, None)
-        how = self.strategy.stream
+        strategy = self.by_source.get(located.source, self.strategy)
+        how = strategy.stream
         if how == "StreamStrategy" and located.content_type.split(";")[0].strip().lower() in WHOLE_TYPES:
-            how = self.strategy.fallback
+            how = strategy.fallback
         if how == "StreamStrategy":
-            head_size = min(located.size, max(self.strategy.chunk_size, 4096))
+            head_size = min(located.size, max(strategy.chunk_size, 4096))
             try:
                 head = await located.object.read(0, head_size) if head_size else b""
             except RangesIgnored:
-                how = self.strategy.fallback
+                how = strategy.fallback
             else:
                 kind = _core.sniff(head[:16])
                 # Unrecognised bytes go to the core too, which refuses them from the head alone.
                 if kind is None or kind in RANGED_FORMATS:
-                    return await self._stream(located, page, head)
-                how = self.strategy.fallback
+                    return await self._stream(located, page, head, strategy)
+                how = strategy.fallback
         if how == "CacheStrategy":
             assert self.cache is not None, "settings check: CacheStrategy needs FilesystemCache.pathname"
             path = await self.cache.fetch(located)
@@ -123,8 +129,7 @@ class Retrieval:
             return Handle(image, remote=False, reusable=True, pyramid=pyramid)
         return Handle(image, remote=False, reusable=True)
 
-    async def _stream(self, located: RemoteImage, page: int, head: bytes) -> Handle:
-        s = self.strategy
+    async def _stream(self, located: RemoteImage, page: int, head: bytes, s: Strategy) -> Handle:
         reader = BlockingReader(located.object, asyncio.get_running_loop(), s.timeout, head)
         opener = partial(
             _core.Image.open_reader, reader, located.size, page=page, chunk_size=s.chunk_size, cache_size=s.chunk_cache

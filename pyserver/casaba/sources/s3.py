@@ -1,5 +1,6 @@
-"""S3Source with Cantaloupe's BasicLookupStrategy: key = path_prefix + identifier + path_suffix
-in one bucket, on AWS or any S3-compatible store (a custom endpoint uses path-style addressing).
+"""S3Source, on AWS or any S3-compatible store (a custom endpoint uses path-style addressing).
+Cantaloupe's BasicLookupStrategy: key = path_prefix + identifier + path_suffix in one bucket;
+ScriptLookupStrategy: the bucket and key the delegate names (``locate_object``).
 
 One pooled aiobotocore client per worker, made on first use. Empty credentials leave them to the
 standard AWS chain (environment, shared files, instance roles). Failures become 404, 403, 502 or
@@ -90,26 +91,33 @@ class S3Source:
         return self.prefix + identifier + self.suffix
 
     async def locate(self, identifier: str) -> RemoteImage:
-        key = self.key_for(identifier)
-        async with self.call("HEAD", key, identifier):
+        return await self.locate_object(self.bucket, self.key_for(identifier), identifier)
+
+    async def locate_object(self, bucket: str, key: str, identifier: str) -> RemoteImage:
+        """The object ``key`` in ``bucket``; a 404 naming ``identifier`` when there is none."""
+        async with self.call("HEAD", key, identifier, bucket=bucket):
             client = await self.client()
-            head = await client.head_object(Bucket=self.bucket, Key=key)
+            head = await client.head_object(Bucket=bucket, Key=key)
         etag = head.get("ETag")
         modified = head.get("LastModified")
         return RemoteImage(
-            key=f"s3:{self.endpoint}/{self.bucket}/{key}",
+            key=f"s3:{self.endpoint}/{bucket}/{key}",
             size=int(head["ContentLength"]),
             version=etag or str(modified),
             modified_ns=int(modified.timestamp()) * 1_000_000_000 if modified else None,
             content_type=head.get("ContentType", ""),
-            object=S3Object(self, key, etag),
+            object=S3Object(self, bucket, key, etag),
+            source="S3Source",
         )
 
     @asynccontextmanager
-    async def call(self, what: str, key: str, identifier: str | None = None, deadline: bool = True) -> AsyncIterator[None]:
+    async def call(
+        self, what: str, key: str, identifier: str | None = None, deadline: bool = True, bucket: str | None = None
+    ) -> AsyncIterator[None]:
         """One call, with the source's deadline unless told otherwise; S3's and the network's
         failures become client errors. ``identifier`` is given when locating, for a 404 that
         names it."""
+        bucket = self.bucket if bucket is None else bucket
         try:
             async with asyncio.timeout(self.timeout if deadline else None):
                 yield
@@ -119,7 +127,7 @@ class S3Source:
             error = e.response.get("Error", {})
             code = str(error.get("Code", ""))
             status = e.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            log.warning("%s s3://%s/%s: %s (HTTP %s)", what, self.bucket, key, code, status)
+            log.warning("%s s3://%s/%s: %s (HTTP %s)", what, bucket, key, code, status)
             if code in NOT_FOUND or status == 404:
                 raise NotFound(missing(identifier) if identifier is not None else "The image is no longer at its source.") from None
             if code in REFUSED or status in (401, 403):
@@ -128,13 +136,13 @@ class S3Source:
                 raise SourceChanged() from None
             raise BadGateway(f"The image's source answered HTTP {status}.") from None
         except (TimeoutError, ConnectTimeoutError, ReadTimeoutError):
-            log.warning("%s s3://%s/%s: no answer within %g s", what, self.bucket, key, self.timeout)
+            log.warning("%s s3://%s/%s: no answer within %g s", what, bucket, key, self.timeout)
             raise GatewayTimeout(f"The image's source did not answer within {self.timeout:g} s.") from None
         except NoCredentialsError:
             log.error("S3Source has no credentials: set S3Source.access_key_id and S3Source.secret_key, or the AWS chain")
             raise ServerError("The server has no credentials for its image source.") from None
         except (BotoCoreError, OSError) as e:
-            log.warning("%s s3://%s/%s: %s", what, self.bucket, key, e)
+            log.warning("%s s3://%s/%s: %s", what, bucket, key, e)
             raise BadGateway("The image's source could not be reached.") from None
 
     async def close(self) -> None:
@@ -145,22 +153,23 @@ class S3Source:
 class S3Object:
     """One located object's bytes, read only while it is the version located (IfMatch)."""
 
-    def __init__(self, source: S3Source, key: str, etag: str | None) -> None:
+    def __init__(self, source: S3Source, bucket: str, key: str, etag: str | None) -> None:
         self.source = source
+        self.bucket = bucket
         self.key = key
         self.conditions = {"IfMatch": etag} if etag else {}
 
     async def read(self, offset: int, length: int) -> bytes:
         s = self.source
-        async with s.call("GET", self.key):
+        async with s.call("GET", self.key, bucket=self.bucket):
             client = await s.client()
             answer = await client.get_object(
-                Bucket=s.bucket, Key=self.key, Range=f"bytes={offset}-{offset + length - 1}", **self.conditions
+                Bucket=self.bucket, Key=self.key, Range=f"bytes={offset}-{offset + length - 1}", **self.conditions
             )
             async with answer["Body"] as body:
                 data: bytes = await body.read()
         if len(data) != length:
-            log.warning("GET s3://%s/%s: asked for %d bytes at %d, got %d", s.bucket, self.key, length, offset, len(data))
+            log.warning("GET s3://%s/%s: asked for %d bytes at %d, got %d", self.bucket, self.key, length, offset, len(data))
             raise BadGateway("The image's source answered a range request with other bytes.")
         return data
 
@@ -168,9 +177,9 @@ class S3Object:
         s = self.source
         # The answer has a deadline; the body only the client's per-read one, as a large object
         # may take longer than one.
-        async with s.call("GET", self.key, deadline=False):
+        async with s.call("GET", self.key, deadline=False, bucket=self.bucket):
             client = await s.client()
-            answer = await asyncio.wait_for(client.get_object(Bucket=s.bucket, Key=self.key, **self.conditions), s.timeout)
+            answer = await asyncio.wait_for(client.get_object(Bucket=self.bucket, Key=self.key, **self.conditions), s.timeout)
             async with answer["Body"] as body:
                 async for piece in body.iter_chunks(DOWNLOAD_PIECE):
                     file.write(piece)

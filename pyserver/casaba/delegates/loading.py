@@ -1,0 +1,117 @@
+"""Finding the configured delegates: the delegate script (``delegate_script.enabled``,
+``delegate_script.pathname``: a Python file defining ``class CustomDelegate``) and installed
+packages named in ``delegates.plugins`` (entry points in the group ``casaba.delegates``, each
+naming a delegate class). Anything wrong stops start-up with a message naming the key."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Mapping
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pluggy
+
+from casaba.delegates.builtin import builtins_for
+from casaba.delegates.manager import DelegateManager
+from casaba.settings import Settings, SettingsError, load
+from casaba.settings.keys import Key
+from casaba.settings.load import CONFIG_ENV
+
+GROUP = "casaba.delegates"
+SCRIPT_NAME = "delegate_script"
+SCRIPT_MODULE = "casaba_delegate_script"
+
+
+def configure(
+    path: Path | None = None, environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None
+) -> tuple[Settings, list[tuple[str, type]]]:
+    """The settings, with the keys the configured delegates declare, and those delegates as
+    (name, class) in the order they are asked."""
+    settings = load(path, environ, overrides)
+    delegates = delegate_classes(settings)
+    keys: list[Key] = [key for _, cls in delegates for key in getattr(cls, "settings_keys", ())]
+    if keys:
+        settings = load(path, environ, overrides, extra_keys=keys)
+    return settings, delegates
+
+
+def configure_from_environment() -> tuple[Settings, list[tuple[str, type]]]:
+    """What a server worker uses: the file named by ``CASABA_CONFIG`` (if any) and the environment."""
+    path = os.environ.get(CONFIG_ENV)
+    return configure(Path(path) if path else None)
+
+
+def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | None:
+    """The worker's delegate manager; None without delegates, so that they cost nothing."""
+    if not delegates:
+        return None
+    try:
+        return DelegateManager(settings, delegates, builtins_for(settings))
+    except (pluggy.PluginValidationError, ValueError) as e:
+        raise SettingsError(f"a delegate cannot be used: {e}") from None
+
+
+def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
+    found: list[tuple[str, type]] = []
+    if settings["delegate_script.enabled"]:
+        found.append((SCRIPT_NAME, script_class(script_path(settings))))
+    names = [n.strip() for n in settings["delegates.plugins"].split(",") if n.strip()]
+    for name in names:
+        found.append((name, plugin_class(name)))
+    if len({cls for _, cls in found}) < len(found) or len(set(names)) < len(names):
+        raise SettingsError("delegates.plugins names a delegate twice")
+    return found
+
+
+def script_path(settings: Settings) -> Path:
+    """An absolute ``delegate_script.pathname``, or a relative one beside the configuration file,
+    else in the working folder (as Cantaloupe looks for it)."""
+    raw = settings["delegate_script.pathname"]
+    pathname = Path(os.path.expanduser(raw))
+    candidates = [pathname] if pathname.is_absolute() else [*([settings.path.parent / pathname] if settings.path else []), Path.cwd() / pathname]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    raise SettingsError(f"delegate_script.pathname = {raw!r}: no such file (looked for {', '.join(map(str, candidates))})")
+
+
+def script_class(path: Path) -> type:
+    spec = importlib.util.spec_from_file_location(SCRIPT_MODULE, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SCRIPT_MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as e:
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        raise SettingsError(
+            f"delegate_script.pathname = {str(path)!r} failed to load: {type(e).__name__}: {e} (line {where.lineno})"
+        ) from None
+    cls = getattr(module, "CustomDelegate", None)
+    if not inspect.isclass(cls):
+        raise SettingsError(f"delegate_script.pathname = {str(path)!r} defines no class CustomDelegate")
+    return cls
+
+
+def installed() -> dict[str, str]:
+    """Entry-point names in the group casaba.delegates, with what they point at."""
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+
+
+def plugin_class(name: str) -> type:
+    found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
+    if not found:
+        have = ", ".join(sorted(installed())) or "none"
+        raise SettingsError(f"delegates.plugins names {name!r}, which is not installed (installed: {have})")
+    try:
+        cls = found[0].load()
+    except Exception as e:
+        raise SettingsError(f"delegates.plugins: {name!r} ({found[0].value}) failed to load: {type(e).__name__}: {e}") from None
+    if not inspect.isclass(cls):
+        raise SettingsError(f"delegates.plugins: {name!r} ({found[0].value}) is not a delegate class")
+    return cls
