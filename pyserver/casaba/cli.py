@@ -147,7 +147,7 @@ def purge(config: Path | None, identifier: str | None, everything: bool, expired
         done = asyncio.run(run_purge(settings, identifier=identifier, everything=everything, expired=expired))
     except (SettingsError, NothingToPurge) as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"purged {done.derivatives} derivative cache entries" + (f" and {done.sources} source cache files" if everything else ""))
+    click.echo(f"purged {done.derivatives} derivative cache entries and {done.sources} downloaded sources and pyramids")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,13 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from casaba import _core
-from casaba.settings import Settings
+
+if TYPE_CHECKING:
+    from casaba.settings import Settings
+    from casaba.sources.copies import Copies
 
 log = logging.getLogger("casaba.pyramids")
 
@@ -27,16 +31,16 @@ log = logging.getLogger("casaba.pyramids")
 UNTILED_FORMATS = frozenset({"jpeg", "png", "gif", "webp", "tiff"})
 
 
-def pyramids_from_settings(settings: Settings) -> Pyramids | None:
-    folder = settings["FilesystemCache.pathname"]
-    if not (settings["source.pyramids.enabled"] and folder):
+def pyramids_from_settings(settings: Settings, copies: Copies | None) -> Pyramids | None:
+    if not (settings["source.pyramids.enabled"] and copies):
         return None
-    return Pyramids(Path(folder) / "pyramids", settings["source.pyramids.min_pixels"])
+    return Pyramids(copies, settings["source.pyramids.min_pixels"])
 
 
 class Pyramids:
-    def __init__(self, folder: Path, min_pixels: int) -> None:
-        self.folder = folder
+    def __init__(self, copies: Copies, min_pixels: int) -> None:
+        self.copies = copies
+        self.folder = copies.root / "pyramids"
         self.min_pixels = min_pixels
         self._building: set[Path] = set()
         self._one_at_a_time = asyncio.Semaphore(1)
@@ -73,7 +77,9 @@ class Pyramids:
                 cmd = ["nice", "-n", "10", sys.executable, "-m", "casaba", "pyramid", str(source), str(target), "--page", str(page)]
                 proc = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
                 _, err = await proc.communicate()
-                if proc.returncode != 0:
+                if proc.returncode == 0:
+                    self.copies.added()
+                else:
                     log.warning("building a pyramid failed (%s): %s", proc.returncode, err.decode(errors="replace").strip()[-500:])
         except Exception:
             log.exception("building a pyramid failed")

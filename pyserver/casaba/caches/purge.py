@@ -13,6 +13,7 @@ from pathlib import Path
 from casaba.caches import cache_from_settings
 from casaba.iiif import meta_identifier
 from casaba.settings import Settings
+from casaba.sources import copies_from_settings
 
 DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
@@ -29,10 +30,12 @@ class Purged:
 
 async def purge(settings: Settings, *, identifier: str | None = None, everything: bool = False, expired: bool = False) -> Purged:
     """Exactly one of: ``identifier`` (every page of that image), ``everything`` (the derivative
-    cache and the source cache), ``expired`` (entries older than cache.server.derivative.ttl_seconds)."""
+    cache, downloaded sources and pyramids), ``expired`` (derivatives older than
+    cache.server.derivative.ttl_seconds, sources and pyramids unused for
+    cache.server.source.ttl_seconds or past cache.server.source.max_size)."""
     cache = cache_from_settings(settings, configured=True)
-    sources = Path(settings["FilesystemCache.pathname"]) / "source" if settings["FilesystemCache.pathname"] else None
-    if cache is None and not (everything and sources is not None):
+    copies = copies_from_settings(settings)
+    if cache is None and not (copies is not None and (everything or expired)):
         raise NothingToPurge("no derivative cache is configured (cache.server.derivative)")
     removed = 0
     if cache is not None:
@@ -45,7 +48,13 @@ async def purge(settings: Settings, *, identifier: str | None = None, everything
                 removed = await cache.purge_expired()
         finally:
             await cache.close()
-    return Purged(removed, purge_folder(sources) if everything and sources is not None else 0)
+    local = 0
+    if copies is not None and everything:
+        local = sum(purge_folder(folder) for folder in copies.folders)
+    elif copies is not None and expired:
+        swept = copies.sweep()
+        local = swept.expired + swept.evicted
+    return Purged(removed, local)
 
 
 def purge_folder(folder: Path) -> int:

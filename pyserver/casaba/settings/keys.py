@@ -264,6 +264,18 @@ CACHE_KEYS = [
     ),
     Key("cache.server.purge_missing", Bool(), False, "Purge what is cached of an image that its source no longer has."),
     Key(
+        "cache.server.source.ttl_seconds",
+        Int(0, optional=True),
+        2592000,
+        "Seconds a downloaded source or a built pyramid is kept after its last use; blank or 0 for ever.",
+    ),
+    Key(
+        "cache.server.source.max_size",
+        ByteSize(),
+        10 << 30,
+        "Most bytes of downloaded sources and pyramids kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
+    ),
+    Key(
         "FilesystemCache.pathname",
         Str(),
         "",

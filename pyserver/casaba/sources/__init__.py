@@ -9,6 +9,7 @@ from pathlib import Path
 from casaba.pyramids import pyramids_from_settings
 from casaba.settings import Settings
 from casaba.sources.base import Source
+from casaba.sources.copies import Copies
 from casaba.sources.retrieval import Retrieval, Strategy
 
 KINDS = ("FilesystemSource", "HttpSource", "S3Source")
@@ -60,18 +61,25 @@ def source_of_kind(settings: Settings, kind: str) -> Source:
 def retrieval_from_settings(settings: Settings, executor: Executor) -> Retrieval:
     """How located images are opened; remote ones with their own source's chunking keys."""
     by_source = {kind: strategy_from_settings(settings, kind) for kind in REMOTE_KINDS}
-    return Retrieval(strategy_from_settings(settings), executor, pyramids_from_settings(settings), by_source)
+    copies = copies_from_settings(settings)
+    return Retrieval(strategy_from_settings(settings), executor, copies, pyramids_from_settings(settings, copies), by_source)
+
+
+def copies_from_settings(settings: Settings) -> Copies | None:
+    """Where downloaded sources and pyramids are kept, and their bounds; none without a folder."""
+    folder = settings["FilesystemCache.pathname"]
+    if not folder:
+        return None
+    return Copies(Path(folder), settings["cache.server.source.max_size"], settings["cache.server.source.ttl_seconds"] or 0)
 
 
 def strategy_from_settings(settings: Settings, kind: str | None = None) -> Strategy:
     """How remote images are read, from the processor.*_retrieval_strategy keys and the
     chunking keys of the source ``kind`` (``source.static`` unless given)."""
     kind = kind or settings["source.static"]
-    cache = settings["FilesystemCache.pathname"]
     strategy = Strategy(
         stream=settings["processor.stream_retrieval_strategy"],
         fallback=settings["processor.fallback_retrieval_strategy"],
-        cache_folder=Path(cache) if cache else None,
     )
     if kind not in ("HttpSource", "S3Source"):
         return strategy
@@ -80,7 +88,6 @@ def strategy_from_settings(settings: Settings, kind: str | None = None) -> Strat
     return Strategy(
         stream=strategy.stream,
         fallback=strategy.fallback,
-        cache_folder=strategy.cache_folder,
         chunk_size=settings[f"{kind}.chunking.chunk_size"] if chunked else 0,
         chunk_cache=settings[f"{kind}.chunking.cache.max_size"] if chunked and kept else 0,
         timeout=settings[f"{kind}.request_timeout"],

@@ -36,6 +36,7 @@ from casaba import _core
 from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
 from casaba.filelock import FileLock
 from casaba.pyramids import Pyramids
+from casaba.sources.copies import Copies
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
 
@@ -66,7 +67,6 @@ class Strategy:
     stream: str = "StreamStrategy"
     fallback: str = "DownloadStrategy"
     #: FilesystemCache.pathname; needed by CacheStrategy.
-    cache_folder: Path | None = None
     #: Chunk size and bytes of chunks kept per opened image; 0 for exact, uncached reads.
     chunk_size: int = 64 << 10
     chunk_cache: int = 1 << 20
@@ -76,16 +76,22 @@ class Strategy:
 
 class Retrieval:
     def __init__(
-        self, strategy: Strategy, executor: Executor, pyramids: Pyramids | None = None, by_source: Mapping[str, Strategy] | None = None
+        self,
+        strategy: Strategy,
+        executor: Executor,
+        copies: Copies | None = None,
+        pyramids: Pyramids | None = None,
+        by_source: Mapping[str, Strategy] | None = None,
     ) -> None:
         self.strategy = strategy
+        self.copies = copies
         self.pyramids = pyramids
         #: The strategy of each kind of remote source, when it differs (chunking, deadlines).
         self.by_source = dict(by_source or {})
         #: Threads for opening and rendering images that read remotely: they wait on the network,
         #: so they are not taken from the bounded pixel executor.
         self.executor = executor
-        self.cache = SourceCache(strategy.cache_folder / "source") if strategy.cache_folder else None
+        self.cache = SourceCache(copies) if copies else None
 
     async def open(self, located: SourceImage, page: int) -> Handle:
         if isinstance(located, LocalImage):
@@ -111,7 +117,13 @@ class Retrieval:
         if how == "CacheStrategy":
             assert self.cache is not None, "settings check: CacheStrategy needs FilesystemCache.pathname"
             path = await self.cache.fetch(located)
-            return await self._local(path, located, page, self.executor)
+            try:
+                return await self._local(path, located, page, self.executor)
+            except _core.ImageIoError:
+                if path.exists():
+                    raise
+                # Swept away between fetching and opening: fetch it again.
+                return await self._local(await self.cache.fetch(located), located, page, self.executor)
         if how == "DownloadStrategy":
             return Handle(await self._download(located, page), remote=False, reusable=False)
         raise NotImplementedFeature("This image cannot be read by ranges, and the server is configured not to download it.")
@@ -121,8 +133,13 @@ class Retrieval:
         loop = asyncio.get_running_loop()
         pyramid = self.pyramids.path_for(located.key, located.version, page) if self.pyramids else None
         if pyramid is not None and pyramid.exists():
-            image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid)))
-            return Handle(image, remote=False, reusable=True)
+            try:
+                image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid)))
+            except _core.ImageIoError:
+                pass  # swept away meanwhile: the original serves, and the pyramid is built again
+            else:
+                self.pyramids.copies.used(pyramid)  # type: ignore[union-attr]
+                return Handle(image, remote=False, reusable=True)
         image = await loop.run_in_executor(executor, partial(_core.Image.open, str(path), page=page))
         if pyramid is not None and self.pyramids is not None and self.pyramids.wanted(image):
             self.pyramids.build_later(path, pyramid, page)
@@ -187,8 +204,9 @@ class SourceCache:
     to a temporary name and renamed into place. Concurrent requests in a worker share one
     download; workers take a file lock (one of ``LOCK_STRIPES``) so that they do too."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, copies: Copies) -> None:
+        self.copies = copies
+        self.folder = copies.root / "source"
         self.flights: SingleFlight[Path] = SingleFlight()
 
     def path_for(self, located: RemoteImage) -> Path:
@@ -198,6 +216,7 @@ class SourceCache:
     async def fetch(self, located: RemoteImage) -> Path:
         path = self.path_for(located)
         if path.exists():
+            self.copies.used(path)
             return path
         return await self.flights.run(path.name, lambda: self._download(located, path))
 
@@ -215,4 +234,5 @@ class SourceCache:
                 os.replace(part, path)
             finally:
                 part.unlink(missing_ok=True)
+        self.copies.added()
         return path
