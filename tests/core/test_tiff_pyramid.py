@@ -89,3 +89,17 @@ def test_full_resolution_regions_match_libtiff(pyramids, level0, name, region):
     assert_close(np.asarray(out), level0[name][y : y + h, x : x + w], mean=0.1, peak=1, what=str(region))
     if name == "lzw":
         np.testing.assert_array_equal(np.asarray(out), pixels[y : y + h, x : x + w])
+
+
+@pytest.mark.parametrize("name", ["jpeg", "jpeg-subifd"])
+def test_small_parts_of_jpeg_tiles_decode_as_the_whole_tiles_do(pyramids, level0, name):
+    """A region that needs a small share of each JPEG tile it touches decodes only those parts
+    (not the whole tiles); its pixels are those of the whole-tile decode, whatever the offsets
+    (on and off the 8- and 16-pixel MCU grid, at tile corners and edges)."""
+    files, _ = pyramids
+    img = Image.open(str(files[name]))
+    regions = [(250, 250, 12, 12), (509, 3, 7, 250), (3, 509, 250, 7), (767, 767, 100, 100), (2390, 1590, 10, 10), (121, 377, 150, 150)]
+    for region in regions:
+        _, out = render(img, region, format="png")
+        x, y, w, h = region
+        assert_close(np.asarray(out.convert("RGB")), level0[name][y : y + h, x : x + w], mean=0.5, peak=1, what=f"{name} {region}")

@@ -27,7 +27,7 @@ pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits,
     let rows = chunk_rows(layout, index);
     limits.check(layout.chunk_w, rows)?;
     if layout.compression == Compression::Jpeg {
-        return decode_jpeg(layout, source, index, rows, limits, cmyk);
+        return decode_jpeg_part(layout, source, index, Rect::new(0, 0, layout.chunk_w, rows), limits, cmyk);
     }
     let planes = if layout.planar { layout.samples as usize } else { 1 };
     let per_plane = if layout.planar { 1 } else { layout.samples as usize };
@@ -48,22 +48,28 @@ pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits,
     to_pixels(layout, samples, layout.chunk_w, rows)
 }
 
-fn decode_jpeg(layout: &Layout, source: &ByteSource, index: u32, rows: u32, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
+/// Decode `part` (in the chunk's own coordinates, within it) of JPEG chunk `index`:
+/// libjpeg-turbo does the inverse DCT and colour conversion only for the MCU columns the part
+/// touches and stops after its last row, so a corner of a tile costs a fraction of the tile.
+pub fn decode_jpeg_part(layout: &Layout, source: &ByteSource, index: u32, part: Rect, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
+    let mut out = Pixels::new(part.w, part.h, layout.channels(), limits)?;
     let (offset, count) = (layout.offsets[index as usize], layout.counts[index as usize]);
     if count == 0 {
-        return Pixels::new(layout.chunk_w, rows, layout.channels(), limits);
+        return Ok(out);
     }
     let data = jpeg_stream(layout, source, offset, count)?;
     let header = jpeg::read_header(&data)?;
     // A chunk's JPEG may be larger or smaller than the chunk (the last strip of some writers):
     // decode no more than the chunk's area, so a stream that claims a huge size costs nothing.
-    let area = Rect::new(0, 0, header.width.min(layout.chunk_w), header.height.min(rows));
+    let stored = Rect::new(0, 0, header.width.min(layout.chunk_w), header.height.min(chunk_rows(layout, index)));
+    let Some(area) = part.intersect(&stored) else {
+        return Ok(out);
+    };
     let pixels = jpeg::decode(&data, 1, area, limits, cmyk)?;
     if pixels.channels != layout.channels() {
         return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
     }
-    let mut out = Pixels::new(layout.chunk_w, rows, pixels.channels, limits)?;
-    out.blit(&pixels, 0, 0);
+    out.blit(&pixels, i64::from(area.x) - i64::from(part.x), i64::from(area.y) - i64::from(part.y));
     Ok(out)
 }
 

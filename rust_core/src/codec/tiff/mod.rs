@@ -125,27 +125,62 @@ impl TiffCodec {
 
 /// Reads touching at least this many undecoded chunks spread them over the machine's cores.
 const PARALLEL_CHUNKS: usize = 8;
+/// A read that needs at most 1/PART_SHARE of a JPEG chunk decodes only that part (and keeps it
+/// out of the decoded-chunk cache); larger shares decode the chunk whole and keep it there.
+const PART_SHARE: u64 = 2;
+
+/// One chunk to decode: whole (`part` is None) or only `part`, in the chunk's coordinates.
+#[derive(Clone, Copy)]
+struct Job {
+    index: u32,
+    part: Option<Rect>,
+}
 
 impl TiffCodec {
-    fn decode_chunks(&self, level: usize, indices: &[u32], limits: &Limits) -> Result<Vec<(u32, Arc<Pixels>)>> {
+    fn decode_chunks(&self, level: usize, jobs: &[Job], limits: &Limits) -> Result<Vec<(Job, Arc<Pixels>)>> {
         let layout = &self.layouts[level];
-        let decode = |index: u32| chunk::decode(layout, &self.source, index, limits, &self.cmyk).map(|p| (index, Arc::new(p)));
+        let decode = |job: Job| {
+            let pixels = match job.part {
+                Some(part) => chunk::decode_jpeg_part(layout, &self.source, job.index, part, limits, &self.cmyk),
+                None => chunk::decode(layout, &self.source, job.index, limits, &self.cmyk),
+            };
+            pixels.map(|p| (job, Arc::new(p)))
+        };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if indices.len() < PARALLEL_CHUNKS || threads < 2 {
-            return indices.iter().map(|&i| decode(i)).collect();
+        if jobs.len() < PARALLEL_CHUNKS || threads < 2 {
+            return jobs.iter().map(|&job| decode(job)).collect();
         }
-        let per_thread = indices.len().div_ceil(threads);
+        let per_thread = jobs.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let workers: Vec<_> = indices
+            let workers: Vec<_> = jobs
                 .chunks(per_thread)
-                .map(|part| scope.spawn(move || part.iter().map(|&i| decode(i)).collect::<Result<Vec<_>>>()))
+                .map(|part| scope.spawn(move || part.iter().map(|&job| decode(job)).collect::<Result<Vec<_>>>()))
                 .collect();
-            let mut all = Vec::with_capacity(indices.len());
+            let mut all = Vec::with_capacity(jobs.len());
             for worker in workers {
                 all.extend(worker.join().map_err(|_| format_error("a chunk decoder thread failed"))??);
             }
             Ok(all)
         })
+    }
+}
+
+impl TiffCodec {
+    /// The part of JPEG chunk `index` a read of `rect` needs, when it is small enough to decode
+    /// alone (see PART_SHARE); None to decode the chunk whole.
+    fn part_to_decode(&self, layout: &Layout, index: u32, rect: Rect) -> Option<Rect> {
+        if layout.compression != Compression::Jpeg {
+            return None;
+        }
+        let (cols, _) = layout.grid();
+        let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
+        let chunk = Rect::new(x, y, layout.chunk_w, chunk::chunk_rows(layout, index));
+        let inside = rect.intersect(&chunk)?;
+        let share = u64::from(inside.w) * u64::from(inside.h) * PART_SHARE;
+        if share > u64::from(chunk.w) * u64::from(chunk.h) {
+            return None;
+        }
+        Some(Rect::new(inside.x - x, inside.y - y, inside.w, inside.h))
     }
 }
 
@@ -165,16 +200,21 @@ impl Codec for TiffCodec {
         let mut missing = Vec::new();
         for &index in &wanted {
             match chunk_cache::get(&(self.id, level, index)) {
-                Some(pixels) => chunks.push((index, pixels)),
-                None => missing.push(index),
+                Some(pixels) => chunks.push((Job { index, part: None }, pixels)),
+                None => missing.push(Job { index, part: self.part_to_decode(layout, index, rect) }),
             }
         }
-        for (index, pixels) in self.decode_chunks(level, &missing, limits)? {
-            chunk_cache::put((self.id, level, index), Arc::clone(&pixels));
-            chunks.push((index, pixels));
+        for (job, pixels) in self.decode_chunks(level, &missing, limits)? {
+            if job.part.is_none() {
+                chunk_cache::put((self.id, level, job.index), Arc::clone(&pixels));
+            }
+            chunks.push((job, pixels));
         }
-        for (index, chunk) in &chunks {
-            let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
+        for (job, chunk) in &chunks {
+            let (mut x, mut y) = ((job.index % cols) * layout.chunk_w, (job.index / cols) * layout.chunk_h);
+            if let Some(part) = job.part {
+                (x, y) = (x + part.x, y + part.y);
+            }
             out.blit(chunk, i64::from(x) - i64::from(rect.x), i64::from(y) - i64::from(rect.y));
         }
         Ok(out)
