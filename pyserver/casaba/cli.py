@@ -67,7 +67,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         os.environ[KEYS[name].env] = raw
 
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
 
     Granian(
         target="casaba.app:create_app",
@@ -76,6 +76,11 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         address=settings["http.host"],
         port=settings["http.port"],
         workers=settings["http.workers"] or os.cpu_count() or 1,
+        # uvloop: measured on 2 cores, 256² tiles from 4 connections went from 11,000-15,000 to
+        # 17,500 req/s, and info.json from 14,700-16,500 to 18,000.
+        loop=Loops.uvloop,
+        # A worker that dies (it should not) is replaced instead of leaving the port short of one.
+        respawn_failed_workers=True,
     ).serve()
 
 

@@ -2,7 +2,7 @@
 //! recently used: neighbouring requests that are not aligned to tiles share most of their tiles,
 //! and deep-zoom viewers ask for neighbours.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -16,6 +16,18 @@ const DEFAULT_BUDGET: usize = 64 << 20;
 static NEXT_IMAGE: AtomicU64 = AtomicU64::new(1);
 static BUDGET: AtomicUsize = AtomicUsize::new(DEFAULT_BUDGET);
 static CACHE: LazyLock<Mutex<Entries>> = LazyLock::new(|| Mutex::new(Entries::default()));
+/// Chunks lately read only in part, the oldest forgotten first (see `first_part`).
+static PARTS: LazyLock<Mutex<Parts>> = LazyLock::new(|| Mutex::new(Parts::default()));
+/// How many of the last chunks read in part are remembered: few, so that only chunks that
+/// reads come back to soon (the same region again, a neighbour while panning) count as wanted
+/// again; reads spread at random over a large image keep decoding parts.
+const PARTS_REMEMBERED: usize = 256;
+
+#[derive(Default)]
+struct Parts {
+    keys: HashSet<Key>,
+    order: VecDeque<Key>,
+}
 
 #[derive(Default)]
 struct Entries {
@@ -35,6 +47,27 @@ pub fn set_budget(bytes: usize) {
     BUDGET.store(bytes, Ordering::Relaxed);
     let mut e = CACHE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     e.evict_to(bytes);
+}
+
+/// Whether a read that needs only part of chunk `key` should decode just that part: yes unless
+/// the chunk was read in part lately (then reads come back to it: decode it whole, for the
+/// cache). A one-off read pays only for what it uses. With the cache off, always.
+pub fn first_part(key: &Key) -> bool {
+    if BUDGET.load(Ordering::Relaxed) == 0 {
+        return true;
+    }
+    let mut p = PARTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if p.keys.remove(key) {
+        return false;
+    }
+    if p.order.len() >= PARTS_REMEMBERED {
+        if let Some(oldest) = p.order.pop_front() {
+            p.keys.remove(&oldest);
+        }
+    }
+    p.keys.insert(*key);
+    p.order.push_back(*key);
+    true
 }
 
 pub fn get(key: &Key) -> Option<Arc<Pixels>> {

@@ -126,7 +126,8 @@ impl TiffCodec {
 /// Reads touching at least this many undecoded chunks spread them over the machine's cores.
 const PARALLEL_CHUNKS: usize = 8;
 /// A read that needs at most 1/PART_SHARE of a JPEG chunk decodes only that part (and keeps it
-/// out of the decoded-chunk cache); larger shares decode the chunk whole and keep it there.
+/// out of the decoded-chunk cache) the first time; larger shares, and chunks read in part
+/// before, are decoded whole and kept there.
 const PART_SHARE: u64 = 2;
 
 /// One chunk to decode: whole (`part` is None) or only `part`, in the chunk's coordinates.
@@ -168,7 +169,8 @@ impl TiffCodec {
 impl TiffCodec {
     /// The part of JPEG chunk `index` a read of `rect` needs, when it is small enough to decode
     /// alone (see PART_SHARE); None to decode the chunk whole.
-    fn part_to_decode(&self, layout: &Layout, index: u32, rect: Rect) -> Option<Rect> {
+    fn part_to_decode(&self, level: usize, index: u32, rect: Rect) -> Option<Rect> {
+        let layout = &self.layouts[level];
         if layout.compression != Compression::Jpeg {
             return None;
         }
@@ -177,7 +179,7 @@ impl TiffCodec {
         let chunk = Rect::new(x, y, layout.chunk_w, chunk::chunk_rows(layout, index));
         let inside = rect.intersect(&chunk)?;
         let share = u64::from(inside.w) * u64::from(inside.h) * PART_SHARE;
-        if share > u64::from(chunk.w) * u64::from(chunk.h) {
+        if share > u64::from(chunk.w) * u64::from(chunk.h) || !chunk_cache::first_part(&(self.id, level, index)) {
             return None;
         }
         Some(Rect::new(inside.x - x, inside.y - y, inside.w, inside.h))
@@ -201,7 +203,7 @@ impl Codec for TiffCodec {
         for &index in &wanted {
             match chunk_cache::get(&(self.id, level, index)) {
                 Some(pixels) => chunks.push((Job { index, part: None }, pixels)),
-                None => missing.push(Job { index, part: self.part_to_decode(layout, index, rect) }),
+                None => missing.push(Job { index, part: self.part_to_decode(level, index, rect) }),
             }
         }
         for (job, pixels) in self.decode_chunks(level, &missing, limits)? {
