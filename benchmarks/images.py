@@ -14,6 +14,7 @@ from pathlib import Path
 DATA = Path(__file__).parent / ".data" / "v1"
 
 LARGE = (12000, 10000)
+HUGE = (12500, 10000)  # 125 MP: the memory goal's image
 SMALL = (1000, 1000)
 PROBE = (256, 256)
 
@@ -71,17 +72,31 @@ def _generate(name: str, size: tuple[int, int], save: Callable[[Path, Path], Non
 
 def tiled_tiff() -> Path:
     """12000x10000 tiled pyramidal JPEG TIFF, 256x256 tiles, Q85 (levels down to one tile)."""
-    def save(src: Path, dst: Path) -> None:
-        _vips("tiffsave", src, dst, "--tile", "--pyramid", "--compression", "jpeg", "--Q", 85,
-              "--tile-width", 256, "--tile-height", 256, cwd=dst.parent)
-    return _generate("tiled-12000x10000.tif", LARGE, save)
+    return _generate("tiled-12000x10000.tif", LARGE, _tiled_save)
+
+
+def _tiled_save(src: Path, dst: Path) -> None:
+    _vips("tiffsave", src, dst, "--tile", "--pyramid", "--compression", "jpeg", "--Q", 85,
+          "--tile-width", 256, "--tile-height", 256, cwd=dst.parent)
+
+
+def _baseline_save(src: Path, dst: Path) -> None:
+    _vips("jpegsave", src, dst, "--Q", 85, "--subsample-mode", "on", cwd=dst.parent)
 
 
 def large_jpeg() -> Path:
     """12000x10000 baseline (not progressive) JPEG, Q85, 4:2:0."""
-    def save(src: Path, dst: Path) -> None:
-        _vips("jpegsave", src, dst, "--Q", 85, "--subsample-mode", "on", cwd=dst.parent)
-    return _generate("baseline-12000x10000.jpg", LARGE, save)
+    return _generate("baseline-12000x10000.jpg", LARGE, _baseline_save)
+
+
+def huge_tiled_tiff() -> Path:
+    """12500x10000 (125 MP) tiled pyramidal JPEG TIFF, 256x256 tiles, Q85."""
+    return _generate("tiled-12500x10000.tif", HUGE, _tiled_save)
+
+
+def huge_jpeg() -> Path:
+    """12500x10000 (125 MP) baseline JPEG, Q85, 4:2:0."""
+    return _generate("baseline-12500x10000.jpg", HUGE, _baseline_save)
 
 
 def small_png() -> Path:

@@ -6,7 +6,9 @@ cropped, resized, encoded), asked for again and again by 8 concurrent keep-alive
 - ``FilesystemCache hit``: sent by Granian from the cache file (``response_file``);
 - ``RedisCache hit``: read from a local redis-server and sent from memory;
 - ``passthrough``: a stored tile sent as it is (never cached), and ``info.json``: the floor of a
-  request that does no pixel work (the info comes from memory).
+  request that does no pixel work (the info comes from memory);
+- ``bare Granian``: ``bare_app.py``, one Granian RSGI worker answering a fixed 12 KB body, the
+  floor of any server here (the goal: a FilesystemCache hit at 0.8 of its rate or better).
 
 Each round is 2000 requests; ``extra_info["req/s"]`` is the figure to read. Then (e) the cost
 of a miss: distinct tiles one after another from one client, with no cache and with the
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,10 +77,23 @@ def redis_cached(tiled_tiff: Path) -> Iterator[str]:
         proc.wait()
 
 
+@pytest.fixture(scope="module")
+def bare_granian() -> Iterator[str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "benchmarks.bare_app:app"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
+    try:
+        wait_for_port(port, proc, 30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def concurrent(benchmark, base: str, path: str, name: str, check_jpeg) -> None:
     r = httpx.get(base + path, timeout=120)  # opens the image (and fills the cache) untimed
     assert r.status_code == 200, r.text
-    if path != INFO:
+    if path not in (INFO, "/"):
         check_jpeg(r.content, (256, 256))
     statuses: dict[int, int] = {}
 
@@ -109,6 +125,10 @@ def test_passthrough(benchmark, uncached, check_jpeg):
 
 def test_info_floor(benchmark, uncached, check_jpeg):
     concurrent(benchmark, uncached, INFO, "info.json (floor)", check_jpeg)
+
+
+def test_bare_granian_floor(benchmark, bare_granian, check_jpeg):
+    concurrent(benchmark, bare_granian, "/", "bare Granian, 12 KB (floor)", check_jpeg)
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["no cache", "FilesystemCache miss"])

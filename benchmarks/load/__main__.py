@@ -11,6 +11,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,6 +25,8 @@ from benchmarks.load.servers import Peer, Target
 from benchmarks.load.workloads import WORKLOADS, Workload
 
 PROBE_REQUEST = "full/256,/0/default.jpg"
+#: Seconds to wait for Casaba's pyramid of a large untiled image before measuring it.
+PYRAMID_WAIT = 600
 CONTENDED = 0.1  # cores used by other processes from which a run counts as shared
 
 
@@ -76,6 +79,7 @@ class Harness:
         self.notes: list[str] = []
         self.made: dict[str, Path] = {}  # workload name -> image, once made
         self.contended_runs = 0
+        self.cache = Path()  # Casaba's FilesystemCache.pathname, set in run()
 
     def say(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -141,6 +145,10 @@ class Harness:
                 if problem:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
                 lists[t.label] = paths
+            if w.untiled and any(t.kind == "casaba" for t in targets):
+                self.say(f"  {w.name}: waiting for Casaba's pyramid of the image (built after its first request) ...")
+                if not servers.wait_for_pyramids(self.cache, PYRAMID_WAIT):
+                    self.notes.append(f"{w.name}: Casaba's pyramid was not ready after {PYRAMID_WAIT} s; measured from the original.")
             for c in self.args.connections:
                 for t in targets:
                     if t.label in lists:
@@ -158,7 +166,7 @@ class Harness:
         targets: list[Target] = []
         info = f"/iiif/3/{images.tiled_tiff().name}/info.json"
         for workers in self.args.workers:
-            base = stack.enter_context(servers.casaba(DATA, workers))
+            base = stack.enter_context(servers.casaba(DATA, workers, self.cache))
             self.say(f"Casaba --workers {workers}: {base}")
             self.ceiling(f"Casaba w{workers}: /iiif/3 info.json (no pixel work)", base, info)
             targets += [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v) for v in self.args.endpoints]
@@ -188,6 +196,7 @@ class Harness:
     def run(self) -> None:
         """All servers up at once (idle ones cost nothing), then the workloads through each."""
         with ExitStack() as stack:
+            self.cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="casaba-load-cache-")))
             targets = self.start_casaba(stack) + self.start_iipsrv(stack)
             self.workloads(targets)
 

@@ -54,11 +54,23 @@ class Peer:
 
 
 @contextmanager
-def casaba(data: Path, workers: int) -> Iterator[str]:
-    """``casaba serve --workers N`` on ``data``, with otherwise default settings; yields its base URL."""
-    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/"}
+def casaba(data: Path, workers: int, cache: Path) -> Iterator[str]:
+    """``casaba serve --workers N`` on ``data``, with otherwise default settings but for
+    ``FilesystemCache.pathname = cache``, where it builds pyramids of large untiled images (no
+    derivative cache); yields its base URL."""
+    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/", "FilesystemCache.pathname": str(cache)}
     with running_server(settings, workers=workers) as base:
         yield base
+
+
+def wait_for_pyramids(cache: Path, timeout: float) -> bool:
+    """Wait until a pyramid is complete under ``cache`` (one untiled image in the workloads)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any((cache / "pyramids").rglob("*.tif")):
+            return True
+        time.sleep(0.5)
+    return False
 
 
 LIGHTTPD_CONF = """\

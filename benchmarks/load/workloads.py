@@ -28,6 +28,8 @@ class Workload:
     # server can read it.
     probe: Callable[[], Path] | None = None
     size: tuple[int, int] = images.LARGE
+    # A plain (untiled) image: Casaba serves it from the pyramid it builds after the first request.
+    untiled: bool = False
 
 
 def viewer_tiles(width: int, height: int) -> list[str]:
@@ -76,8 +78,8 @@ WORKLOADS = {
         Workload("aligned", "TIFF pyramid: aligned 256² tiles, all levels", images.tiled_tiff, viewer_tiles),
         Workload("unaligned", "TIFF pyramid: unaligned 256² regions, full resolution", images.tiled_tiff, unaligned_regions),
         Workload("thumbs", "TIFF pyramid: thumbnails full/!N,N, N = 100–800", images.tiled_tiff, thumbnails),
-        Workload("jpeg-tiles", "100 MP baseline JPEG: aligned 256² tiles, all levels", images.large_jpeg, viewer_tiles, optional=True),
-        Workload("jpeg-thumbs", "100 MP baseline JPEG: thumbnails full/!N,N", images.large_jpeg, thumbnails, optional=True),
+        Workload("jpeg-tiles", "100 MP baseline JPEG: aligned 256² tiles, all levels", images.large_jpeg, viewer_tiles, optional=True, untiled=True),
+        Workload("jpeg-thumbs", "100 MP baseline JPEG: thumbnails full/!N,N", images.large_jpeg, thumbnails, optional=True, untiled=True),
         Workload("jp2-tiles", "JPEG 2000 (tiled 256²): aligned tiles, all levels", images.large_jp2, viewer_tiles, optional=True, probe=images.probe_jp2),
     ]
 }
