@@ -14,6 +14,7 @@ use crate::errors;
 use crate::geometry::Rect;
 use crate::icc;
 use crate::limits::Limits;
+use crate::ops::resize::Filter;
 use crate::pipeline;
 use crate::pixels::Pixels;
 use crate::plan::{self, Operations, Plan, Quality};
@@ -145,10 +146,12 @@ impl PyImage {
 
     /// Plan a request on the upright image: `region` (x, y, w, h) in full-resolution pixels,
     /// `size` (w, h) before rotation, `rotation` in clockwise degrees. `tiff_compression` is one
-    /// of none, lzw, deflate, packbits and jpeg (at `jpeg_quality`).
+    /// of none, lzw, deflate, packbits and jpeg (at `jpeg_quality`). The filters are Cantaloupe's:
+    /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle.
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
-        webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255),
+        webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
+        upscale_filter = "lanczos3",
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -163,7 +166,10 @@ impl PyImage {
         webp_quality: u8,
         tiff_compression: &str,
         background: (u8, u8, u8),
+        downscale_filter: &str,
+        upscale_filter: &str,
     ) -> PyResult<PyPlan> {
+        let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
         let format = OutputFormat::parse(format).ok_or_else(|| PyValueError::new_err(format!("unknown output format {format:?}")))?;
         let tiff_compression = tiff::Compression::parse(tiff_compression)
@@ -178,6 +184,8 @@ impl PyImage {
             format,
             encoding: encode::Settings { jpeg_quality, webp_quality, tiff_compression },
             background: [background.0, background.1, background.2],
+            downscale: filter(downscale_filter)?,
+            upscale: filter(upscale_filter)?,
         };
         let plan = plan::plan(self.codec.as_ref(), &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
         let steps = plan.describe(self.codec.structure());

@@ -32,7 +32,7 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
     let mut p = codec.read(plan.level, plan.read, limits)?;
     for step in &plan.steps {
         p = match *step {
-            Step::Resize { area, width, height } => resize::resize(&p, area, width, height, limits)?,
+            Step::Resize { area, width, height, filter } => resize::resize(&p, area, width, height, filter, limits)?,
             Step::Mirror => orient::mirror(p),
             Step::Rotate(degrees) => orient::rotate(p, degrees),
             Step::RotateAny(degrees) => orient::rotate_any(&p, degrees, limits)?,

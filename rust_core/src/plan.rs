@@ -9,7 +9,7 @@ use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::icc;
 use crate::ops::orient::rotated_size;
-use crate::ops::resize::SourceBox;
+use crate::ops::resize::{Filter, SourceBox};
 use crate::passthrough::{self, Refusal};
 use crate::structure::{Level, Structure};
 
@@ -48,6 +48,9 @@ pub struct Operations {
     pub encoding: encode::Settings,
     /// What transparent pixels become in a format without alpha.
     pub background: [u8; 3],
+    /// Resampling filters for making smaller and larger.
+    pub downscale: Filter,
+    pub upscale: Filter,
 }
 
 /// One change to the pixels. A plan holds only steps that change something, in the order
@@ -55,7 +58,7 @@ pub struct Operations {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Step {
     /// Resample `area` of the decoded rectangle to `width` x `height`.
-    Resize { area: SourceBox, width: u32, height: u32 },
+    Resize { area: SourceBox, width: u32, height: u32, filter: Filter },
     Mirror,
     /// Clockwise degrees: 90, 180 or 270.
     Rotate(u32),
@@ -143,7 +146,9 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
         && read.h == out_h;
     let mut steps = Vec::new();
     if !exact {
-        steps.push(Step::Resize { area, width: out_w, height: out_h });
+        let shrinks = f64::from(out_w) * f64::from(out_h) <= area.width * area.height;
+        let filter = if shrinks { ops.downscale } else { ops.upscale };
+        steps.push(Step::Resize { area, width: out_w, height: out_h, filter });
     }
     let (mirror, rotation) = orient(s, ops);
     if mirror {
@@ -198,8 +203,8 @@ impl Plan {
         }
         let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
         lines.extend(self.steps.iter().map(|step| match step {
-            Step::Resize { area: a, width, height } => {
-                format!("resize {:.3},{:.3},{:.3},{:.3} to {width}x{height}", a.left, a.top, a.width, a.height)
+            Step::Resize { area: a, width, height, filter } => {
+                format!("resize {:.3},{:.3},{:.3},{:.3} to {width}x{height} ({})", a.left, a.top, a.width, a.height, filter.name())
             }
             Step::Mirror => "mirror".into(),
             Step::Rotate(degrees) => format!("rotate {degrees}"),

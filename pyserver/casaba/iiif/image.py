@@ -107,6 +107,8 @@ class IiifService:
             "webp_quality": settings["processor.webp.quality"],
             "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
             "background": settings["processor.background_color"],
+            "downscale_filter": settings["processor.downscale_filter"],
+            "upscale_filter": settings["processor.upscale_filter"],
         }
         self._settings_tag = "|".join([__version__, *map(str, self.encoding.values())])
 

@@ -302,6 +302,9 @@ CACHE_KEYS = [
     Key("S3Cache.object_key_prefix", Str(), "", "Put before every object key of the cache, e.g. 'casaba/'."),
 ]
 
+#: Cantaloupe's resampling filters (processor.downscale_filter, processor.upscale_filter).
+RESAMPLING_FILTERS = ("bell", "bicubic", "box", "bspline", "hermite", "lanczos3", "mitchell", "triangle")
+
 #: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
 TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
 
@@ -394,5 +397,7 @@ KEYS: dict[str, Key] = {
             "TIFF output compression: Deflate, JPEG (at processor.jpg.quality), LZW, RLE (PackBits), or blank for none.",
         ),
         Key("processor.background_color", Color(), (255, 255, 255), "Colour behind transparent pixels in formats without alpha."),
+        Key("processor.downscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images smaller."),
+        Key("processor.upscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images larger."),
     ]
 }

@@ -9,7 +9,7 @@ use crate::encode::jpeg;
 use crate::encode::tiff_ifd::{self, compression, photometric, position, tag, Entry};
 use crate::errors::{format_error, Result};
 use crate::limits::Limits;
-use crate::ops::resize::{resize, SourceBox};
+use crate::ops::resize::{resize, Filter, SourceBox};
 use crate::pixels::Pixels;
 
 struct LevelOut {
@@ -61,7 +61,7 @@ pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, icc: Option<&[
         }
         let (nw, nh) = (current.width.div_ceil(2), current.height.div_ceil(2));
         let area = SourceBox { left: 0.0, top: 0.0, width: f64::from(current.width), height: f64::from(current.height) };
-        current = resize(&current, area, nw, nh, limits)?;
+        current = resize(&current, area, nw, nh, Filter::Lanczos3, limits)?;
     }
     let mut directories = Vec::new();
     for (i, l) in levels.iter().enumerate() {
