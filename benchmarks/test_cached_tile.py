@@ -7,8 +7,9 @@ cropped, resized, encoded), asked for again and again by 8 concurrent keep-alive
 - ``RedisCache hit``: read from a local redis-server and sent from memory;
 - ``passthrough``: a stored tile sent as it is (never cached), and ``info.json``: the floor of a
   request that does no pixel work (the info comes from memory);
-- ``bare Granian``: ``bare_app.py``, one Granian RSGI worker answering a fixed 12 KB body, the
-  floor of any server here (the goal: a FilesystemCache hit at 0.8 of its rate or better).
+- ``bare Granian``: ``bare_app.py``, one Granian RSGI worker answering a fixed 12 KB body, from
+  memory and from a file (``response_file``, as a FilesystemCache hit is sent): the floors of
+  any server here (the goal: a FilesystemCache hit at 0.8 of their rate or better).
 
 Each round is 2000 requests; ``extra_info["req/s"]`` is the figure to read. Then (e) the cost
 of a miss: distinct tiles one after another from one client, with no cache and with the
@@ -80,7 +81,7 @@ def redis_cached(tiled_tiff: Path) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def bare_granian() -> Iterator[str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "benchmarks.bare_app:app"]
+    cmd = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "uvloop", "benchmarks.bare_app:app"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
     try:
         wait_for_port(port, proc, 30)
@@ -93,7 +94,7 @@ def bare_granian() -> Iterator[str]:
 def concurrent(benchmark, base: str, path: str, name: str, check_jpeg) -> None:
     r = httpx.get(base + path, timeout=120)  # opens the image (and fills the cache) untimed
     assert r.status_code == 200, r.text
-    if path not in (INFO, "/"):
+    if path not in (INFO, "/", "/file"):
         check_jpeg(r.content, (256, 256))
     statuses: dict[int, int] = {}
 
@@ -129,6 +130,10 @@ def test_info_floor(benchmark, uncached, check_jpeg):
 
 def test_bare_granian_floor(benchmark, bare_granian, check_jpeg):
     concurrent(benchmark, bare_granian, "/", "bare Granian, 12 KB (floor)", check_jpeg)
+
+
+def test_bare_granian_file_floor(benchmark, bare_granian, check_jpeg):
+    concurrent(benchmark, bare_granian, "/file", "bare Granian, 12 KB file (floor)", check_jpeg)
 
 
 @pytest.mark.parametrize("cached", [False, True], ids=["no cache", "FilesystemCache miss"])

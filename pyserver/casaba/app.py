@@ -21,6 +21,7 @@ from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
+from casaba.iiif.answers import request_key
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
 from casaba.settings import Settings
@@ -70,6 +71,17 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
+        answers = self.iiif.answers
+        if answers is not None and scope.method == "GET":
+            key = request_key(scope.path, scope.query_string, scope.scheme, scope.headers)
+            found = answers.answer(key) if key is not None else None
+            if found is not None:
+                headers, body, file = found
+                if file is not None:
+                    proto.response_file(200, headers, file)
+                else:
+                    proto.response_bytes(200, headers, body)
+                return
         request = Request.from_scope(scope)
         try:
             response = await self.route(request)

@@ -85,8 +85,11 @@ class FilesystemCache:
     # --- reading ----------------------------------------------------------------------------
 
     async def get(self, key: Key) -> Hit | None:
-        # A stat and, now and then, a utime: microseconds, so on the event loop.
-        path = str(self.path_for(key))
+        return self.hit_at(str(self.path_for(key)))
+
+    def hit_at(self, path: str) -> Hit | None:
+        """The entry in file ``path``, if it is there and not expired; records the use.
+        A stat and, now and then, a utime: microseconds, so on the event loop."""
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):

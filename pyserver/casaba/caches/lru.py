@@ -26,5 +26,8 @@ class Lru(Generic[K, V]):
         if len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
+    def pop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import weakref
 from dataclasses import dataclass
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
@@ -23,7 +24,9 @@ from casaba.caches.lru import Lru
 from casaba.delegates.answers import NO_DECISIONS, Decisions
 from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.errors import NotFound, Redirect
-from casaba.http import Request, Response
+from casaba.caches.disk import FilesystemCache
+from casaba.http import CORS_HEADERS, Request, Response
+from casaba.iiif.answers import Answers, CachedFile, Tile, request_key
 from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
@@ -32,7 +35,7 @@ from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Vers
 from casaba.settings import Settings
 from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
-from casaba.sources.base import Source, SourceImage
+from casaba.sources.base import LocalImage, Source, SourceImage
 from casaba.sources.retrieval import Handle, Retrieval
 
 CONTENT_TYPES = MEDIA_TYPES
@@ -99,6 +102,8 @@ class IiifService:
         self.opened = OpenedImages()
         self.prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
         self.plans: Lru[tuple[Prepared, Handle], _core.Plan] = Lru(4096)
+        # Delegates are asked on every request: then nothing is answered from memory.
+        self.answers = Answers(self.opened) if delegates is None else None
         self.opening: SingleFlight[Handle] = SingleFlight()
         self.limits = Limits(settings["max_pixels"], settings["max_scale"])
         # What else, besides the request and the source's version, changes a derivative's bytes.
@@ -232,9 +237,27 @@ class IiifService:
         disposition = content_disposition(request.query.get(QUERY_ARG), identifier, req.format)
         if disposition:
             headers.append(("content-disposition", disposition))
+        if self.answers is not None and request.method == "GET":
+            self.remember(request, opened, prepared, hit, headers)
         if hit.path is not None:
             return Response(200, headers, file=hit.path, file_size=hit.size)
         return Response(200, headers, hit.read())
+
+    def remember(self, request: Request, opened: Opened | None, prepared: Prepared, hit: Hit, headers: list[tuple[str, str]]) -> None:
+        """Keep the answer for the request's repeats, if it is one answers.py can check."""
+        assert self.answers is not None
+        key = request_key(request.path, request.query_string, request.scheme, request.headers)
+        if key is None:
+            return
+        cache = self.caches.cache
+        if hit.path is not None and isinstance(cache, FilesystemCache) and not self.caches.resolve_first:
+            sent = [*headers, *CORS_HEADERS, ("content-length", str(hit.size))]
+            self.answers.remember(key, CachedFile(cache, hit.path, hit.size, sent))
+        elif opened is not None and isinstance(opened.located, LocalImage) and hit.path is None:
+            plan = self.plans.get((prepared, opened.handle))
+            if plan is not None and plan.passthrough:
+                tile = Tile(opened.located, opened.page, weakref.ref(opened.handle), plan, [*headers, *CORS_HEADERS])
+                self.answers.remember(key, tile)
 
     async def make(self, opened: Opened, prepared: Prepared) -> Hit:
         """Plan and render a derivative, through the derivative cache when there is one."""
