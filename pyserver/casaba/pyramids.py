@@ -43,6 +43,9 @@ class Pyramids:
         self.folder = copies.root / "pyramids"
         self.min_pixels = min_pixels
         self._building: set[Path] = set()
+        #: Builds that failed (an image too large to decode whole, a broken file): not retried
+        #: by this worker, so a failing build costs once, not once per request.
+        self._failed: set[Path] = set()
         self._one_at_a_time = asyncio.Semaphore(1)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -60,8 +63,8 @@ class Pyramids:
         return self.folder / digest[:2] / f"{digest}.tif"
 
     def build_later(self, source: Path, target: Path, page: int) -> None:
-        """Start building `target` from `source` unless it is built or being built."""
-        if target in self._building or target.exists():
+        """Start building `target` from `source` unless it is built, being built or failed."""
+        if target in self._building or target in self._failed or target.exists():
             return
         self._building.add(target)
         task = asyncio.get_running_loop().create_task(self._build(source, target, page))
@@ -80,8 +83,10 @@ class Pyramids:
                 if proc.returncode == 0:
                     self.copies.added()
                 else:
+                    self._failed.add(target)
                     log.warning("building a pyramid failed (%s): %s", proc.returncode, err.decode(errors="replace").strip()[-500:])
         except Exception:
+            self._failed.add(target)
             log.exception("building a pyramid failed")
         finally:
             self._building.discard(target)

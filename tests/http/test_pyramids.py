@@ -1,5 +1,6 @@
 """Large untiled images get a tiled pyramid, built in the background and served in their place."""
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -48,3 +49,21 @@ def test_the_pyramid_command_stands_the_image_upright(tmp_path):
     assert r.returncode == 0, r.stderr
     pyramid = _core.Image.open(str(tmp_path / "p.tif"))
     assert (pyramid.width, pyramid.height, pyramid.orientation) == (300, 500, 1)
+
+
+def test_a_failed_build_is_not_tried_again(tmp_path):
+    from casaba.pyramids import Pyramids
+    from casaba.sources.copies import Copies
+
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1)
+    target = pyramids.path_for("broken.jpg", "1", 1)
+
+    async def twice() -> int:
+        pyramids.build_later(tmp_path / "broken.jpg", target, 1)
+        await asyncio.gather(*pyramids._tasks)
+        pyramids.build_later(tmp_path / "broken.jpg", target, 1)
+        return len(pyramids._tasks)
+
+    assert asyncio.run(twice()) == 0
+    assert not target.exists()
