@@ -22,6 +22,7 @@ def test_defaults_match_cantaloupe():
     assert s["processor.tif.compression"] == "LZW"
     assert s["source.static"] == "FilesystemSource"
     assert s["endpoint.iiif.3.enabled"] is True
+    assert s["processor.downscale_filter"] == s["processor.upscale_filter"] == "bicubic"
 
 
 def test_a_cantaloupe_file_is_read(tmp_path):
@@ -170,3 +171,11 @@ def test_source_settings_that_cannot_work_stop_start_up(tmp_path, text, fragment
 @pytest.mark.parametrize("raw, value", [("65536", 65536), ("64K", 65536), ("64kb", 65536), ("5M", 5 << 20), ("1G", 1 << 30), ("0", 0)])
 def test_byte_sizes_are_read_as_cantaloupe_writes_them(raw, value):
     assert KEYS["S3Source.chunking.cache.max_size"].kind.parse(raw) == value
+
+
+def test_a_key_by_its_former_cantaloupe_name_is_read_as_its_current_one(tmp_path):
+    s = load(write(tmp_path, "cache.server.ttl_seconds = 3600\n"), environ={})
+    assert s["cache.server.derivative.ttl_seconds"] == 3600
+    assert any("cache.server.ttl_seconds is read as cache.server.derivative.ttl_seconds" in w for w in s.warnings)
+    both = load(write(tmp_path, "cache.server.ttl_seconds = 3600\ncache.server.derivative.ttl_seconds = 60\n"), environ={})
+    assert both["cache.server.derivative.ttl_seconds"] == 60

@@ -302,6 +302,9 @@ CACHE_KEYS = [
     Key("S3Cache.object_key_prefix", Str(), "", "Put before every object key of the cache, e.g. 'casaba/'."),
 ]
 
+#: Keys by the names older Cantaloupe versions gave them, read as their current names.
+FORMER_NAMES = {"cache.server.ttl_seconds": "cache.server.derivative.ttl_seconds"}
+
 #: Cantaloupe's resampling filters (processor.downscale_filter, processor.upscale_filter).
 RESAMPLING_FILTERS = ("bell", "bicubic", "box", "bspline", "hermite", "lanczos3", "mitchell", "triangle")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import javaproperties
 
-from casaba.settings.keys import KEYS, Key
+from casaba.settings.keys import FORMER_NAMES, KEYS, Key
 
 CONFIG_ENV = "CASABA_CONFIG"
 
@@ -61,6 +61,10 @@ def load(
                 entries = javaproperties.load(f)
         except OSError as e:
             raise SettingsError(f"cannot read the configuration file {path}: {e.strerror}") from None
+        for former, current in FORMER_NAMES.items():
+            if former in entries and current not in entries:
+                entries[current] = entries.pop(former)
+                warnings.append(f"{path}: {former} is read as {current}, its name since Cantaloupe 4")
         unknown = sorted(k for k in entries if k not in keys)
         if unknown:
             warnings.append(f"{path}: ignoring {len(unknown)} key(s) Casaba does not use: {', '.join(unknown)}")
