@@ -40,6 +40,16 @@ def attempt(data, limit):
         return f"other: {type(e).__name__}: {e}"
 
 
+def peak_rss_mib():
+    """This process's peak resident memory since it started. Not ru_maxrss: Linux carries that
+    over from the parent across fork and exec, so a large pytest would count as this child's."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main():
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
     for case in json.load(sys.stdin):
@@ -48,7 +58,7 @@ def main():
             data = f.read()
         started = time.monotonic()
         outcome = attempt(data, case["limit"])
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mib()
         result = {"name": case["name"], "outcome": outcome, "seconds": time.monotonic() - started, "rss_mib": rss}
         print(json.dumps(result), flush=True)
 

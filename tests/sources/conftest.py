@@ -17,8 +17,9 @@ from .origins import Behaviour, Moto, Origin
 
 
 def gradient(w, h):
-    y, x = np.mgrid[0:h, 0:w]
-    return np.stack([(x * 255 // max(w - 1, 1)), (y * 255 // max(h - 1, 1)), ((x * 7 + y * 3) % 256)], axis=-1).astype(np.uint8)
+    y, x = np.ogrid[0:h, 0:w]
+    channels = [x * 255 // max(w - 1, 1) + 0 * y, y * 255 // max(h - 1, 1) + 0 * x, (x * 7 + y * 3) % 256]
+    return np.stack([c.astype(np.uint8) for c in channels], axis=-1)
 
 
 def encoded(array, fmt, **options):
