@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from casaba.testing import free_port, running_server, wait_for_port
+from casaba.testing import free_port, running_server, stop, wait_for_port
 
 from .conftest import DATA
 from .hammer import hammer
@@ -74,8 +74,7 @@ def redis_cached(tiled_tiff: Path) -> Iterator[str]:
         with running_server({**BASE, **more}, workers=1) as base:
             yield base
     finally:
-        proc.terminate()
-        proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +86,7 @@ def bare_granian() -> Iterator[str]:
         wait_for_port(port, proc, 30)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        proc.wait()
+        stop(proc)
 
 
 def concurrent(benchmark, base: str, path: str, name: str, check_jpeg) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from casaba.testing import free_port, running_server, wait_for_port
+from casaba.testing import free_port, running_server, stop, wait_for_port
 
 DEBIAN_IIPSRV = "/usr/lib/iipimage-server/iipsrv.fcgi"
 IIPSRV_PATH = "/fcgi-bin/iipsrv.fcgi"
@@ -133,12 +133,7 @@ def iipsrv(peer: Peer, data: Path, procs: int, cache_mb: int, jpeg_quality: int)
                 raise RuntimeError(f"lighttpd + iipsrv did not start: {e}\n{details}") from None
             yield f"http://127.0.0.1:{port}", peer.name or f"iipsrv {_logged_version(logfile)}"
         finally:
-            proc.terminate()  # lighttpd stops the FastCGI processes it spawned
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)  # lighttpd stops the FastCGI processes it spawned
             log.close()
 
 

@@ -36,6 +36,16 @@ def write_properties(path: Path, settings: Mapping[str, object]) -> Path:
     return path
 
 
+def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """Ask a child process to end (SIGTERM), and kill it if it has not within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -77,12 +87,7 @@ def running_server(
                 raise RuntimeError(f"{e}\n{log_path.read_text(errors='replace')}") from None
             yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
             log.close()
 
 

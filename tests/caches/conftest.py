@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from casaba.testing import free_port, wait_for_port
+from casaba.testing import free_port, stop, wait_for_port
 
 from ..sources.conftest import folder, moto, pictures  # noqa: F401 (fixtures shared with the source tests)
 
@@ -33,8 +33,7 @@ def redis_server():
             wait_for_port(port, proc, 20)
             yield port
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop(proc)
 
 
 @pytest.fixture(scope="session")

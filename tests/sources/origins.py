@@ -18,7 +18,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from casaba.testing import free_port, wait_for_port
+from casaba.testing import free_port, stop, wait_for_port
 
 
 @dataclass
@@ -212,10 +212,5 @@ class Moto:
         self.recording.write_text("")
 
     def close(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
         self.log.close()

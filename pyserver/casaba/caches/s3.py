@@ -11,21 +11,19 @@ once per node; their bytes are the same, so the last write wins harmlessly.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 import tempfile
 import time
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from aiobotocore.session import get_session
 from botocore.exceptions import ClientError
 
 from casaba.caches.base import IMAGE, INFO, Hit, Key, identifier_hash
 from casaba.filelock import FileLock
-from casaba.sources.s3 import client_options
+from casaba.sources.s3 import LazyClient, client_options
 
 TIMEOUT = 10.0
 LOCK_STRIPES = 1024
@@ -47,21 +45,14 @@ class S3Cache:
         self.bucket = bucket
         self.prefix = prefix
         self.ttl = ttl
-        self._options = client_options(endpoint, region, access_key_id, secret_key, TIMEOUT)
-        self._client: Any = None
-        self._stack = AsyncExitStack()
-        self._starting = asyncio.Lock()
+        self._client = LazyClient(client_options(endpoint, region, access_key_id, secret_key, TIMEOUT))
         # Lock files shared by the workers of this machine that use this bucket and prefix.
         place = hashlib.md5(f"{endpoint}\0{bucket}\0{prefix}".encode(), usedforsecurity=False).hexdigest()[:16]
         self.locks = Path(tempfile.gettempdir()) / f"casaba-s3cache-{place}"
         self.locks.mkdir(exist_ok=True)
 
     async def client(self) -> Any:
-        if self._client is None:
-            async with self._starting:
-                if self._client is None:
-                    self._client = await self._stack.enter_async_context(get_session().create_client("s3", **self._options))
-        return self._client
+        return await self._client.get()
 
     def object_key(self, key: Key) -> str:
         return f"{self.prefix}{key.kind}/{identifier_hash(key.identifier)}/{key.name}"
@@ -143,5 +134,4 @@ class S3Cache:
         return str(head.get("ETag", ""))
 
     async def close(self) -> None:
-        await self._stack.aclose()
-        self._client = None
+        await self._client.close()

@@ -54,6 +54,28 @@ def client_options(endpoint: str, region: str, access_key_id: str, secret_key: s
     return options
 
 
+class LazyClient:
+    """One aiobotocore S3 client, made on first use (by one of the requests that arrive at once)
+    and kept until ``close``; for S3Source and S3Cache."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self._client: Any = None
+        self._stack = AsyncExitStack()
+        self._starting = asyncio.Lock()
+
+    async def get(self) -> Any:
+        if self._client is None:
+            async with self._starting:
+                if self._client is None:
+                    self._client = await self._stack.enter_async_context(get_session().create_client("s3", **self.options))
+        return self._client
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self._client = None
+
+
 class S3Source:
     def __init__(
         self,
@@ -72,18 +94,10 @@ class S3Source:
         self.suffix = suffix
         self.endpoint = endpoint
         self.timeout = timeout
-        self._options = client_options(endpoint, region, access_key_id, secret_key, timeout)
-        self._client: Any = None
-        self._stack = AsyncExitStack()
-        self._starting = asyncio.Lock()
+        self._client = LazyClient(client_options(endpoint, region, access_key_id, secret_key, timeout))
 
     async def client(self) -> Any:
-        if self._client is None:
-            async with self._starting:
-                if self._client is None:
-                    creator = get_session().create_client("s3", **self._options)
-                    self._client = await self._stack.enter_async_context(creator)
-        return self._client
+        return await self._client.get()
 
     def key_for(self, identifier: str) -> str:
         if escapes(identifier):
@@ -146,8 +160,7 @@ class S3Source:
             raise BadGateway("The image's source could not be reached.") from None
 
     async def close(self) -> None:
-        await self._stack.aclose()
-        self._client = None
+        await self._client.close()
 
 
 class S3Object:
