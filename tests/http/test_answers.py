@@ -94,3 +94,21 @@ def test_a_repeated_cache_hit_follows_its_cache_file(folder):
         again = c.get(RENDERED)
         same_answer(made, again)
         assert any((cache / "image").rglob("*_*"))
+
+
+def test_a_repeated_info_json_follows_its_source_and_the_media_type_asked_for(folder):
+    # Without the info cache, which (as in Cantaloupe) answers from what it kept until purged.
+    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/images/", "cache.server.info.enabled": "false"}
+    info = "/iiif/3/pyramid.tif/info.json"
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
+        first, again = c.get(info), c.get(info)
+        same_answer(first, again)
+        assert first.json()["width"] == 1024
+        plain = c.get(info, headers={"accept": "application/json"})
+        assert plain.headers["content-type"].startswith("application/json")
+        assert c.get(info).headers["content-type"].startswith("application/ld+json")
+        smaller = folder / "smaller.png"
+        Image.fromarray(np.zeros((100, 300, 3), np.uint8)).save(smaller)
+        subprocess.run(["vips", "tiffsave", str(smaller), str(folder / "new.tif"), "--tile", "--pyramid", "--compression", "jpeg"], check=True)
+        os.replace(folder / "new.tif", folder / "images" / "pyramid.tif")
+        assert c.get(info).json()["width"] == 300

@@ -1,11 +1,12 @@
 """Answers remembered by their request, for what viewers ask most and what costs least to make:
-a stored JPEG tile of a local image sent as it is, and a derivative sent from a FilesystemCache
-file. A repeated request is then answered from the raw request with a dictionary lookup and a
+a stored JPEG tile of a local image sent as it is, the info.json of a local image, and a
+derivative sent from a FilesystemCache file. A repeated request is then answered from the raw request with a dictionary lookup and a
 stat, without parsing, resolving or planning it again (tens of microseconds of Python less).
 
 An answer is used only while what it rests on holds, checked as the full path checks it: for a
 tile, the source file's version (a stat, as locating it does) and the opened image it was planned
-on (still the one opened for that version); for a derivative, its cache file (a stat, its expiry,
+on (still the one opened for that version); for an info.json, the source file's version; for a
+derivative, its cache file (a stat, its expiry,
 and a use recorded for the LRU bound, as a cache hit does). Anything else, and every request
 the full path must see (delegates configured, HEAD, conditional requests, ``resolve_first``),
 takes the full path.
@@ -27,8 +28,9 @@ from casaba.sources.retrieval import Handle
 
 #: Answers remembered per worker; each is a few hundred bytes (no pixels, no open files).
 CAPACITY = 8192
-#: The request headers an answer's bytes or headers depend on (the public base URI).
-KEYED_HEADERS = ("host", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-path")
+#: The request headers an answer's bytes or headers depend on (the public base URI, and for
+#: info.json the media type asked for).
+KEYED_HEADERS = ("host", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-path", "accept")
 
 Key = tuple[str, ...]
 #: Response headers, and the body or the path of a file whose content is the body.
@@ -58,6 +60,15 @@ class Tile:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """An info.json of a local image, for one version of it."""
+
+    source: LocalImage
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class CachedFile:
     """A derivative in a FilesystemCache file."""
 
@@ -70,9 +81,9 @@ class CachedFile:
 class Answers:
     def __init__(self, opened: OpenedImages) -> None:
         self.opened = opened
-        self._entries: Lru[Key, Tile | CachedFile] = Lru(CAPACITY)
+        self._entries: Lru[Key, Tile | Document | CachedFile] = Lru(CAPACITY)
 
-    def remember(self, key: Key, answer: Tile | CachedFile) -> None:
+    def remember(self, key: Key, answer: Tile | Document | CachedFile) -> None:
         self._entries.put(key, answer)
 
     def answer(self, key: Key) -> Sendable | None:
@@ -85,7 +96,7 @@ class Answers:
             self._entries.pop(key)
         return sendable
 
-    def _check(self, found: Tile | CachedFile) -> Sendable | None:
+    def _check(self, found: Tile | Document | CachedFile) -> Sendable | None:
         if isinstance(found, CachedFile):
             hit = found.cache.hit_at(found.path)
             if hit is None or hit.size != found.size:
@@ -98,6 +109,8 @@ class Answers:
             return None
         if (st.st_mtime_ns, st.st_size) != (source.modified_ns, source.size):
             return None
+        if isinstance(found, Document):
+            return found.headers, found.body, None
         handle = found.handle()
         if handle is None or self.opened.get(source, found.page) is not handle:
             return None

@@ -26,7 +26,7 @@ from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.errors import NotFound, Redirect
 from casaba.caches.disk import FilesystemCache
 from casaba.http import CORS_HEADERS, Request, Response
-from casaba.iiif.answers import Answers, CachedFile, Tile, request_key
+from casaba.iiif.answers import Answers, CachedFile, Document, Tile, request_key
 from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
@@ -185,7 +185,7 @@ class IiifService:
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
         meta, call = await self.begin(request, version, identifier, "/info.json")
-        image, _ = await self.image_info(meta, call)
+        image, opened = await self.image_info(meta, call)
         body = info(
             version,
             self.public_id(request, version, identifier),
@@ -210,7 +210,12 @@ class IiifService:
         if cached:
             return cached
         payload = json.dumps(body, separators=(",", ":")).encode()
-        return Response(200, headers + validators(image.modified_ns, etag, self.cache_control), payload)
+        headers += validators(image.modified_ns, etag, self.cache_control)
+        if self.answers is not None and request.method == "GET" and opened is not None and isinstance(opened.located, LocalImage):
+            key = request_key(request.path, request.query_string, request.scheme, request.headers)
+            if key is not None:
+                self.answers.remember(key, Document(opened.located, [*headers, *CORS_HEADERS], payload))
+        return Response(200, headers, payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
