@@ -94,6 +94,7 @@ class Image:
         quality: str = "default",
         format: str = "jpg",
         jpeg_quality: int = 80,
+        jpeg_progressive: bool = False,
         webp_quality: int = 80,
         tiff_compression: str = "lzw",
         background: tuple[int, int, int] = ...,

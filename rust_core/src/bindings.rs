@@ -150,7 +150,7 @@ impl PyImage {
     /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle.
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
-        webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
+        jpeg_progressive = false, webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
         upscale_filter = "lanczos3",
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -163,6 +163,7 @@ impl PyImage {
         quality: &str,
         format: &str,
         jpeg_quality: u8,
+        jpeg_progressive: bool,
         webp_quality: u8,
         tiff_compression: &str,
         background: (u8, u8, u8),
@@ -182,7 +183,7 @@ impl PyImage {
             rotation,
             quality,
             format,
-            encoding: encode::Settings { jpeg_quality, webp_quality, tiff_compression },
+            encoding: encode::Settings { jpeg_quality, jpeg_progressive, webp_quality, tiff_compression },
             background: [background.0, background.1, background.2],
             downscale: filter(downscale_filter)?,
             upscale: filter(upscale_filter)?,

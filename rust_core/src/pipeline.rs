@@ -44,7 +44,7 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
     let e = &plan.encoding;
     let icc = plan.icc.as_deref();
     match plan.format {
-        OutputFormat::Jpeg => encode::jpeg::encode(&p, e.jpeg_quality, icc),
+        OutputFormat::Jpeg => encode::jpeg::encode(&p, e.jpeg_quality, e.jpeg_progressive, icc),
         OutputFormat::Png => encode::png::encode(&p, plan.bilevel(), icc),
         OutputFormat::Gif => encode::gif::encode(&p, plan.bilevel()),
         OutputFormat::Webp => encode::webp::encode(&p, e.webp_quality),

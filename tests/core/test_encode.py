@@ -280,3 +280,16 @@ def test_a_tile_rotated_and_resized_into_each_format(sources):
         plan = img.plan((10, 20, 120, 80), (60, 40), rotation=90, mirror=True, format=fmt)
         out = decode(img.render(plan))
         assert out.size == plan.output_size == (40, 60)
+
+
+def test_progressive_jpeg_when_asked_and_baseline_otherwise():
+    out = io.BytesIO()
+    PILImage.fromarray(photo(300, 200, seed=4)).save(out, format="PNG")
+    img = Image.from_bytes(out.getvalue())
+    baseline = img.render(img.plan((0, 0, 300, 200), (150, 100), format="jpg"))
+    progressive = img.render(img.plan((0, 0, 300, 200), (150, 100), format="jpg", jpeg_progressive=True))
+    assert b"\xff\xc0" in baseline[:2000] and b"\xff\xc2" not in baseline[:2000]
+    assert b"\xff\xc2" in progressive[:2000]
+    with PILImage.open(io.BytesIO(progressive)) as p, PILImage.open(io.BytesIO(baseline)) as b:
+        assert p.info.get("progressive") and not b.info.get("progressive")
+        assert diff(np.asarray(p), np.asarray(b)).max() <= 2

@@ -83,3 +83,12 @@ def test_uncompressed_tif_when_the_setting_is_blank(images):
     img = picture(r)
     assert img.info["compression"] == "raw"
     assert len(r.content) > 100 * 70 * 3
+
+
+def test_processor_jpg_progressive_makes_progressive_jpegs(images):
+    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/", "processor.jpg.progressive": "true"}
+    with running_server(settings) as base:
+        r = httpx.get(f"{base}/iiif/3/photo.jpg/full/200,/0/default.jpg", timeout=30)
+    assert r.status_code == 200
+    with Image.open(io.BytesIO(r.content)) as im:
+        assert im.info.get("progressive")

@@ -109,6 +109,7 @@ class IiifService:
         # What else, besides the request and the source's version, changes a derivative's bytes.
         self.encoding = {
             "jpeg_quality": settings["processor.jpg.quality"],
+            "jpeg_progressive": settings["processor.jpg.progressive"],
             "webp_quality": settings["processor.webp.quality"],
             "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
             "background": settings["processor.background_color"],

@@ -392,6 +392,12 @@ KEYS: dict[str, Key] = {
             "Memory for decoded tiles shared by neighbouring requests, per worker; 0 turns it off.",
         ),
         Key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality."),
+        Key(
+            "processor.jpg.progressive",
+            Bool(),
+            False,
+            "Progressive JPEG output (Cantaloupe's default is true; baseline decodes faster and costs less to make).",
+        ),
         Key("processor.webp.quality", Int(1, 100), 80, "WebP output quality (WebP output is lossy; alpha is kept exactly)."),
         Key(
             "processor.tif.compression",

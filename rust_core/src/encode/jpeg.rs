@@ -1,4 +1,4 @@
-//! Baseline JPEG, 4:2:0 for colour: what a viewer decodes fastest.
+//! JPEG, 4:2:0 for colour: baseline (what a viewer decodes fastest) or progressive.
 
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
@@ -7,8 +7,8 @@ use crate::icc;
 use crate::pixels::Pixels;
 
 /// Encode opaque pixels (1 or 3 channels) at `quality` (1–100), with `icc` embedded if given.
-pub fn encode(p: &Pixels, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>> {
-    let jpeg = encode_samples(&p.data, p.width, p.height, p.channels, quality)?;
+pub fn encode(p: &Pixels, quality: u8, progressive: bool, icc: Option<&[u8]>) -> Result<Vec<u8>> {
+    let jpeg = encode_samples(&p.data, p.width, p.height, p.channels, quality, progressive)?;
     Ok(match icc {
         Some(profile) => icc::into_jpeg(jpeg, profile),
         None => jpeg,
@@ -16,10 +16,11 @@ pub fn encode(p: &Pixels, quality: u8, icc: Option<&[u8]>) -> Result<Vec<u8>> {
 }
 
 /// Encode `height` rows of `width` interleaved 8-bit pixels of `channels` (1 or 3) samples.
-pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, quality: u8) -> Result<Vec<u8>> {
+pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, quality: u8, progressive: bool) -> Result<Vec<u8>> {
     let err = |e: turbojpeg::Error| format_error(format!("JPEG encoding failed: {e}"));
     let mut c = Compressor::new().map_err(err)?;
     c.set_quality(i32::from(quality.clamp(1, 100))).map_err(err)?;
+    c.set_progressive(progressive).map_err(err)?;
     let (format, subsamp) = match channels {
         1 => (PixelFormat::GRAY, Subsamp::Gray),
         3 => (PixelFormat::RGB, Subsamp::Sub2x2),

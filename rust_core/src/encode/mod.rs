@@ -62,6 +62,8 @@ impl OutputFormat {
 pub struct Settings {
     /// 1–100, for JPEG output and JPEG-compressed TIFF.
     pub jpeg_quality: u8,
+    /// Progressive (multi-scan) JPEG output instead of baseline; never for TIFF's JPEG.
+    pub jpeg_progressive: bool,
     /// 1–100, for lossy WebP.
     pub webp_quality: u8,
     pub tiff_compression: tiff::Compression,

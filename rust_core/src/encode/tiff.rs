@@ -221,7 +221,7 @@ fn compress<'a>(strip: Cow<'a, [u8]>, layout: &Layout, rows: usize, compression:
             Cow::Owned(out)
         }
         Compression::Jpeg => {
-            Cow::Owned(jpeg::encode_samples(&strip, layout.width as u32, rows as u32, layout.samples as u8, quality)?)
+            Cow::Owned(jpeg::encode_samples(&strip, layout.width as u32, rows as u32, layout.samples as u8, quality, false)?)
         }
     })
 }

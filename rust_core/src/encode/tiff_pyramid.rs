@@ -49,7 +49,7 @@ pub fn write(path: &Path, pixels: Pixels, tile: u32, quality: u8, icc: Option<&[
         let mut out = LevelOut { width: current.width, height: current.height, channels: current.channels, offsets: vec![], counts: vec![] };
         for row in 0..rows {
             for col in 0..cols {
-                let bytes = jpeg::encode(&tile_at(&current, col * tile, row * tile, tile), quality, None)?;
+                let bytes = jpeg::encode(&tile_at(&current, col * tile, row * tile, tile), quality, false, None)?;
                 out.offsets.push(position(&mut w)?);
                 out.counts.push(bytes.len() as u32);
                 w.write_all(&bytes)?;
