@@ -101,7 +101,8 @@ class IiifService:
         self.cache_control = cache_control(settings)
         self.opened = OpenedImages()
         self.prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
-        self.plans: Lru[tuple[Prepared, Handle], _core.Plan] = Lru(4096)
+        # By derivative key: it names the pixels asked for, whatever the URL or API version.
+        self.plans: Lru[tuple[Key, Handle], _core.Plan] = Lru(4096)
         # Delegates are asked on every request: then nothing is answered from memory.
         self.answers = Answers(self.opened) if delegates is None else None
         self.opening: SingleFlight[Handle] = SingleFlight()
@@ -260,7 +261,7 @@ class IiifService:
             sent = [*headers, *CORS_HEADERS, ("content-length", str(hit.size))]
             self.answers.remember(key, CachedFile(cache, hit.path, hit.size, sent))
         elif opened is not None and isinstance(opened.located, LocalImage) and hit.path is None:
-            plan = self.plans.get((prepared, opened.handle))
+            plan = self.plans.get((prepared.key, opened.handle))
             if plan is not None and plan.passthrough:
                 tile = Tile(opened.located, opened.page, weakref.ref(opened.handle), plan, [*headers, *CORS_HEADERS])
                 self.answers.remember(key, tile)
@@ -268,11 +269,11 @@ class IiifService:
     async def make(self, opened: Opened, prepared: Prepared) -> Hit:
         """Plan and render a derivative, through the derivative cache when there is one."""
         image = opened.image
-        plan = self.plans.get((prepared, opened.handle))
+        plan = self.plans.get((prepared.key, opened.handle))
         if plan is None:
             r = prepared.resolved
             plan = image.plan(prepared.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
-            self.plans.put((prepared, opened.handle), plan)
+            self.plans.put((prepared.key, opened.handle), plan)
         if plan.passthrough and not opened.handle.remote:
             # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
             # and so would a cache entry.

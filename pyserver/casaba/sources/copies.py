@@ -52,12 +52,12 @@ class Copies:
         self._sweeping: asyncio.Task[Swept] | None = None
         self._last_sweep = 0.0
 
-    def used(self, path: Path) -> None:
-        """Record that ``path`` was just used."""
+    def used(self, path: Path) -> bool:
+        """Record that the copy at ``path`` is being used; whether there is one."""
         try:
             st = path.stat()
         except FileNotFoundError:
-            return
+            return False
         now = time.time()
         if now - st.st_atime >= TOUCH_EVERY:
             try:
@@ -66,6 +66,7 @@ class Copies:
                 pass
         if now - self._last_sweep >= SWEEP_EVERY:
             self.added()
+        return True
 
     def added(self) -> None:
         """A copy was added: sweep soon, in a thread, unless a sweep is under way."""

@@ -131,18 +131,18 @@ class Retrieval:
     async def _local(self, path: Path, located: SourceImage, page: int, executor: Executor | None) -> Handle:
         """A local file, or the pyramid built in its place; starts that build if it is wanted."""
         loop = asyncio.get_running_loop()
-        pyramid = self.pyramids.path_for(located.key, located.version, page) if self.pyramids else None
-        if pyramid is not None and pyramid.exists():
+        pyramids = self.pyramids
+        pyramid = pyramids.path_for(located.key, located.version, page) if pyramids else None
+        if pyramids is not None and pyramid is not None and pyramids.copies.used(pyramid):
             try:
                 image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid)))
             except _core.ImageIoError:
                 pass  # swept away meanwhile: the original serves, and the pyramid is built again
             else:
-                self.pyramids.copies.used(pyramid)  # type: ignore[union-attr]
                 return Handle(image, remote=False, reusable=True)
         image = await loop.run_in_executor(executor, partial(_core.Image.open, str(path), page=page))
-        if pyramid is not None and self.pyramids is not None and self.pyramids.wanted(image):
-            self.pyramids.build_later(path, pyramid, page)
+        if pyramids is not None and pyramid is not None and pyramids.wanted(image):
+            pyramids.build_later(path, pyramid, page)
             return Handle(image, remote=False, reusable=True, pyramid=pyramid)
         return Handle(image, remote=False, reusable=True)
 
@@ -215,8 +215,7 @@ class SourceCache:
 
     async def fetch(self, located: RemoteImage) -> Path:
         path = self.path_for(located)
-        if path.exists():
-            self.copies.used(path)
+        if self.copies.used(path):
             return path
         return await self.flights.run(path.name, lambda: self._download(located, path))
 

@@ -14,45 +14,17 @@ use crate::errors::{format_error, Result};
 use crate::ops::color;
 use crate::pixels::Pixels;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    None,
-    Lzw,
-    Deflate,
-    PackBits,
-    Jpeg,
-}
+/// The compressions a TIFF is read and written with: one list for both.
+pub use crate::codec::tiff::Compression;
 
-impl Compression {
-    pub fn parse(name: &str) -> Option<Compression> {
-        match name {
-            "none" => Some(Compression::None),
-            "lzw" => Some(Compression::Lzw),
-            "deflate" => Some(Compression::Deflate),
-            "packbits" => Some(Compression::PackBits),
-            "jpeg" => Some(Compression::Jpeg),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::Lzw => "lzw",
-            Compression::Deflate => "deflate",
-            Compression::PackBits => "packbits",
-            Compression::Jpeg => "jpeg",
-        }
-    }
-
-    fn code(self) -> u16 {
-        match self {
-            Compression::None => code::NONE,
-            Compression::Lzw => code::LZW,
-            Compression::Deflate => code::DEFLATE,
-            Compression::PackBits => code::PACKBITS,
-            Compression::Jpeg => code::JPEG,
-        }
+/// The Compression tag's value for `c`.
+fn code_of(c: Compression) -> u16 {
+    match c {
+        Compression::None => code::NONE,
+        Compression::Lzw => code::LZW,
+        Compression::Deflate => code::DEFLATE,
+        Compression::PackBits => code::PACKBITS,
+        Compression::Jpeg => code::JPEG,
     }
 }
 
@@ -162,7 +134,7 @@ pub fn encode(p: &Pixels, compression: Compression, jpeg_quality: u8, bilevel: b
         Entry::long(tag::IMAGE_WIDTH, &[p.width]),
         Entry::long(tag::IMAGE_LENGTH, &[p.height]),
         Entry::short(tag::BITS_PER_SAMPLE, &vec![bits; channels as usize]),
-        Entry::short(tag::COMPRESSION, &[compression.code()]),
+        Entry::short(tag::COMPRESSION, &[code_of(compression)]),
         Entry::short(tag::PHOTOMETRIC_INTERPRETATION, &[photometric]),
         Entry::long(tag::STRIP_OFFSETS, &offsets),
         Entry::short(tag::SAMPLES_PER_PIXEL, &[channels]),

@@ -16,6 +16,13 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// By the name `name()` gives.
+    pub fn parse(name: &str) -> Option<Compression> {
+        [Compression::None, Compression::Lzw, Compression::Deflate, Compression::PackBits, Compression::Jpeg]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Compression::None => "none",

@@ -7,6 +7,8 @@ mod chunk;
 pub(crate) mod ifd;
 mod layout;
 
+pub use layout::Compression;
+
 use std::sync::Arc;
 
 use crate::chunk_cache;
@@ -22,7 +24,7 @@ use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
 
 use ifd::{tag, TiffReader};
-use layout::{Alpha, Compression, Layout, Photometric};
+use layout::{Alpha, Layout, Photometric};
 
 pub struct TiffCodec {
     source: ByteSource,
