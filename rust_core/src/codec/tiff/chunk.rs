@@ -52,10 +52,10 @@ pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits,
 /// libjpeg-turbo does the inverse DCT and colour conversion only for the MCU columns the part
 /// touches and stops after its last row, so a corner of a tile costs a fraction of the tile.
 pub fn decode_jpeg_part(layout: &Layout, source: &ByteSource, index: u32, part: Rect, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
-    let mut out = Pixels::new(part.w, part.h, layout.channels(), limits)?;
+    let empty = || Pixels::new(part.w, part.h, layout.channels(), limits);
     let (offset, count) = (layout.offsets[index as usize], layout.counts[index as usize]);
     if count == 0 {
-        return Ok(out);
+        return empty();
     }
     let data = jpeg_stream(layout, source, offset, count)?;
     let header = jpeg::read_header(&data)?;
@@ -63,12 +63,16 @@ pub fn decode_jpeg_part(layout: &Layout, source: &ByteSource, index: u32, part: 
     // decode no more than the chunk's area, so a stream that claims a huge size costs nothing.
     let stored = Rect::new(0, 0, header.width.min(layout.chunk_w), header.height.min(chunk_rows(layout, index)));
     let Some(area) = part.intersect(&stored) else {
-        return Ok(out);
+        return empty();
     };
     let pixels = jpeg::decode(&data, 1, area, limits, cmyk)?;
     if pixels.channels != layout.channels() {
         return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
     }
+    if area == part {
+        return Ok(pixels);
+    }
+    let mut out = empty()?;
     out.blit(&pixels, i64::from(area.x) - i64::from(part.x), i64::from(area.y) - i64::from(part.y));
     Ok(out)
 }

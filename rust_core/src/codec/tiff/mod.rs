@@ -11,6 +11,8 @@ pub use layout::Compression;
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::chunk_cache;
 use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
@@ -125,8 +127,6 @@ impl TiffCodec {
     }
 }
 
-/// Reads touching at least this many undecoded chunks spread them over the machine's cores.
-const PARALLEL_CHUNKS: usize = 8;
 /// A read that needs at most 1/PART_SHARE of a JPEG chunk decodes only that part (and keeps it
 /// out of the decoded-chunk cache) the first time; larger shares, and chunks read in part
 /// before, are decoded whole and kept there.
@@ -149,22 +149,10 @@ impl TiffCodec {
             };
             pixels.map(|p| (job, Arc::new(p)))
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if jobs.len() < PARALLEL_CHUNKS || threads < 2 {
+        if jobs.len() < 2 {
             return jobs.iter().map(|&job| decode(job)).collect();
         }
-        let per_thread = jobs.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = jobs
-                .chunks(per_thread)
-                .map(|part| scope.spawn(move || part.iter().map(|&job| decode(job)).collect::<Result<Vec<_>>>()))
-                .collect();
-            let mut all = Vec::with_capacity(jobs.len());
-            for worker in workers {
-                all.extend(worker.join().map_err(|_| format_error("a chunk decoder thread failed"))??);
-            }
-            Ok(all)
-        })
+        jobs.par_iter().map(|&job| decode(job)).collect()
     }
 }
 
