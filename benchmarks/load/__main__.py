@@ -49,8 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         f"':'-separated, else {servers.DEBIAN_IIPSRV})")
     p.add_argument("--no-iipsrv", action="store_true", help="run Casaba alone")
     p.add_argument("--iipsrv-procs", type=int, default=cores, help="iipsrv FastCGI processes")
-    p.add_argument("--iipsrv-cache-mb", type=int, default=0,
-                   help="iipsrv's tile cache (MAX_IMAGE_CACHE_SIZE); 0 = none, as Casaba has none")
+    p.add_argument("--iipsrv-cache-mb", type=int, default=10,
+                   help="iipsrv's tile cache (MAX_IMAGE_CACHE_SIZE; 0 = none); the default is iipsrv's own, "
+                        "so both servers run with their default tile caches")
     p.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (each a core's worth of load generator)")
     p.add_argument("--quiet-wait", type=float, default=300.0,
                    help="before each run, wait up to this many seconds for other processes to go idle")

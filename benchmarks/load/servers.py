@@ -99,6 +99,7 @@ def iipsrv_environment(data: Path, logfile: Path, cache_mb: int, jpeg_quality: i
         "MAX_IMAGE_CACHE_SIZE": str(cache_mb),  # MB of decoded/encoded tiles; 0 turns it off
         "JPEG_QUALITY": str(jpeg_quality),
         "MAX_CVT": "5000",
+        "IIIF_VERSION": "2",  # ?IIIF= is IIIF 3 by default from 1.3 on; 1.1 knows only 2 and ignores it
     }
 
 
