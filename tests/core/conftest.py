@@ -197,6 +197,9 @@ def jp2s(tmp_path_factory):
     opj("lossy.jp2", root / "rgb.ppm", None, "-I", "-r", "20")
     opj("tiled.jp2", source("big", big, "ppm"), big, "-t", "256,256", "-n", "6")
     opj("tiled-lossy.j2k", root / "big.ppm", None, "-t", "256,256", "-n", "6", "-I", "-r", "30", "-p", "RPCL")
+    # Several tile-parts a tile (one a resolution), and a TLM marker (OpenJPEG then finds tiles itself).
+    opj("tiled-parts.jp2", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TP", "R")
+    opj("tiled-tlm.j2k", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TLM")
     rgb16 = rgb.astype(np.uint16) * 256 + (np.arange(203, dtype=np.uint16) * 7 % 256)[None, :, None]
     opj("rgb16.jp2", source("rgb16", rgb16, "ppm"), rgb)
     gray16 = gray.astype(np.uint16) * 256 + 200

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::errors::{format_error, Result};
+use crate::codec::jp2::view::View;
 use crate::source::ByteSource;
 
 pub const JP2_SIGNATURE: [u8; 12] = [0, 0, 0, 12, b'j', b'P', b' ', b' ', 0x0D, 0x0A, 0x87, 0x0A];
@@ -17,6 +18,8 @@ const SOD: u16 = 0xFF93;
 const EOC: u16 = 0xFFD9;
 const COD: u16 = 0xFF52;
 const COC: u16 = 0xFF53;
+const TLM: u16 = 0xFF55;
+const PPM: u16 = 0xFF60;
 
 /// OpenJPEG 2.5's bookkeeping, in bytes on a 64-bit build (sizeof of its structures): the
 /// coding parameters and a 100-entry marker index it keeps for every tile from the moment it
@@ -133,6 +136,40 @@ pub struct Header {
     pub tile_setup_bytes: u64,
     /// Some code-blocks use the high-throughput block coder (HTJ2K).
     pub high_throughput: bool,
+    /// Where every tile-part lies, when the core could index them all and OpenJPEG would not
+    /// find them faster by itself (from a TLM marker).
+    pub tile_parts: Option<TileParts>,
+}
+
+/// The file cut where a read can leave tiles out: what comes before the tile-parts, and each
+/// tile-part's tile and extent, in the order of the file.
+#[derive(Debug, Clone)]
+pub struct TileParts {
+    /// The JP2 boxes before the codestream's own box (whose header is written anew), or None
+    /// for a raw codestream.
+    pub boxes_end: Option<u64>,
+    /// The codestream from its start to its first tile-part.
+    pub main: (u64, u64),
+    /// (tile, start, length).
+    pub parts: Vec<(u16, u64, u64)>,
+}
+
+impl TileParts {
+    /// The file as OpenJPEG needs it to decode the tiles for which `wanted` is true.
+    pub fn view(&self, wanted: impl Fn(u16) -> bool) -> View {
+        let mut v = View::default();
+        if let Some(end) = self.boxes_end {
+            v.source(0, end);
+            // A codestream box of length 0 runs to the end of the file.
+            v.bytes([0, 0, 0, 0, b'j', b'p', b'2', b'c'].to_vec());
+        }
+        v.source(self.main.0, self.main.1 - self.main.0);
+        for &(_, start, len) in self.parts.iter().filter(|p| wanted(p.0)) {
+            v.source(start, len);
+        }
+        v.bytes(EOC.to_be_bytes().to_vec());
+        v
+    }
 }
 
 impl Header {
@@ -147,15 +184,15 @@ impl Header {
 
     pub fn read(source: &ByteSource) -> Result<Header> {
         let head = source.read_prefix(12)?;
-        let (container, start, end, boxes) = if head.starts_with(&JP2_SIGNATURE) {
-            let (start, end, boxes) = read_boxes(source)?;
-            (Container::Jp2, start, end, boxes)
+        let (container, boxes_end, start, end, boxes) = if head.starts_with(&JP2_SIGNATURE) {
+            let (box_start, start, end, boxes) = read_boxes(source)?;
+            (Container::Jp2, Some(box_start), start, end, boxes)
         } else if head.starts_with(&CODESTREAM_START) {
-            (Container::Codestream, 0, source.size(), Boxes::default())
+            (Container::Codestream, None, 0, source.size(), Boxes::default())
         } else {
             return Err(format_error("the file is not a JPEG 2000 file"));
         };
-        read_codestream(source, container, start, end, boxes)
+        read_codestream(source, container, (boxes_end, start, end), boxes)
     }
 }
 
@@ -192,9 +229,9 @@ fn box_at(source: &ByteSource, at: u64, limit: u64) -> Result<([u8; 4], u64, u64
     Ok((kind, body, end))
 }
 
-/// Walk the top-level boxes: the codestream's extent (the first `jp2c` box) and the colour
-/// facts of the `jp2h` box.
-fn read_boxes(source: &ByteSource) -> Result<(u64, u64, Boxes)> {
+/// Walk the top-level boxes: where the first `jp2c` box starts, its contents' extent (the
+/// codestream) and the colour facts of the `jp2h` box.
+fn read_boxes(source: &ByteSource) -> Result<(u64, u64, u64, Boxes)> {
     let size = source.size();
     let mut boxes = Boxes::default();
     let mut header_seen = false;
@@ -210,7 +247,7 @@ fn read_boxes(source: &ByteSource) -> Result<(u64, u64, Boxes)> {
                 if !header_seen {
                     return Err(format_error("the JP2 codestream comes before its header box"));
                 }
-                return Ok((body, end, boxes));
+                return Ok((at, body, end, boxes));
             }
             _ => {}
         }
@@ -454,7 +491,8 @@ fn tile_setup_bytes(rect: [u64; 4], siz: &Siz, codings: &[Coding]) -> u64 {
     total
 }
 
-fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u64, boxes: Boxes) -> Result<Header> {
+/// Read the codestream in `[start, end)` of the source, whose box (if any) starts at `boxes_end`.
+fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start, end): (Option<u64>, u64, u64), boxes: Boxes) -> Result<Header> {
     let m = Markers { source, end };
     let (marker, body, mut at) = m.marker(start + 2)?;
     if source.read_at(start, 2)?[..] != [0xFF, 0x4F] || marker != 0xFF51 {
@@ -463,11 +501,15 @@ fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u
     let siz = read_siz(&m.body(body, at)?)?;
     let components = siz.components.len();
     let mut main = CodingMarkers::default();
+    let mut indexable = true;
     loop {
         let (marker, body, next) = m.marker(at)?;
         if marker == SOT {
             break;
         }
+        // OpenJPEG finds tiles by a TLM marker itself; PPM holds packet headers for every
+        // tile-part in order, so none can be left out.
+        indexable &= marker != TLM && marker != PPM;
         if marker == SOD || marker == EOC {
             return Err(format_error("the JPEG 2000 codestream has no tiles"));
         }
@@ -479,8 +521,9 @@ fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u
     let main_codings = effective(&main, None, components)?;
     // Tile-part headers may code a tile differently from the main header.
     let mut tiles: BTreeMap<u16, CodingMarkers> = BTreeMap::new();
-    let mut parts = 0;
-    while at + 12 <= end && parts < MAX_TILE_PARTS {
+    let main_extent = (start, at);
+    let mut parts = Vec::new();
+    while at + 12 <= end && parts.len() < MAX_TILE_PARTS {
         let sot = source.read_at(at, 12)?;
         if be16(&sot, 0) != SOT {
             break;
@@ -500,12 +543,15 @@ fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u
             }
             h = next;
         }
-        parts += 1;
+        parts.push((index, at, length));
         if length == 0 {
             break;
         }
         at += length;
     }
+    // Every tile-part found, each with its length, up to the end marker or the end.
+    indexable &= parts.last().is_some_and(|p| p.2 > 0) && parts.iter().all(|p| p.1 + p.2 <= end) && (at == end || (at + 2 <= end && source.read_at(at, 2)?[..] == EOC.to_be_bytes()));
+    let tile_parts = indexable.then_some(TileParts { boxes_end, main: main_extent, parts });
     let mut resolutions = main_codings.iter().map(|c| c.resolutions).min().unwrap_or(1);
     // Tiles without their own coding differ only in size: a whole tile stands for them all.
     let whole = [0, 0, u64::from(siz.tdx.min(siz.width())), u64::from(siz.tdy.min(siz.height()))];
@@ -517,5 +563,5 @@ fn read_codestream(source: &ByteSource, container: Container, start: u64, end: u
         tile_setup = tile_setup.max(tile_setup_bytes(siz.tile_rect(u64::from(index)), &siz, &codings));
         high_throughput |= codings.iter().any(|c| c.high_throughput);
     }
-    Ok(Header { container, siz, boxes, resolutions, tile_setup_bytes: tile_setup, high_throughput })
+    Ok(Header { container, siz, boxes, resolutions, tile_setup_bytes: tile_setup, high_throughput, tile_parts })
 }

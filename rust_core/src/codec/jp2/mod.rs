@@ -6,6 +6,7 @@
 mod header;
 mod openjpeg;
 mod samples;
+mod view;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use crate::structure::{Format, Level, Structure};
 pub use header::{CODESTREAM_START, JP2_SIGNATURE};
 use header::Header;
 use openjpeg::Request;
+use view::View;
 
 /// Enumerated colour spaces of the JP2 colour box that are read.
 const SRGB: u32 = 16;
@@ -69,7 +71,7 @@ impl Jp2Codec {
         }
         check_setup(&header, limits)?;
         // OpenJPEG reads the same headers now, so that a file it rejects fails here.
-        let checked = openjpeg::decode(&source, header.container, None)?;
+        let checked = openjpeg::decode(&source, &View::whole(&source), header.container, None)?;
         let declared: Vec<u32> = siz.components.iter().map(|c| u32::from(c.precision)).collect();
         if checked.precisions() != declared {
             return Err(format_error("OpenJPEG reads the JPEG 2000 header differently"));
@@ -161,6 +163,24 @@ impl Jp2Codec {
     }
 }
 
+impl Jp2Codec {
+    /// The file as OpenJPEG needs it to decode `[x0, y0, x1, y1]` of the reference grid: only
+    /// the tiles that meet it, where the tile-parts are indexed.
+    fn view(&self, [x0, y0, x1, y1]: [u32; 4]) -> View {
+        let siz = &self.header.siz;
+        let Some(parts) = &self.header.tile_parts else {
+            return View::whole(&self.source);
+        };
+        let cols = (x0.saturating_sub(siz.tx0) / siz.tdx)..=((x1 - 1).saturating_sub(siz.tx0) / siz.tdx);
+        let rows = (y0.saturating_sub(siz.ty0) / siz.tdy)..=((y1 - 1).saturating_sub(siz.ty0) / siz.tdy);
+        let across = siz.tiles_across();
+        parts.view(|tile| {
+            let tile = u32::from(tile);
+            cols.contains(&(tile % across)) && rows.contains(&(tile / across))
+        })
+    }
+}
+
 impl Codec for Jp2Codec {
     fn structure(&self) -> &Structure {
         &self.structure
@@ -179,7 +199,8 @@ impl Codec for Jp2Codec {
         limits.check(w, h)?;
         let whole = [x0, y0, x1, y1] == [siz.x0, siz.y0, siz.x1, siz.y1];
         let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]) };
-        let decoded = openjpeg::decode(&self.source, self.header.container, Some(request))?;
+        let view = request.area.map_or_else(|| View::whole(&self.source), |area| self.view(area));
+        let decoded = openjpeg::decode(&self.source, &view, self.header.container, Some(request))?;
         let planes = decoded.planes()?;
         if planes.len() != usize::from(self.structure.channels) {
             return Err(format_error(format!(

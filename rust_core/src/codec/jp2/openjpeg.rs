@@ -7,6 +7,7 @@ use std::ptr;
 use openjpeg_sys as opj;
 
 use crate::codec::jp2::header::Container;
+use crate::codec::jp2::view::View;
 use crate::errors::{format_error, Error, Result};
 use crate::source::ByteSource;
 
@@ -43,10 +44,11 @@ unsafe extern "C" fn on_warning(msg: *const c_char, data: *mut c_void) {
 
 unsafe extern "C" fn on_info(_msg: *const c_char, _data: *mut c_void) {}
 
-/// Where the stream stands in the source, and what a remote source's reader raised (OpenJPEG
-/// only learns that a read failed, and may go on to decode what it has).
+/// Where the stream stands in the view of the source, and what a remote source's reader raised
+/// (OpenJPEG only learns that a read failed, and may go on to decode what it has).
 struct Cursor<'a> {
     source: &'a ByteSource,
+    view: &'a View,
     pos: u64,
     len: u64,
     failed: Option<Error>,
@@ -61,7 +63,7 @@ unsafe extern "C" fn stream_read(buf: *mut c_void, n: usize, data: *mut c_void) 
     }
     let k = (n as u64).min(left) as usize;
     let out = std::slice::from_raw_parts_mut(buf as *mut u8, k);
-    match cursor.source.read_into(cursor.pos, out) {
+    match cursor.view.read(cursor.source, cursor.pos, out) {
         Ok(()) => {
             cursor.pos += k as u64;
             k
@@ -212,8 +214,8 @@ fn failure(what: &str, messages: &Messages) -> Error {
 /// Read the headers, and with a request decode it; without one, stop after the headers
 /// (to check a file at open time). A failed remote read fails the decode with its own error,
 /// even when OpenJPEG carried on without the data.
-pub fn decode(source: &ByteSource, container: Container, request: Option<Request>) -> Result<Decoded> {
-    let mut cursor = Box::new(Cursor { source, pos: 0, len: source.size(), failed: None });
+pub fn decode(source: &ByteSource, view: &View, container: Container, request: Option<Request>) -> Result<Decoded> {
+    let mut cursor = Box::new(Cursor { source, view, pos: 0, len: view.len(), failed: None });
     let result = decode_from(&mut cursor, container, request);
     match cursor.failed.take() {
         Some(e) => Err(e),
@@ -222,7 +224,6 @@ pub fn decode(source: &ByteSource, container: Container, request: Option<Request
 }
 
 fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Request>) -> Result<Decoded> {
-    let source = cursor.source;
     let mut messages = Box::new(Messages::default());
     let format = match container {
         Container::Jp2 => opj::CODEC_FORMAT::OPJ_CODEC_JP2,
@@ -259,7 +260,7 @@ fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Reques
         opj::opj_stream_set_skip_function(handles.stream, Some(stream_skip));
         opj::opj_stream_set_seek_function(handles.stream, Some(stream_seek));
         opj::opj_stream_set_user_data(handles.stream, cursor as *mut Cursor as *mut c_void, None);
-        opj::opj_stream_set_user_data_length(handles.stream, source.size());
+        opj::opj_stream_set_user_data_length(handles.stream, cursor.len);
 
         if opj::opj_read_header(handles.stream, handles.codec, &mut image.0) == 0 || image.0.is_null() {
             return Err(failure("the headers could not be read", &messages));
