@@ -200,6 +200,8 @@ def jp2s(tmp_path_factory):
     # Several tile-parts a tile (one a resolution), and a TLM marker (OpenJPEG then finds tiles itself).
     opj("tiled-parts.jp2", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TP", "R")
     opj("tiled-tlm.j2k", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TLM")
+    # The image and its tile grid off the reference grid's origin.
+    opj("offset.jp2", root / "big.ppm", big, "-d", "37,21", "-T", "5,3", "-t", "128,96", "-n", "5")
     rgb16 = rgb.astype(np.uint16) * 256 + (np.arange(203, dtype=np.uint16) * 7 % 256)[None, :, None]
     opj("rgb16.jp2", source("rgb16", rgb16, "ppm"), rgb)
     gray16 = gray.astype(np.uint16) * 256 + 200

@@ -24,7 +24,7 @@ from .synth import j2k_segments, jp2_file, ycc_to_rgb
 
 SMALL = ["rgb.jp2", "gray.jp2", "rgb.j2k", "rgba.jp2", "lossy.jp2", "rgb16.jp2", "gray16.j2k", "palette.jp2",
          "sycc.jp2"]
-LOSSLESS = ["rgb.jp2", "gray.jp2", "rgb.j2k", "rgba.jp2", "rgb16.jp2", "gray16.j2k", "palette.jp2", "tiled.jp2", "tiled-parts.jp2", "tiled-tlm.j2k",
+LOSSLESS = ["rgb.jp2", "gray.jp2", "rgb.j2k", "rgba.jp2", "rgb16.jp2", "gray16.j2k", "palette.jp2", "tiled.jp2", "tiled-parts.jp2", "tiled-tlm.j2k", "offset.jp2",
             "vips.jp2", "ht-tiled.j2c", "1x1.jp2", "17x9.jp2", "4097x40.jp2"]
 TILED_LEVELS = [(1201, 901), (601, 451), (301, 226), (151, 113), (76, 57), (38, 29)]
 
@@ -200,7 +200,7 @@ TILED_REGIONS = [(0, 0, 256, 256), (255, 255, 2, 2), (300, 200, 600, 300), (1024
 
 
 @pytest.mark.parametrize("name", [*SMALL, "subsampled.jp2", "tiled.jp2", "tiled-lossy.j2k", "vips.jp2", "ht-tiled.j2c",
-                                  "ht-lossy.j2c", "tiled-parts.jp2", "tiled-tlm.j2k"])
+                                  "ht-lossy.j2c", "tiled-parts.jp2", "tiled-tlm.j2k", "offset.jp2"])
 def test_a_region_is_the_same_region_of_a_full_decode(jp2s, name):
     files, _ = jp2s
     img = Image.open(files[name])

@@ -4,6 +4,7 @@
 //! costs they imply are worked out here first (see [`Header::setup_bytes`]).
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 
 use crate::errors::{format_error, Result};
 use crate::codec::jp2::view::View;
@@ -123,6 +124,8 @@ pub struct Boxes {
     pub palette_channels: Option<u16>,
     /// A channel definition names premultiplied opacity.
     pub premultiplied: bool,
+    /// Where the image header box's contents start (height and width first).
+    pub ihdr: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -142,33 +145,116 @@ pub struct Header {
 }
 
 /// The file cut where a read can leave tiles out: what comes before the tile-parts, and each
-/// tile-part's tile and extent, in the order of the file.
+/// tile-part, in the order of the file.
 #[derive(Debug, Clone)]
 pub struct TileParts {
     /// The JP2 boxes before the codestream's own box (whose header is written anew), or None
-    /// for a raw codestream.
+    /// for a raw codestream ...
     pub boxes_end: Option<u64>,
-    /// The codestream from its start to its first tile-part.
+    /// ... among which the image header, whose size must match the codestream's.
+    pub ihdr: Option<u64>,
+    /// The codestream from its start to its first tile-part ...
     pub main: (u64, u64),
-    /// (tile, start, length).
-    pub parts: Vec<(u16, u64, u64)>,
+    /// ... in which the SIZ segment's contents lie here.
+    pub siz: (u64, u64),
+    pub siz_body: Vec<u8>,
+    pub parts: Vec<TilePart>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TilePart {
+    pub tile: u16,
+    /// Where its SOT marker starts, and its length from there (Psot).
+    pub start: u64,
+    pub len: u64,
+    /// TPsot and TNsot: its number among its tile's parts, and how many there are.
+    pub number: [u8; 2],
+}
+
+/// The image and tile grid of a view: the image from the first tile kept to the last.
+struct Cropped {
+    x0: u32,
+    y0: u32,
+    x1: u32,
+    y1: u32,
+    tx0: u32,
+    ty0: u32,
+}
+
+impl Cropped {
+    fn new(siz: &Siz, cols: &RangeInclusive<u32>, rows: &RangeInclusive<u32>) -> Cropped {
+        let grid = |origin: u32, step: u32, i: u32| (u64::from(origin) + u64::from(i) * u64::from(step)).min(u64::from(u32::MAX)) as u32;
+        let (tx0, ty0) = (grid(siz.tx0, siz.tdx, *cols.start()), grid(siz.ty0, siz.tdy, *rows.start()));
+        Cropped {
+            x0: siz.x0.max(tx0),
+            y0: siz.y0.max(ty0),
+            x1: grid(siz.tx0, siz.tdx, cols.end() + 1).min(siz.x1),
+            y1: grid(siz.ty0, siz.tdy, rows.end() + 1).min(siz.y1),
+            tx0,
+            ty0,
+        }
+    }
 }
 
 impl TileParts {
-    /// The file as OpenJPEG needs it to decode the tiles for which `wanted` is true.
-    pub fn view(&self, wanted: impl Fn(u16) -> bool) -> View {
+    /// A codestream of only the tiles in columns `cols` and rows `rows` of the grid, as
+    /// OpenJPEG needs it to decode an area inside them: the SIZ segment says that the image
+    /// and its tile grid start at the first of them and end with the last, and the tiles are
+    /// numbered in that grid. Every coordinate stays where it was on the reference grid, and
+    /// with it every wavelet, precinct and code-block: the pixels decode as in the whole file.
+    /// OpenJPEG then keeps coding parameters for these tiles only, not for all of them.
+    pub fn view(&self, siz: &Siz, cols: RangeInclusive<u32>, rows: RangeInclusive<u32>) -> View {
+        let (c0, r0) = (*cols.start(), *rows.start());
+        let across = cols.end() - c0 + 1;
+        let grid = Cropped::new(siz, &cols, &rows);
         let mut v = View::default();
         if let Some(end) = self.boxes_end {
-            v.source(0, end);
+            match self.ihdr.filter(|&at| at + 8 <= end) {
+                Some(at) => {
+                    v.source(0, at);
+                    let mut size = (grid.y1 - grid.y0).to_be_bytes().to_vec();
+                    size.extend_from_slice(&(grid.x1 - grid.x0).to_be_bytes());
+                    v.bytes(size);
+                    v.source(at + 8, end - at - 8);
+                }
+                None => v.source(0, end),
+            }
             // A codestream box of length 0 runs to the end of the file.
-            v.bytes([0, 0, 0, 0, b'j', b'p', b'2', b'c'].to_vec());
+            v.bytes(vec![0, 0, 0, 0, b'j', b'p', b'2', b'c']);
         }
-        v.source(self.main.0, self.main.1 - self.main.0);
-        for &(_, start, len) in self.parts.iter().filter(|p| wanted(p.0)) {
-            v.source(start, len);
+        v.source(self.main.0, self.siz.0 - self.main.0);
+        v.bytes(self.cropped_siz(&grid));
+        v.source(self.siz.1, self.main.1 - self.siz.1);
+        let tiles_across = siz.tiles_across();
+        for part in &self.parts {
+            let (col, row) = (u32::from(part.tile) % tiles_across, u32::from(part.tile) / tiles_across);
+            if !cols.contains(&col) || !rows.contains(&row) {
+                continue;
+            }
+            let index = ((row - r0) * across + (col - c0)) as u16;
+            let mut sot = Vec::with_capacity(12);
+            sot.extend_from_slice(&SOT.to_be_bytes());
+            sot.extend_from_slice(&10u16.to_be_bytes());
+            sot.extend_from_slice(&index.to_be_bytes());
+            sot.extend_from_slice(&(part.len as u32).to_be_bytes());
+            sot.extend_from_slice(&part.number);
+            v.bytes(sot);
+            v.source(part.start + 12, part.len - 12);
         }
         v.bytes(EOC.to_be_bytes().to_vec());
         v
+    }
+
+    fn cropped_siz(&self, g: &Cropped) -> Vec<u8> {
+        let mut b = self.siz_body.clone();
+        for (at, value) in [(2, g.x1), (6, g.y1), (10, g.x0), (14, g.y0), (26, g.tx0), (30, g.ty0)] {
+            b[at..at + 4].copy_from_slice(&value.to_be_bytes());
+        }
+        let mut segment = Vec::with_capacity(b.len() + 4);
+        segment.extend_from_slice(&0xFF51u16.to_be_bytes());
+        segment.extend_from_slice(&((b.len() + 2) as u16).to_be_bytes());
+        segment.extend_from_slice(&b);
+        segment
     }
 }
 
@@ -275,6 +361,7 @@ fn read_jp2h(source: &ByteSource, start: u64, end: u64, boxes: &mut Boxes) -> Re
                     boxes.enumerated = Some(be32(&b, 3));
                 }
             }
+            b"ihdr" if boxes.ihdr.is_none() && len >= 8 => boxes.ihdr = Some(body),
             // Entries (2 bytes), then the number of columns: the channels it makes.
             b"pclr" if len >= 3 => palette = Some(u16::from(source.read_at(body, 3)?[2])),
             b"cmap" => mapping = true,
@@ -498,7 +585,10 @@ fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start,
     if source.read_at(start, 2)?[..] != [0xFF, 0x4F] || marker != 0xFF51 {
         return Err(format_error("the JPEG 2000 codestream does not start with SOC and SIZ"));
     }
-    let siz = read_siz(&m.body(body, at)?)?;
+    let siz_body = m.body(body, at)?;
+    let siz = read_siz(&siz_body)?;
+    // The SIZ segment from its marker on, which a view writes anew.
+    let siz_extent = (body - 4, at);
     let components = siz.components.len();
     let mut main = CodingMarkers::default();
     let mut indexable = true;
@@ -543,15 +633,16 @@ fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start,
             }
             h = next;
         }
-        parts.push((index, at, length));
+        indexable &= be16(&sot, 2) == 10 && length >= 12;
+        parts.push(TilePart { tile: index, start: at, len: length, number: [sot[10], sot[11]] });
         if length == 0 {
             break;
         }
         at += length;
     }
     // Every tile-part found, each with its length, up to the end marker or the end.
-    indexable &= parts.last().is_some_and(|p| p.2 > 0) && parts.iter().all(|p| p.1 + p.2 <= end) && (at == end || (at + 2 <= end && source.read_at(at, 2)?[..] == EOC.to_be_bytes()));
-    let tile_parts = indexable.then_some(TileParts { boxes_end, main: main_extent, parts });
+    indexable &= parts.iter().all(|p| p.start + p.len <= end) && (at == end || (at + 2 <= end && source.read_at(at, 2)?[..] == EOC.to_be_bytes()));
+    let tile_parts = indexable.then_some(TileParts { boxes_end, ihdr: boxes.ihdr, main: main_extent, siz: siz_extent, siz_body, parts });
     let mut resolutions = main_codings.iter().map(|c| c.resolutions).min().unwrap_or(1);
     // Tiles without their own coding differ only in size: a whole tile stands for them all.
     let whole = [0, 0, u64::from(siz.tdx.min(siz.width())), u64::from(siz.tdy.min(siz.height()))];

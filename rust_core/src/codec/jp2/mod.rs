@@ -171,13 +171,9 @@ impl Jp2Codec {
         let Some(parts) = &self.header.tile_parts else {
             return View::whole(&self.source);
         };
-        let cols = (x0.saturating_sub(siz.tx0) / siz.tdx)..=((x1 - 1).saturating_sub(siz.tx0) / siz.tdx);
-        let rows = (y0.saturating_sub(siz.ty0) / siz.tdy)..=((y1 - 1).saturating_sub(siz.ty0) / siz.tdy);
-        let across = siz.tiles_across();
-        parts.view(|tile| {
-            let tile = u32::from(tile);
-            cols.contains(&(tile % across)) && rows.contains(&(tile / across))
-        })
+        let cols = (x0 - siz.tx0) / siz.tdx..=(x1 - 1 - siz.tx0) / siz.tdx;
+        let rows = (y0 - siz.ty0) / siz.tdy..=(y1 - 1 - siz.ty0) / siz.tdy;
+        parts.view(siz, cols, rows)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The bytes OpenJPEG is given for one read: the file's headers and only the tile-parts of the
-//! tiles the read needs, then an end-of-codestream marker.
+//! The bytes OpenJPEG is given for one read: pieces of the file and bytes made here, such as
+//! the file's headers, only the tile-parts of the tiles the read needs (see
+//! `header::TileParts::view`), then an end-of-codestream marker.
 //!
 //! Without a TLM marker OpenJPEG finds a tile by reading every tile-part header before it,
 //! refilling its read-ahead buffer at each one: for a tile near the end of a 12000x10000 image
