@@ -223,6 +223,22 @@ def test_casaba_cache_purge_while_the_server_runs(images, tmp_path):
     assert bad.returncode != 0 and "exactly one of" in bad.stderr
 
 
+def test_a_heap_cache_answers_from_the_worker_s_memory(images, tmp_path):
+    heap = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/", "cache.server.derivative.enabled": "true",
+            "cache.server.derivative": "HeapCache", "HeapCache.target_size": "1M"}
+    with serve(heap, workers=1) as base, httpx.Client(base_url=base) as client:
+        first = client.get(TILE)
+        assert first.status_code == 200
+        (images / "pyramid.tif").unlink()
+        again = client.get(TILE)
+        assert again.status_code == 200 and again.content == first.content
+        assert again.headers["etag"] == first.headers["etag"]
+        assert client.get(TILE.replace("300,", "301,")).status_code == 404
+    config = write_properties(tmp_path / "casaba.properties", heap)
+    done = subprocess.run([sys.executable, "-m", "casaba", "cache", "purge", "--config", str(config), "--all"], capture_output=True, text=True)
+    assert done.returncode != 0 and "restart the server" in done.stderr
+
+
 def nodes(images, empty, shared):
     """Two nodes sharing a derivative cache: one with the images, one whose source has none."""
     base = {"cache.server.derivative.enabled": "true", **shared}

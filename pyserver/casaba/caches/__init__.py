@@ -1,5 +1,5 @@
-"""Caches: the Cache protocol (``base``) and its implementations, on this machine (``disk``) and
-shared by many nodes (``redis``, ``s3``); how the endpoints use them (``facade``); what a worker
+"""Caches: the Cache protocol (``base``) and its implementations, on this machine (``disk``), in
+each worker (``heap``) and shared by many nodes (``redis``, ``s3``); how the endpoints use them (``facade``); what a worker
 remembers of images (``info``); ``Cache-Control`` (``client``); a bounded LRU (``lru``)."""
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ def cache_from_settings(settings: Settings, *, configured: bool = False) -> Cach
             depth=settings["FilesystemCache.dir.depth"],
             name_length=settings["FilesystemCache.dir.name_length"],
         )
+    if kind == "HeapCache":
+        from casaba.caches.heap import HeapCache
+
+        return HeapCache(settings["HeapCache.target_size"], ttl=ttl)
     if kind == "RedisCache":
         from casaba.caches.redis import RedisCache
 

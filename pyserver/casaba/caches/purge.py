@@ -33,9 +33,13 @@ async def purge(settings: Settings, *, identifier: str | None = None, everything
     cache, downloaded sources and pyramids), ``expired`` (derivatives older than
     cache.server.derivative.ttl_seconds, sources and pyramids unused for
     cache.server.source.ttl_seconds or past cache.server.source.max_size)."""
-    cache = cache_from_settings(settings, configured=True)
+    # A HeapCache lives in the workers' memory, out of this process's reach.
+    in_workers = settings["cache.server.derivative"] == "HeapCache"
+    cache = None if in_workers else cache_from_settings(settings, configured=True)
     copies = copies_from_settings(settings)
     if cache is None and not (copies is not None and (everything or expired)):
+        if in_workers:
+            raise NothingToPurge("HeapCache keeps derivatives in each worker's memory: restart the server to empty it")
         raise NothingToPurge("no derivative cache is configured (cache.server.derivative)")
     removed = 0
     if cache is not None:

@@ -229,7 +229,7 @@ S3_SOURCE_KEYS = [
 ]
 
 #: cache.server.derivative's values: where derivatives and infos are shared.
-DERIVATIVE_CACHES = ("", "FilesystemCache", "RedisCache", "S3Cache")
+DERIVATIVE_CACHES = ("", "FilesystemCache", "HeapCache", "RedisCache", "S3Cache")
 
 CACHE_KEYS = [
     Key("cache.client.enabled", Bool(), True, "Send Cache-Control (from the cache.client.* keys) with images and info.json."),
@@ -247,7 +247,7 @@ CACHE_KEYS = [
         "cache.server.derivative",
         Choice(DERIVATIVE_CACHES),
         "",
-        "The derivative cache: FilesystemCache (this machine), RedisCache or S3Cache (shared by many nodes).",
+        "The derivative cache: FilesystemCache (this machine), HeapCache (each worker's memory), RedisCache or S3Cache (shared by many nodes).",
     ),
     Key(
         "cache.server.derivative.ttl_seconds",
@@ -288,6 +288,12 @@ CACHE_KEYS = [
         ByteSize(),
         10 << 30,
         "Most bytes of derivatives kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
+    ),
+    Key(
+        "HeapCache.target_size",
+        ByteSize(),
+        2 << 30,
+        "Most bytes of derivatives kept in memory by each worker (Cantaloupe's default, for its one JVM); the least recently used go first.",
     ),
     Key("RedisCache.host", Str(), "localhost", "Host name of the Redis server."),
     Key("RedisCache.port", Int(1, 65535), 6379, "Port of the Redis server."),

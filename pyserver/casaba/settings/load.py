@@ -117,7 +117,7 @@ def check_caches(values: Mapping[str, Any]) -> None:
         return
     cache = values["cache.server.derivative"]
     if not cache:
-        raise SettingsError("cache.server.derivative.enabled = true needs cache.server.derivative: FilesystemCache, RedisCache or S3Cache")
+        raise SettingsError("cache.server.derivative.enabled = true needs cache.server.derivative: FilesystemCache, HeapCache, RedisCache or S3Cache")
     if cache == "FilesystemCache" and not values["FilesystemCache.pathname"]:
         raise SettingsError("cache.server.derivative = FilesystemCache needs FilesystemCache.pathname (the folder of the cache)")
     if cache == "S3Cache" and not values["S3Cache.bucket.name"]:
