@@ -44,6 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--connections", type=_ints, default=[1, 4], help="concurrency levels, comma-separated")
     p.add_argument("--workers", type=_ints, default=[1, 2], help="Casaba worker counts to try, comma-separated")
     p.add_argument("--endpoints", default="3,2", help="Casaba's IIIF endpoints to ask, comma-separated (3, 2)")
+    p.add_argument("--casaba-heap-mb", type=int, metavar="N",
+                   help="also run each Casaba worker count with a HeapCache derivative cache of N MB per worker "
+                        "(rows 'heap N MB'), like iipsrv's tile cache of encoded tiles")
     p.add_argument("--iipsrv-bin", action="append", type=Peer.parse, dest="peers",
                    help="iipsrv binary, PATH or NAME=PATH; repeat for several (default: $IIPSRV_BIN, "
                         f"':'-separated, else {servers.DEBIAN_IIPSRV})")
@@ -60,6 +63,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-ceiling", action="store_true", help="skip the load generator ceiling runs")
     p.add_argument("--output", type=Path, help="markdown file (default: benchmarks/.data/load-<timestamp>.md)")
     args = p.parse_args(argv)
+    if args.casaba_heap_mb is not None and args.casaba_heap_mb < 1:
+        p.error("--casaba-heap-mb must be at least 1")
     unknown = [w for w in args.workload.split(",") if w not in WORKLOADS]
     if unknown:
         p.error(f"unknown workload(s): {', '.join(unknown)}")
@@ -164,13 +169,20 @@ class Harness:
             self.ceiling_rows.append(Row("", c, label, False, *self.measure(base, [path], c)))
 
     def start_casaba(self, stack: ExitStack) -> list[Target]:
+        """Each worker count with default settings and, with --casaba-heap-mb, again with a HeapCache
+        (its rows right after, on the same URL lists; info.json's ceiling is measured once)."""
         targets: list[Target] = []
         info = f"/iiif/3/{images.tiled_tiff().name}/info.json"
+        heap = self.args.casaba_heap_mb
         for workers in self.args.workers:
             base = stack.enter_context(servers.casaba(DATA, workers, self.cache))
             self.say(f"Casaba --workers {workers}: {base}")
             self.ceiling(f"Casaba w{workers}: /iiif/3 info.json (no pixel work)", base, info)
             targets += [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v) for v in self.args.endpoints]
+            if heap is not None:
+                base = stack.enter_context(servers.casaba(DATA, workers, self.cache, heap))
+                self.say(f"Casaba --workers {workers}, HeapCache {heap} MB: {base}")
+                targets += [Target(f"Casaba w{workers} /iiif/{v} heap {heap} MB", base, "casaba", v) for v in self.args.endpoints]
         return targets
 
     def start_iipsrv(self, stack: ExitStack) -> list[Target]:
@@ -231,7 +243,10 @@ def render(h: Harness, argv: list[str], started: str, elapsed: float) -> str:
         f"`{shlex.join([sys.executable, '-m', 'benchmarks.load', *argv])}` ({elapsed / 60:.1f} min)",
         "",
         f"- machine: {os.cpu_count()} × {_cpu()}; load generator and servers share it",
-        f"- Casaba {casaba.__version__}, `casaba serve --workers N`, default settings (JPEG quality 80)",
+        f"- Casaba {casaba.__version__}, `casaba serve --workers N`, default settings (JPEG quality 80)"
+        + ("" if a.casaba_heap_mb is None else
+           f"; rows *heap {a.casaba_heap_mb} MB* add `cache.server.derivative.enabled = true`, "
+           f"`cache.server.derivative = HeapCache`, `HeapCache.target_size = {a.casaba_heap_mb}M` (per worker)"),
         f"- iipsrv: {a.iipsrv_procs} FastCGI processes under {_version(['lighttpd', '-v']).split()[0]}; "
         f"JPEG_QUALITY=80, MAX_IMAGE_CACHE_SIZE={a.iipsrv_cache_mb} MB, MAX_CVT=5000",
         f"- load: {_version(['wrk', '--version'])}, {a.wrk_threads} thread(s), `walk.lua`; "

@@ -54,11 +54,21 @@ class Peer:
 
 
 @contextmanager
-def casaba(data: Path, workers: int, cache: Path) -> Iterator[str]:
+def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None) -> Iterator[str]:
     """``casaba serve --workers N`` on ``data``, with otherwise default settings but for
-    ``FilesystemCache.pathname = cache``, where it builds pyramids of large untiled images (no
-    derivative cache); yields its base URL."""
-    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/", "FilesystemCache.pathname": str(cache)}
+    ``FilesystemCache.pathname = cache``, where it builds pyramids of large untiled images; no
+    derivative cache, or with ``heap_mb`` a HeapCache of that many MB per worker (as iipsrv keeps
+    encoded tiles in memory); yields its base URL."""
+    settings: dict[str, object] = {
+        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/",
+        "FilesystemCache.pathname": str(cache),
+    }
+    if heap_mb is not None:
+        settings |= {
+            "cache.server.derivative.enabled": "true",
+            "cache.server.derivative": "HeapCache",
+            "HeapCache.target_size": f"{heap_mb}M",
+        }
     with running_server(settings, workers=workers) as base:
         yield base
 
