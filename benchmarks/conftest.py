@@ -37,6 +37,12 @@ def large_jpeg() -> Path:
 
 
 @pytest.fixture(scope="session")
+def large_jp2() -> Path:
+    """12000x10000 tiled JPEG 2000, 256x256 tiles, lossy (made by vips with OpenJPEG)."""
+    return _made(images.large_jp2)
+
+
+@pytest.fixture(scope="session")
 def small_png() -> Path:
     """1000x1000 RGB PNG, 8 bits, no alpha, zlib level 6."""
     return _made(images.small_png)
