@@ -236,7 +236,8 @@ impl PyPlan {
         self.plan.resizes()
     }
 
-    /// Whether the answer is a stored JPEG tile sent as it is (microseconds, nothing decoded).
+    /// Whether the answer is a stored JPEG tile, sent as it is or cut losslessly at an edge
+    /// (microseconds to a fraction of a millisecond, nothing decoded).
     #[getter]
     fn passthrough(&self) -> bool {
         self.plan.passthrough.is_ok()

@@ -1,10 +1,26 @@
 //! Aligned JPEG tile passthrough: when a request is exactly one stored JPEG tile with nothing to
 //! change, the tile's bytes (with the file's shared JPEG tables merged in) are the answer; no
-//! pixel is decoded. One function decides, and names its reason when it refuses.
+//! pixel is decoded. A tile at the right or bottom edge of a level, stored padded to the full
+//! tile size, is cut to the image's edge losslessly (its DCT blocks kept as stored, only their
+//! entropy coding redone). One function decides, and names its reason when it refuses.
+
+use std::cell::RefCell;
+
+use turbojpeg::{Transform, TransformCrop, Transformer};
 
 use crate::codec::Codec;
+use crate::codec::jpeg;
 use crate::encode::OutputFormat;
+use crate::errors::{format_error, Result};
 use crate::plan::Plan;
+
+/// The stored tile that answers a request: its index in the level's tile grid, and the size to
+/// cut it to when it lies at an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredTile {
+    pub index: u32,
+    pub cut: Option<(u32, u32)>,
+}
 
 /// Why a request is not answered with a stored tile as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,8 +33,6 @@ pub enum Refusal {
     NotJpegTiles,
     /// The region is not exactly one stored tile.
     NotOneTile,
-    /// The tile is at the right or bottom edge: its stored JPEG is padded beyond the image.
-    EdgeTile,
     /// The tile's colours are not what a viewer reads from a plain JPEG (alpha, CMYK, other
     /// photometric interpretations).
     ColourModel,
@@ -33,15 +47,14 @@ impl Refusal {
             Refusal::Processing => "the request changes pixels",
             Refusal::NotJpegTiles => "the level is not stored as JPEG tiles",
             Refusal::NotOneTile => "the region is not exactly one stored tile",
-            Refusal::EdgeTile => "edge tiles are stored padded",
             Refusal::ColourModel => "the tiles' colour model is not plain JPEG's",
             Refusal::ImplausibleTile => "the tile's stored size is implausible",
         }
     }
 }
 
-/// The stored tile (its index in the level's tile grid) that answers `plan` as it is.
-pub fn decide(codec: &dyn Codec, plan: &Plan) -> Result<u32, Refusal> {
+/// The stored tile that answers `plan`.
+pub fn decide(codec: &dyn Codec, plan: &Plan) -> std::result::Result<StoredTile, Refusal> {
     if plan.format != OutputFormat::Jpeg {
         return Err(Refusal::NotJpegOutput);
     }
@@ -49,4 +62,30 @@ pub fn decide(codec: &dyn Codec, plan: &Plan) -> Result<u32, Refusal> {
         return Err(Refusal::Processing);
     }
     codec.stored_jpeg_tile(plan.level, plan.read)
+}
+
+/// The stored JPEG `tile` cut to its top-left `width` x `height`, losslessly: the blocks kept
+/// are not decoded, and a partial block at the new edge keeps its data.
+pub fn cut(tile: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let header = jpeg::read_header(tile)?;
+    if (header.width, header.height) == (width, height) {
+        return Ok(tile.to_vec());
+    }
+    if header.width < width || header.height < height {
+        return Err(format_error("a stored edge tile is smaller than the part of the image it holds"));
+    }
+    let mut transform = Transform::default();
+    transform.crop = Some(TransformCrop { x: 0, y: 0, width: Some(width as usize), height: Some(height as usize) });
+    let err = |e: turbojpeg::Error| format_error(format!("cutting a stored edge tile failed: {e}"));
+    TRANSFORMER.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.is_none() {
+            *t = Some(Transformer::new().map_err(err)?);
+        }
+        t.as_mut().expect("made above").transform_to_vec(&transform, tile).map_err(err)
+    })
+}
+
+thread_local! {
+    static TRANSFORMER: RefCell<Option<Transformer>> = const { RefCell::new(None) };
 }

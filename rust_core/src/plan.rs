@@ -10,7 +10,7 @@ use crate::geometry::Rect;
 use crate::icc;
 use crate::ops::orient::rotated_size;
 use crate::ops::resize::{Filter, SourceBox};
-use crate::passthrough::{self, Refusal};
+use crate::passthrough::{self, Refusal, StoredTile};
 use crate::structure::{Level, Structure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub struct Plan {
     /// The source's colour profile, when it still describes the output's pixels.
     pub icc: Option<Arc<[u8]>>,
     /// The stored JPEG tile that answers the request as it is, or why none does.
-    pub passthrough: std::result::Result<u32, Refusal>,
+    pub passthrough: std::result::Result<StoredTile, Refusal>,
 }
 
 /// The region in a level's coordinates: exact factors, and an edge of the image maps to the
@@ -199,7 +199,11 @@ impl Plan {
         let l = &s.levels[self.level];
         let r = self.read;
         if let Ok(tile) = self.passthrough {
-            return vec![format!("send stored JPEG tile {tile} of level {} ({}x{}) as it is", self.level, l.width, l.height)];
+            let how = match tile.cut {
+                Some((w, h)) => format!("cut losslessly to {w}x{h}"),
+                None => "as it is".to_string(),
+            };
+            return vec![format!("send stored JPEG tile {} of level {} ({}x{}) {how}", tile.index, self.level, l.width, l.height)];
         }
         let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
         lines.extend(self.steps.iter().map(|step| match step {

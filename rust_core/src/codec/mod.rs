@@ -12,7 +12,7 @@ pub mod webp;
 use crate::errors::{unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::passthrough::Refusal;
+use crate::passthrough::{Refusal, StoredTile};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Structure};
@@ -23,9 +23,9 @@ pub trait Codec: Send + Sync {
     /// The pixels of `rect`, given in the coordinates of `structure().levels[level]`.
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels>;
 
-    /// The index of the stored JPEG tile that is exactly `rect` of `level`, ready to be sent
-    /// as it is, or why there is none.
-    fn stored_jpeg_tile(&self, _level: usize, _rect: Rect) -> std::result::Result<u32, Refusal> {
+    /// The stored JPEG tile that is exactly `rect` of `level` (cut to it at an edge), ready to
+    /// be sent, or why there is none.
+    fn stored_jpeg_tile(&self, _level: usize, _rect: Rect) -> std::result::Result<StoredTile, Refusal> {
         Err(Refusal::NotJpegTiles)
     }
 

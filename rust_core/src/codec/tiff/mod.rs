@@ -20,7 +20,7 @@ use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::ops::cmyk::CmykToRgb;
 use crate::orientation::Orientation;
-use crate::passthrough::Refusal;
+use crate::passthrough::{Refusal, StoredTile};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -212,7 +212,7 @@ impl Codec for TiffCodec {
         Ok(out)
     }
 
-    fn stored_jpeg_tile(&self, level: usize, rect: Rect) -> std::result::Result<u32, Refusal> {
+    fn stored_jpeg_tile(&self, level: usize, rect: Rect) -> std::result::Result<StoredTile, Refusal> {
         let layout = &self.layouts[level];
         if layout.compression != Compression::Jpeg || !layout.tiled {
             return Err(Refusal::NotJpegTiles);
@@ -221,11 +221,12 @@ impl Codec for TiffCodec {
         if rect.x % tw != 0 || rect.y % th != 0 {
             return Err(Refusal::NotOneTile);
         }
-        if (rect.w, rect.h) != (tw, th) {
-            let at_edge = rect.right() == layout.width || rect.bottom() == layout.height;
-            let remainder = rect.w == tw.min(layout.width - rect.x) && rect.h == th.min(layout.height - rect.y);
-            return Err(if at_edge && remainder { Refusal::EdgeTile } else { Refusal::NotOneTile });
+        // A tile at the right or bottom edge holds the rest of the image, padded.
+        let rest = (tw.min(layout.width - rect.x), th.min(layout.height - rect.y));
+        if (rect.w, rect.h) != rest {
+            return Err(Refusal::NotOneTile);
         }
+        let cut = (rest != (tw, th)).then_some(rest);
         // The stored stream says itself whether it holds YCbCr or RGB (JFIF or Adobe markers,
         // component ids), and a viewer reads it as the core's decoder does; what a plain JPEG
         // cannot carry is alpha or CMYK meant to be shown as RGB.
@@ -246,7 +247,7 @@ impl Codec for TiffCodec {
         if count < 64 || count > most {
             return Err(Refusal::ImplausibleTile);
         }
-        Ok(index)
+        Ok(StoredTile { index, cut })
     }
 
     fn read_stored_jpeg(&self, level: usize, index: u32) -> Result<Vec<u8>> {
