@@ -8,7 +8,6 @@ use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
 use crate::ops::{color, orient, resize};
-use crate::passthrough;
 use crate::plan::{Plan, Step};
 
 /// The whole image at full resolution, stood upright (its orientation applied).
@@ -24,10 +23,7 @@ pub fn upright(codec: &dyn Codec, limits: &Limits) -> Result<Pixels> {
 
 pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>> {
     if let Ok(tile) = plan.passthrough {
-        let mut jpeg = codec.read_stored_jpeg(plan.level, tile.index)?;
-        if let Some((width, height)) = tile.cut {
-            jpeg = passthrough::cut(&jpeg, width, height)?;
-        }
+        let jpeg = codec.read_stored_jpeg(plan.level, tile)?;
         return Ok(match plan.icc.as_deref() {
             Some(profile) => icc::into_jpeg(jpeg, profile),
             None => jpeg,

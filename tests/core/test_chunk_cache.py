@@ -44,3 +44,25 @@ def test_a_rewritten_file_is_not_served_from_its_old_chunks(pyramid, tmp_path):
         run("vips", "tiffsave", tmp_path / "b.png", path, "--tile", "--tile-width", "128", "--tile-height", "128")
         _, out = render(Image.open(str(path)), (10, 10, 200, 200))
         np.testing.assert_array_equal(np.asarray(out), np.asarray(PILImage.open(tmp_path / "b.png"))[10:210, 10:210])
+
+
+def test_a_cut_edge_tile_is_kept_and_is_the_image_s_own(pyramid, tmp_path):
+    """Stored edge tiles cut to the image are kept beside the chunks: the same bytes again, never
+    another opening's, and made afresh with the cache off."""
+    run("vips", "tiffsave", pyramid / "a.png", tmp_path / "j.tif", "--tile", "--tile-width", "128", "--tile-height", "128",
+        "--compression", "jpeg")
+    PILImage.fromarray(photo(1200, 900, seed=22)).save(tmp_path / "b.png")
+    run("vips", "tiffsave", tmp_path / "b.png", tmp_path / "k.tif", "--tile", "--tile-width", "128", "--tile-height", "128",
+        "--compression", "jpeg")
+    edge = ((1152, 0, 48, 128), (48, 128))  # 1200 = 9 x 128 + 48
+    first, second = Image.open(str(tmp_path / "j.tif")), Image.open(str(tmp_path / "k.tif"))
+    plan = first.plan(*edge)
+    assert plan.passthrough and "cut losslessly" in plan.steps[0]
+    made = first.render(plan)
+    assert first.render(plan) == made
+    assert second.render(second.plan(*edge)) != made
+    set_decoded_tile_cache_size(0)
+    try:
+        assert first.render(plan) == made
+    finally:
+        set_decoded_tile_cache_size(64 << 20)

@@ -29,8 +29,9 @@ pub trait Codec: Send + Sync {
         Err(Refusal::NotJpegTiles)
     }
 
-    /// The complete JPEG stream of stored tile `index` of `level` (see `stored_jpeg_tile`).
-    fn read_stored_jpeg(&self, _level: usize, _index: u32) -> Result<Vec<u8>> {
+    /// The complete JPEG stream of a stored tile of `level` (see `stored_jpeg_tile`), cut to
+    /// the image at an edge.
+    fn read_stored_jpeg(&self, _level: usize, _tile: StoredTile) -> Result<Vec<u8>> {
         Err(unsupported("this image has no stored JPEG tiles"))
     }
 }

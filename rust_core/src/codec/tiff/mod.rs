@@ -20,7 +20,7 @@ use crate::geometry::Rect;
 use crate::limits::Limits;
 use crate::ops::cmyk::CmykToRgb;
 use crate::orientation::Orientation;
-use crate::passthrough::{Refusal, StoredTile};
+use crate::passthrough::{self, Refusal, StoredTile};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -250,9 +250,19 @@ impl Codec for TiffCodec {
         Ok(StoredTile { index, cut })
     }
 
-    fn read_stored_jpeg(&self, level: usize, index: u32) -> Result<Vec<u8>> {
+    fn read_stored_jpeg(&self, level: usize, tile: StoredTile) -> Result<Vec<u8>> {
         let layout = &self.layouts[level];
-        let i = index as usize;
-        chunk::jpeg_stream(layout, &self.source, layout.offsets[i], layout.counts[i])
+        let i = tile.index as usize;
+        let stored = || chunk::jpeg_stream(layout, &self.source, layout.offsets[i], layout.counts[i]);
+        let Some((width, height)) = tile.cut else {
+            return stored();
+        };
+        let key = (self.id, level, tile.index);
+        if let Some(cut) = chunk_cache::get_cut(&key) {
+            return Ok(cut.to_vec());
+        }
+        let cut = passthrough::cut(&stored()?, width, height)?;
+        chunk_cache::put_cut(key, Arc::new(cut.clone()));
+        Ok(cut)
     }
 }
