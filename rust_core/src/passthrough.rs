@@ -64,12 +64,17 @@ pub fn decide(codec: &dyn Codec, plan: &Plan) -> std::result::Result<StoredTile,
     codec.stored_jpeg_tile(plan.level, plan.read)
 }
 
-/// The stored JPEG `tile` cut to its top-left `width` x `height`, losslessly: the blocks kept
-/// are not decoded, and a partial block at the new edge keeps its data.
-pub fn cut(tile: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+/// The stored JPEG `tile` of a `tile_size` grid cut to its top-left `width` x `height`,
+/// losslessly: the blocks kept are not decoded, and a partial block at the new edge keeps its
+/// data.
+pub fn cut(tile: &[u8], tile_size: (u32, u32), width: u32, height: u32) -> Result<Vec<u8>> {
     let header = jpeg::read_header(tile)?;
     if (header.width, header.height) == (width, height) {
         return Ok(tile.to_vec());
+    }
+    // The transform reads every block the stream claims: no more than a tile's worth.
+    if header.width > tile_size.0 || header.height > tile_size.1 {
+        return Err(format_error("a stored edge tile claims to be larger than a tile"));
     }
     if header.width < width || header.height < height {
         return Err(format_error("a stored edge tile is smaller than the part of the image it holds"));

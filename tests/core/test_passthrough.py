@@ -127,3 +127,23 @@ def test_a_profile_is_spliced_into_the_stored_tile(files, tmp_path):
     plan = tile_plan(img, (0, 0, 128, 128))
     assert plan.passthrough
     assert PILImage.open(io.BytesIO(img.render(plan))).info.get("icc_profile") == srgb
+
+
+def test_an_edge_tile_claiming_a_huge_size_is_refused_not_transformed(files):
+    """The cut reads every block a stream claims: a tile whose frame header claims 65000x65000
+    pixels is an error, not gigabytes of coefficients."""
+    from casaba._core import CoreError
+
+    data = bytearray((files / "pyramid.tif").read_bytes())
+    at = data.find(b"\xff\xc0")
+    patched = 0
+    while at != -1:
+        data[at + 5 : at + 9] = (65000).to_bytes(2, "big") * 2  # height, width
+        patched += 1
+        at = data.find(b"\xff\xc0", at + 2)
+    assert patched > 10
+    img = Image.from_bytes(bytes(data))
+    plan = tile_plan(img, (640, 0, 60, 128), (60, 128))
+    assert plan.passthrough
+    with pytest.raises(CoreError, match="larger than a tile"):
+        img.render(plan)

@@ -261,7 +261,7 @@ impl Codec for TiffCodec {
         if let Some(cut) = chunk_cache::get_cut(&key) {
             return Ok(cut.to_vec());
         }
-        let cut = passthrough::cut(&stored()?, width, height)?;
+        let cut = passthrough::cut(&stored()?, (layout.chunk_w, layout.chunk_h), width, height)?;
         chunk_cache::put_cut(key, Arc::new(cut.clone()));
         Ok(cut)
     }
