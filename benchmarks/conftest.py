@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from PIL import Image
 
 from benchmarks import images
 from benchmarks.images import DATA
+from casaba import _core
 from casaba.testing import running_server
 
 
@@ -88,6 +90,38 @@ def fetch_jpeg(client: httpx.Client) -> Callable[[str, tuple[int, int]], None]:
         assert r.headers["content-type"] == "image/jpeg"
         _check_jpeg(r.content, size)
     return fetch
+
+
+TILE = (256, 256)
+
+
+@pytest.fixture
+def bench_tile_core(benchmark: Any, check_jpeg: Callable[[bytes, tuple[int, int]], None]) -> Callable[..., _core.Plan]:
+    """Time the core making one 256x256 tile of ``region`` of ``image`` (checked first, outside
+    the timing); returns the plan, for the test to check what was read."""
+    def run(image: Path, region: tuple[int, int, int, int], group: str, rounds: int) -> _core.Plan:
+        opened = _core.Image.open(image)
+
+        def tile() -> bytes:
+            return opened.render(opened.plan(region, TILE))
+
+        check_jpeg(tile(), TILE)
+        benchmark.group = group
+        benchmark.extra_info["way"] = "core"
+        benchmark.pedantic(tile, rounds=rounds, warmup_rounds=max(10, rounds // 30))
+        return opened.plan(region, TILE)
+    return run
+
+
+@pytest.fixture
+def bench_tile_http(benchmark: Any, client: httpx.Client, fetch_jpeg: Callable[[str, tuple[int, int]], None]) -> Callable[..., None]:
+    """Time one 256x256 tile asked over HTTP (checked first, outside the timing)."""
+    def run(path: str, group: str, rounds: int) -> None:
+        fetch_jpeg(path, TILE)
+        benchmark.group = group
+        benchmark.extra_info["way"] = "http"
+        benchmark.pedantic(client.get, (path,), rounds=rounds, warmup_rounds=max(10, rounds // 30))
+    return run
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-benchmark's own table

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from casaba import _core
 
 IDENTIFIER = "tiled-12000x10000.jp2"
 
@@ -23,25 +22,12 @@ def group(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", TILES)
-def test_core(benchmark, large_jp2, check_jpeg, name):
+def test_core(bench_tile_core, large_jp2, name):
     _, region, level = TILES[name]
-    image = _core.Image.open(large_jp2)
-
-    def tile() -> bytes:
-        return image.render(image.plan(region, (256, 256)))
-
-    plan = image.plan(region, (256, 256))
+    plan = bench_tile_core(large_jp2, region, group(name), rounds=200)
     assert (plan.level, plan.resized) == (level, False), plan.steps
-    check_jpeg(tile(), (256, 256))
-    benchmark.group = group(name)
-    benchmark.extra_info["way"] = "core"
-    benchmark.pedantic(tile, rounds=200, warmup_rounds=10)
 
 
 @pytest.mark.parametrize("name", TILES)
-def test_http(benchmark, client, fetch_jpeg, large_jp2, name):
-    path = f"/iiif/3/{IDENTIFIER}/{TILES[name][0]}/0/default.jpg"
-    fetch_jpeg(path, (256, 256))
-    benchmark.group = group(name)
-    benchmark.extra_info["way"] = "http"
-    benchmark.pedantic(client.get, (path,), rounds=200, warmup_rounds=10)
+def test_http(bench_tile_http, large_jp2, name):
+    bench_tile_http(f"/iiif/3/{IDENTIFIER}/{TILES[name][0]}/0/default.jpg", group(name), rounds=200)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from casaba import _core
 
 IDENTIFIER = "tiled-12000x10000.tif"
 
@@ -22,28 +21,15 @@ def group(name: str) -> str:
 
 
 @pytest.mark.parametrize("name", TILES)
-def test_core(benchmark, tiled_tiff, check_jpeg, name):
+def test_core(bench_tile_core, tiled_tiff, name):
     _, region, level, read = TILES[name]
-    image = _core.Image.open(tiled_tiff)
-
-    def tile() -> bytes:
-        return image.render(image.plan(region, (256, 256)))
-
-    plan = image.plan(region, (256, 256))
+    plan = bench_tile_core(tiled_tiff, region, group(name), rounds=1500)
     assert (plan.level, plan.read, plan.resized) == (level, read, False), plan.steps
-    check_jpeg(tile(), (256, 256))
-    benchmark.group = group(name)
-    benchmark.extra_info["way"] = "core"
-    benchmark.pedantic(tile, rounds=1500, warmup_rounds=50)
 
 
 @pytest.mark.parametrize("name", TILES)
-def test_http(benchmark, client, fetch_jpeg, tiled_tiff, name):
-    path = f"/iiif/3/{IDENTIFIER}/{TILES[name][0]}/0/default.jpg"
-    fetch_jpeg(path, (256, 256))
-    benchmark.group = group(name)
-    benchmark.extra_info["way"] = "http"
-    benchmark.pedantic(client.get, (path,), rounds=800, warmup_rounds=50)
+def test_http(bench_tile_http, tiled_tiff, name):
+    bench_tile_http(f"/iiif/3/{IDENTIFIER}/{TILES[name][0]}/0/default.jpg", group(name), rounds=800)
 
 
 def test_http_floor(benchmark, client, tiled_tiff):
