@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
 use crate::pixels::Pixels;
 
@@ -76,8 +76,9 @@ pub fn set_budget(bytes: usize) {
     lock(&CUTS).evict_to(bytes / CUT_SHARE);
 }
 
-fn lock<V>(entries: &Mutex<Entries<V>>) -> std::sync::MutexGuard<'_, Entries<V>> {
-    entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// A cache's lock: one that a panicking thread left behind still guards consistent data.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Whether a read that needs only part of chunk `key` should decode just that part: yes unless
@@ -87,7 +88,7 @@ pub fn first_part(key: &Key) -> bool {
     if BUDGET.load(Ordering::Relaxed) == 0 {
         return true;
     }
-    let mut p = PARTS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut p = lock(&PARTS);
     if p.keys.remove(key) {
         return false;
     }

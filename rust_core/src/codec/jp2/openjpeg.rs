@@ -50,14 +50,13 @@ struct Cursor<'a> {
     source: &'a ByteSource,
     view: &'a View,
     pos: u64,
-    len: u64,
     failed: Option<Error>,
 }
 
 /// Fill up to `n` bytes; `(OPJ_SIZE_T)-1` at the end of the data or on a read error.
 unsafe extern "C" fn stream_read(buf: *mut c_void, n: usize, data: *mut c_void) -> usize {
     let cursor = &mut *(data as *mut Cursor);
-    let left = cursor.len - cursor.pos;
+    let left = cursor.view.len() - cursor.pos;
     if left == 0 || n == 0 {
         return usize::MAX;
     }
@@ -81,7 +80,7 @@ unsafe extern "C" fn stream_read(buf: *mut c_void, n: usize, data: *mut c_void) 
 unsafe extern "C" fn stream_skip(n: i64, data: *mut c_void) -> i64 {
     let cursor = &mut *(data as *mut Cursor);
     let pos = cursor.pos as i64;
-    let target = pos.saturating_add(n).clamp(0, cursor.len as i64);
+    let target = pos.saturating_add(n).clamp(0, cursor.view.len() as i64);
     if n > 0 && target == pos {
         return -1;
     }
@@ -92,7 +91,7 @@ unsafe extern "C" fn stream_skip(n: i64, data: *mut c_void) -> i64 {
 /// Go to absolute offset `n`: 1 on success, 0 when it lies outside the data.
 unsafe extern "C" fn stream_seek(n: i64, data: *mut c_void) -> opj::OPJ_BOOL {
     let cursor = &mut *(data as *mut Cursor);
-    if n < 0 || n as u64 > cursor.len {
+    if n < 0 || n as u64 > cursor.view.len() {
         return 0;
     }
     cursor.pos = n as u64;
@@ -215,7 +214,7 @@ fn failure(what: &str, messages: &Messages) -> Error {
 /// (to check a file at open time). A failed remote read fails the decode with its own error,
 /// even when OpenJPEG carried on without the data.
 pub fn decode(source: &ByteSource, view: &View, container: Container, request: Option<Request>) -> Result<Decoded> {
-    let mut cursor = Box::new(Cursor { source, view, pos: 0, len: view.len(), failed: None });
+    let mut cursor = Box::new(Cursor { source, view, pos: 0, failed: None });
     let result = decode_from(&mut cursor, container, request);
     match cursor.failed.take() {
         Some(e) => Err(e),
@@ -260,7 +259,7 @@ fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Reques
         opj::opj_stream_set_skip_function(handles.stream, Some(stream_skip));
         opj::opj_stream_set_seek_function(handles.stream, Some(stream_seek));
         opj::opj_stream_set_user_data(handles.stream, cursor as *mut Cursor as *mut c_void, None);
-        opj::opj_stream_set_user_data_length(handles.stream, cursor.len);
+        opj::opj_stream_set_user_data_length(handles.stream, cursor.view.len());
 
         if opj::opj_read_header(handles.stream, handles.codec, &mut image.0) == 0 || image.0.is_null() {
             return Err(failure("the headers could not be read", &messages));
