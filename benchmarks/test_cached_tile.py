@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ import pytest
 
 from casaba.testing import free_port, running_server, stop, wait_for_port
 
+from . import bare_app
 from .conftest import DATA
 from .hammer import hammer
 
@@ -79,14 +79,8 @@ def redis_cached(tiled_tiff: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def bare_granian() -> Iterator[str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "uvloop", "benchmarks.bare_app:app"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parent.parent)
-    try:
-        wait_for_port(port, proc, 30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+    with bare_app.serving() as base:
+        yield base
 
 
 def concurrent(benchmark, base: str, path: str, name: str, check_jpeg) -> None:

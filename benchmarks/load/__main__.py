@@ -16,7 +16,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks import images
+from benchmarks import bare_app, images
 from benchmarks.images import DATA
 from benchmarks.load import servers, wrk
 from benchmarks.load.cpu import Meter, Usage, machine_busy
@@ -178,6 +178,9 @@ class Harness:
             base = stack.enter_context(servers.casaba(DATA, workers, self.cache))
             self.say(f"Casaba --workers {workers}: {base}")
             self.ceiling(f"Casaba w{workers}: /iiif/3 info.json (no pixel work)", base, info)
+            if not self.args.no_ceiling:
+                with bare_app.serving(workers) as bare:
+                    self.ceiling(f"bare Granian w{workers}: a fixed 12 KB body (any RSGI app's floor)", bare, "/")
             targets += [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v) for v in self.args.endpoints]
             if heap is not None:
                 base = stack.enter_context(servers.casaba(DATA, workers, self.cache, heap))
