@@ -5,6 +5,7 @@ from typing import Protocol, final
 
 __all__ = [
     "CoreError",
+    "decoded_tile_cache_usage",
     "Image",
     "ImageFormatError",
     "ImageIoError",
@@ -117,3 +118,4 @@ def write_pyramid_tiff(
 ) -> None: ...
 
 def set_decoded_tile_cache_size(bytes: int) -> None: ...
+def decoded_tile_cache_usage() -> dict[str, int]: ...

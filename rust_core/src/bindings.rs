@@ -1,6 +1,7 @@
 //! Every Python-facing class and function. Inputs are converted once here; pixel work runs
 //! with the GIL released.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
@@ -271,6 +272,14 @@ fn set_decoded_tile_cache_size(bytes: usize) {
     chunk_cache::set_budget(bytes);
 }
 
+/// What the per-process cache of decoded tiles holds now, in bytes: "decoded" tiles and strips,
+/// JPEG tiles "recoded" for partial reads, and stored edge tiles "cut" to the image.
+#[pyfunction]
+fn decoded_tile_cache_usage() -> HashMap<&'static str, usize> {
+    let (decoded, recoded, cut) = chunk_cache::usage();
+    HashMap::from([("decoded", decoded), ("recoded", recoded), ("cut", cut)])
+}
+
 /// The format named by an image's first bytes (16 are enough), or None when the core does not
 /// read it: one of jpeg, png, tiff, gif, webp, jp2.
 #[pyfunction]
@@ -306,6 +315,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sniff, m)?)?;
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
     m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
+    m.add_function(wrap_pyfunction!(decoded_tile_cache_usage, m)?)?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;
     m.add("ImageFormatError", py.get_type::<errors::ImageFormatError>())?;
     m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;

@@ -2,12 +2,15 @@
 //! recently used: neighbouring requests that are not aligned to tiles share most of their tiles,
 //! and deep-zoom viewers ask for neighbours. Beside them, within an eighth of the budget, stored
 //! edge tiles once cut to the image's edge (see `passthrough::cut`): a cut costs a few hundred
-//! microseconds, sending it again nothing.
+//! microseconds, sending it again nothing. And within half the budget, JPEG chunks re-coded for
+//! partial reads (see `jpeg_mcus`): a tenth of the size of their pixels, so many more chunks
+//! of an image read at random places stay at hand.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 
+use crate::codec::jpeg_mcus::McuJpeg;
 use crate::pixels::Pixels;
 
 /// An opened image (a number no other opening shares), a level and a chunk index.
@@ -21,17 +24,58 @@ static CACHE: LazyLock<Mutex<Entries<Pixels>>> = LazyLock::new(|| Mutex::new(Ent
 static CUTS: LazyLock<Mutex<Entries<Vec<u8>>>> = LazyLock::new(|| Mutex::new(Entries::default()));
 /// The share of the budget cut tiles may take: 1/CUT_SHARE.
 const CUT_SHARE: usize = 8;
-/// Chunks lately read only in part, the oldest forgotten first (see `first_part`).
+static MCUS: LazyLock<Mutex<Entries<McuJpeg>>> = LazyLock::new(|| Mutex::new(Entries::default()));
+/// The share of the budget re-coded chunks may take: 1/MCU_SHARE.
+const MCU_SHARE: usize = 1;
+/// Chunks read only in part, the oldest forgotten first (see `part_read`).
 static PARTS: LazyLock<Mutex<Parts>> = LazyLock::new(|| Mutex::new(Parts::default()));
-/// How many of the last chunks read in part are remembered: few, so that only chunks that
-/// reads come back to soon (the same region again, a neighbour while panning) count as wanted
-/// again; reads spread at random over a large image keep decoding parts.
-const PARTS_REMEMBERED: usize = 256;
+/// How many of the last partial reads are remembered.
+const PARTS_REMEMBERED: usize = 16384;
+/// A chunk read in part again within this many partial reads is wanted soon (see `PartRead`).
+const SOON: u64 = 256;
 
 #[derive(Default)]
 struct Parts {
-    keys: HashSet<Key>,
-    order: VecDeque<Key>,
+    /// Each remembered chunk and the number of its last partial read.
+    last: HashMap<Key, u64>,
+    order: VecDeque<(Key, u64)>,
+    count: u64,
+}
+
+/// How to decode a chunk of which a read needs only a part, from when it was last read in part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartRead {
+    /// Not lately: decode just the part; a one-off read pays only for what it uses.
+    Once,
+    /// Within the last few hundred partial reads (the same region again, a neighbour while
+    /// panning, smaller tiles than the stored ones): decode it whole, for the cache.
+    Soon,
+    /// Again, but after many others (reads spread over an image larger than the cache):
+    /// re-code it for partial reads (`jpeg_mcus`) and keep that, a tenth of its pixels' size.
+    Later,
+}
+
+/// Record a read of part of chunk `key` and say how to decode it. With the cache off, `Once`.
+pub fn part_read(key: &Key) -> PartRead {
+    if BUDGET.load(Ordering::Relaxed) == 0 {
+        return PartRead::Once;
+    }
+    let mut p = lock(&PARTS);
+    p.count += 1;
+    let now = p.count;
+    let before = p.last.insert(*key, now);
+    p.order.push_back((*key, now));
+    while p.order.len() > PARTS_REMEMBERED {
+        let Some((old, at)) = p.order.pop_front() else { break };
+        if p.last.get(&old) == Some(&at) {
+            p.last.remove(&old);
+        }
+    }
+    match before {
+        None => PartRead::Once,
+        Some(at) if now - at <= SOON => PartRead::Soon,
+        Some(_) => PartRead::Later,
+    }
 }
 
 /// What an entry weighs against the budget.
@@ -42,6 +86,12 @@ trait Weight {
 impl Weight for Pixels {
     fn bytes(&self) -> usize {
         self.data.len()
+    }
+}
+
+impl Weight for McuJpeg {
+    fn bytes(&self) -> usize {
+        McuJpeg::bytes(self)
     }
 }
 
@@ -74,32 +124,17 @@ pub fn set_budget(bytes: usize) {
     BUDGET.store(bytes, Ordering::Relaxed);
     lock(&CACHE).evict_to(bytes);
     lock(&CUTS).evict_to(bytes / CUT_SHARE);
+    lock(&MCUS).evict_to(bytes / MCU_SHARE);
+}
+
+/// The bytes held now: decoded chunks, chunks re-coded for partial reads, cut edge tiles.
+pub fn usage() -> (usize, usize, usize) {
+    (lock(&CACHE).bytes, lock(&MCUS).bytes, lock(&CUTS).bytes)
 }
 
 /// A cache's lock: one that a panicking thread left behind still guards consistent data.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Whether a read that needs only part of chunk `key` should decode just that part: yes unless
-/// the chunk was read in part lately (then reads come back to it: decode it whole, for the
-/// cache). A one-off read pays only for what it uses. With the cache off, always.
-pub fn first_part(key: &Key) -> bool {
-    if BUDGET.load(Ordering::Relaxed) == 0 {
-        return true;
-    }
-    let mut p = lock(&PARTS);
-    if p.keys.remove(key) {
-        return false;
-    }
-    if p.order.len() >= PARTS_REMEMBERED {
-        if let Some(oldest) = p.order.pop_front() {
-            p.keys.remove(&oldest);
-        }
-    }
-    p.keys.insert(*key);
-    p.order.push_back(*key);
-    true
 }
 
 pub fn get(key: &Key) -> Option<Arc<Pixels>> {
@@ -117,6 +152,20 @@ pub fn get_cut(key: &Key) -> Option<Arc<Vec<u8>>> {
 
 pub fn put_cut(key: Key, jpeg: Arc<Vec<u8>>) {
     lock(&CUTS).put(key, jpeg, BUDGET.load(Ordering::Relaxed) / CUT_SHARE);
+}
+
+/// A JPEG chunk re-coded for partial reads, kept by `put_mcus`.
+pub fn get_mcus(key: &Key) -> Option<Arc<McuJpeg>> {
+    lock(&MCUS).get(key)
+}
+
+/// Whether chunk `key` is kept re-coded (without counting as a use).
+pub fn has_mcus(key: &Key) -> bool {
+    lock(&MCUS).chunks.contains_key(key)
+}
+
+pub fn put_mcus(key: Key, jpeg: Arc<McuJpeg>) {
+    lock(&MCUS).put(key, jpeg, BUDGET.load(Ordering::Relaxed) / MCU_SHARE);
 }
 
 impl<V: Weight> Entries<V> {

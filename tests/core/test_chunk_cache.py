@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from casaba._core import Image, set_decoded_tile_cache_size
+from casaba._core import Image, decoded_tile_cache_usage, set_decoded_tile_cache_size
 
 from .helpers import render, run
 from .synth import photo
@@ -66,3 +66,41 @@ def test_a_cut_edge_tile_is_kept_and_is_the_image_s_own(pyramid, tmp_path):
         assert first.render(plan) == made
     finally:
         set_decoded_tile_cache_size(64 << 20)
+
+
+@pytest.mark.parametrize("quality, gray", [(85, False), (95, False), (85, True)], ids=["420", "444", "gray"])
+def test_chunks_read_in_part_again_later_are_recoded_and_decode_the_same(tmp_path, quality, gray):
+    """A JPEG tile read in part, and again after a few hundred other partial reads, is re-coded
+    with a restart marker after every MCU and kept: later parts of it are cut from that. Their
+    pixels are those of a decode of the stored tile, whatever the sampling."""
+    # Coarse noise: chroma that changes from sample to sample, so that a cut decoded without
+    # its neighbouring MCUs would show at its edges.
+    noise = np.random.default_rng(23).integers(0, 256, (384, 512, 3), dtype=np.uint8)
+    pixels = noise.repeat(4, axis=0).repeat(4, axis=1)
+    if gray:
+        pixels = pixels[..., 0]
+    PILImage.fromarray(pixels).save(tmp_path / "p.png")
+    run("vips", "tiffsave", tmp_path / "p.png", tmp_path / "p.tif", "--tile", "--tile-width", "64", "--tile-height", "64",
+        "--compression", "jpeg", "--Q", str(quality))
+
+    def corner(col, row, w=48, h=40):  # parts of the four tiles around a tile corner
+        return (64 * col + 64 - w // 2, 64 * row + 64 - h // 2, w, h)
+
+    # Parts with edges on and off the MCU grid, inside the tiles and at their edges.
+    wanted = [corner(3, 3), corner(3, 3, 30, 60), (64 * 3 + 5, 64 * 3 + 9, 50, 20), (64 * 3 + 16, 64 * 3 + 16, 32, 32),
+              (64 * 3 + 16, 64 * 3 + 48, 40, 30)]
+    set_decoded_tile_cache_size(0)
+    try:
+        cold = Image.open(str(tmp_path / "p.tif"))
+        expected = [np.asarray(render(cold, r)[1]) for r in wanted]
+    finally:
+        set_decoded_tile_cache_size(64 << 20)
+    img = Image.open(str(tmp_path / "p.tif"))
+    np.testing.assert_array_equal(np.asarray(render(img, wanted[0])[1]), expected[0])
+    for col in range(6, 30, 2):  # 4 x 12 x 8 other tiles read in part
+        for row in range(6, 22, 2):
+            render(img, corner(col, row))
+    recoded = decoded_tile_cache_usage()["recoded"]
+    for region, want in zip(wanted, expected):
+        np.testing.assert_array_equal(np.asarray(render(img, region)[1]), want)
+    assert decoded_tile_cache_usage()["recoded"] > recoded

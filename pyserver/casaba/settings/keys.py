@@ -395,7 +395,7 @@ KEYS: dict[str, Key] = {
             "cache.decoded_tiles.max_size",
             ByteSize(),
             64 << 20,
-            "Memory for decoded tiles shared by neighbouring requests (an eighth of it for edge tiles cut to the image), per worker; 0 turns it off.",
+            "Memory for decoded tiles shared by neighbouring requests, per worker; as much again for JPEG tiles re-coded for partial reads, and an eighth for edge tiles cut to the image. 0 turns it off.",
         ),
         Key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality."),
         Key(

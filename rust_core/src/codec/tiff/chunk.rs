@@ -65,16 +65,21 @@ pub fn decode_jpeg_part(layout: &Layout, source: &ByteSource, index: u32, part: 
     let Some(area) = part.intersect(&stored) else {
         return empty();
     };
-    let pixels = jpeg::decode(&data, 1, area, limits, cmyk)?;
-    if pixels.channels != layout.channels() {
-        return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
-    }
+    let pixels = checked_colours(layout, jpeg::decode(&data, 1, area, limits, cmyk)?)?;
     if area == part {
         return Ok(pixels);
     }
     let mut out = empty()?;
     out.blit(&pixels, i64::from(area.x) - i64::from(part.x), i64::from(area.y) - i64::from(part.y));
     Ok(out)
+}
+
+/// `pixels` decoded from a JPEG chunk, refused when their colours are not the directory's.
+pub fn checked_colours(layout: &Layout, pixels: Pixels) -> Result<Pixels> {
+    if pixels.channels != layout.channels() {
+        return Err(format_error("a TIFF JPEG chunk has a different number of colours than its directory"));
+    }
+    Ok(pixels)
 }
 
 /// A JPEG chunk as a complete JPEG stream: the file's shared tables (JPEGTables, itself a JPEG

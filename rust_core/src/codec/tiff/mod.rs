@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chunk_cache;
+use crate::chunk_cache::{self, PartRead};
+use crate::codec::jpeg;
+use crate::codec::jpeg_mcus::McuJpeg;
 use crate::codec::Codec;
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
@@ -128,28 +130,37 @@ impl TiffCodec {
 }
 
 /// A read that needs at most 1/PART_SHARE of a JPEG chunk decodes only that part (and keeps it
-/// out of the decoded-chunk cache) the first time; larger shares, and chunks read in part
-/// before, are decoded whole and kept there.
+/// out of the decoded-chunk cache) unless the chunk was read in part soon before (see
+/// `chunk_cache::PartRead`); larger shares are decoded whole and kept there.
 const PART_SHARE: u64 = 2;
 
-/// One chunk to decode: whole (`part` is None) or only `part`, in the chunk's coordinates.
+/// How to decode a chunk (see `chunk_cache::PartRead`): whole, or only a part (in the chunk's
+/// coordinates) from the stored chunk or from the chunk re-coded for partial reads.
+#[derive(Clone, Copy)]
+enum Way {
+    Whole,
+    Part(Rect),
+    Recoded(Rect),
+}
+
 #[derive(Clone, Copy)]
 struct Job {
     index: u32,
-    part: Option<Rect>,
+    way: Way,
 }
 
 impl TiffCodec {
     fn decode_chunks(&self, level: usize, jobs: &[Job], limits: &Limits) -> Result<Vec<(Job, Arc<Pixels>)>> {
         let layout = &self.layouts[level];
         let decode = |job: Job| {
-            let pixels = match job.part {
-                Some(part) => chunk::decode_jpeg_part(layout, &self.source, job.index, part, limits, &self.cmyk),
-                None => chunk::decode(layout, &self.source, job.index, limits, &self.cmyk),
+            let pixels = match job.way {
+                Way::Whole => chunk::decode(layout, &self.source, job.index, limits, &self.cmyk),
+                Way::Part(part) => chunk::decode_jpeg_part(layout, &self.source, job.index, part, limits, &self.cmyk),
+                Way::Recoded(part) => self.decode_recoded(level, job.index, part, limits),
             };
             pixels.map(|p| (job, Arc::new(p)))
         };
-        if jobs.len() < 2 {
+        if jobs.iter().filter(|j| !matches!(j.way, Way::Recoded(_))).count() < 2 {
             return jobs.iter().map(|&job| decode(job)).collect();
         }
         jobs.par_iter().map(|&job| decode(job)).collect()
@@ -157,22 +168,63 @@ impl TiffCodec {
 }
 
 impl TiffCodec {
-    /// The part of JPEG chunk `index` a read of `rect` needs, when it is small enough to decode
-    /// alone (see PART_SHARE); None to decode the chunk whole.
-    fn part_to_decode(&self, level: usize, index: u32, rect: Rect) -> Option<Rect> {
+    /// `part` of JPEG chunk `index`, cut from the chunk re-coded for partial reads; from the
+    /// stored chunk when it cannot be re-coded.
+    fn decode_recoded(&self, level: usize, index: u32, part: Rect, limits: &Limits) -> Result<Pixels> {
+        let layout = &self.layouts[level];
+        let Some(mcus) = self.recoded(level, index, limits)? else {
+            return chunk::decode_jpeg_part(layout, &self.source, index, part, limits, &self.cmyk);
+        };
+        let (jpeg, inside) = mcus.cut(part);
+        chunk::checked_colours(layout, jpeg::decode(&jpeg, 1, inside, limits, &self.cmyk)?)
+    }
+
+    /// JPEG chunk `index` re-coded for partial reads: kept, or made and kept now; None when it
+    /// cannot be (an empty chunk; a progressive or CMYK stream; one not the chunk's size).
+    fn recoded(&self, level: usize, index: u32, limits: &Limits) -> Result<Option<Arc<McuJpeg>>> {
+        let key = (self.id, level, index);
+        if let Some(mcus) = chunk_cache::get_mcus(&key) {
+            return Ok(Some(mcus));
+        }
+        let layout = &self.layouts[level];
+        let (offset, count) = (layout.offsets[index as usize], layout.counts[index as usize]);
+        if count == 0 {
+            return Ok(None);
+        }
+        let stored = chunk::jpeg_stream(layout, &self.source, offset, count)?;
+        let size = (layout.chunk_w, chunk::chunk_rows(layout, index));
+        let Some(mcus) = McuJpeg::new(&stored, size, limits).ok().filter(|m| (m.width, m.height) == size) else {
+            return Ok(None);
+        };
+        let mcus = Arc::new(mcus);
+        chunk_cache::put_mcus(key, Arc::clone(&mcus));
+        Ok(Some(mcus))
+    }
+
+    /// How to decode chunk `index` for a read of `rect`: a part when the read needs at most
+    /// 1/PART_SHARE of a JPEG chunk, else whole.
+    fn way(&self, level: usize, index: u32, rect: Rect) -> Way {
         let layout = &self.layouts[level];
         if layout.compression != Compression::Jpeg {
-            return None;
+            return Way::Whole;
         }
         let (cols, _) = layout.grid();
         let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
         let chunk = Rect::new(x, y, layout.chunk_w, chunk::chunk_rows(layout, index));
-        let inside = rect.intersect(&chunk)?;
-        let share = u64::from(inside.w) * u64::from(inside.h) * PART_SHARE;
-        if share > u64::from(chunk.w) * u64::from(chunk.h) || !chunk_cache::first_part(&(self.id, level, index)) {
-            return None;
+        let Some(inside) = rect.intersect(&chunk) else { return Way::Whole };
+        if u64::from(inside.w) * u64::from(inside.h) * PART_SHARE > u64::from(chunk.w) * u64::from(chunk.h) {
+            return Way::Whole;
         }
-        Some(Rect::new(inside.x - x, inside.y - y, inside.w, inside.h))
+        let part = Rect::new(inside.x - x, inside.y - y, inside.w, inside.h);
+        let key = (self.id, level, index);
+        if chunk_cache::has_mcus(&key) {
+            return Way::Recoded(part);
+        }
+        match chunk_cache::part_read(&key) {
+            PartRead::Once => Way::Part(part),
+            PartRead::Soon => Way::Whole,
+            PartRead::Later => Way::Recoded(part),
+        }
     }
 }
 
@@ -192,19 +244,19 @@ impl Codec for TiffCodec {
         let mut missing = Vec::new();
         for &index in &wanted {
             match chunk_cache::get(&(self.id, level, index)) {
-                Some(pixels) => chunks.push((Job { index, part: None }, pixels)),
-                None => missing.push(Job { index, part: self.part_to_decode(level, index, rect) }),
+                Some(pixels) => chunks.push((Job { index, way: Way::Whole }, pixels)),
+                None => missing.push(Job { index, way: self.way(level, index, rect) }),
             }
         }
         for (job, pixels) in self.decode_chunks(level, &missing, limits)? {
-            if job.part.is_none() {
+            if let Way::Whole = job.way {
                 chunk_cache::put((self.id, level, job.index), Arc::clone(&pixels));
             }
             chunks.push((job, pixels));
         }
         for (job, chunk) in &chunks {
             let (mut x, mut y) = ((job.index % cols) * layout.chunk_w, (job.index / cols) * layout.chunk_h);
-            if let Some(part) = job.part {
+            if let Way::Part(part) | Way::Recoded(part) = job.way {
                 (x, y) = (x + part.x, y + part.y);
             }
             out.blit(chunk, i64::from(x) - i64::from(rect.x), i64::from(y) - i64::from(rect.y));
