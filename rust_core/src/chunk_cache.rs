@@ -16,6 +16,9 @@ use crate::pixels::Pixels;
 /// An opened image (a number no other opening shares), a level and a chunk index.
 pub type Key = (u64, usize, u32);
 
+/// The chunk index under which a whole level is kept.
+pub const WHOLE: u32 = u32::MAX;
+
 const DEFAULT_BUDGET: usize = 64 << 20;
 
 static NEXT_IMAGE: AtomicU64 = AtomicU64::new(1);

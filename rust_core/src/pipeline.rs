@@ -1,5 +1,7 @@
 //! Carrying out a plan: decode the planned rectangle, apply its steps in order, encode.
 
+use std::sync::Arc;
+
 use crate::codec::Codec;
 use crate::encode::{self, OutputFormat};
 use crate::errors::Result;
@@ -29,17 +31,17 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             None => jpeg,
         });
     }
-    let mut p = codec.read(plan.level, plan.read, limits)?;
+    let mut p = codec.read_shared(plan.level, plan.read, limits)?;
     for step in &plan.steps {
-        p = match *step {
+        p = Arc::new(match *step {
             Step::Resize { area, width, height, filter } => resize::resize(&p, area, width, height, filter, limits)?,
-            Step::Mirror => orient::mirror(p),
-            Step::Rotate(degrees) => orient::rotate(p, degrees),
+            Step::Mirror => orient::mirror(Arc::unwrap_or_clone(p)),
+            Step::Rotate(degrees) => orient::rotate(Arc::unwrap_or_clone(p), degrees),
             Step::RotateAny(degrees) => orient::rotate_any(&p, degrees, limits)?,
-            Step::Flatten(background) => color::flatten(p, background),
-            Step::Gray => color::to_gray(p),
-            Step::Bitonal => color::to_bitonal(p),
-        };
+            Step::Flatten(background) => color::flatten(Arc::unwrap_or_clone(p), background),
+            Step::Gray => color::to_gray(Arc::unwrap_or_clone(p)),
+            Step::Bitonal => color::to_bitonal(Arc::unwrap_or_clone(p)),
+        });
     }
     let e = &plan.encoding;
     let icc = plan.icc.as_deref();

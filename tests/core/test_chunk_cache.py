@@ -104,3 +104,20 @@ def test_chunks_read_in_part_again_later_are_recoded_and_decode_the_same(tmp_pat
     for region, want in zip(wanted, expected):
         np.testing.assert_array_equal(np.asarray(render(img, region)[1]), want)
     assert decoded_tile_cache_usage()["recoded"] > recoded
+
+
+def test_a_level_read_whole_is_kept_whole_and_never_changed_by_a_request(pyramid):
+    """A level read whole (a thumbnail) is kept as it is: the next whole read shares it, and a
+    request that mirrors, rotates or turns it gray works on its own copy."""
+    img = Image.open(str(pyramid / "a.tif"))
+    expected = np.asarray(PILImage.open(pyramid / "a.png"))
+    _, first = render(img)
+    _, mirrored = render(img, mirror=True)
+    _, rotated = render(img, rotation=90)
+    _, gray = render(img, quality="gray")
+    _, again = render(img)
+    np.testing.assert_array_equal(np.asarray(first), expected)
+    np.testing.assert_array_equal(np.asarray(mirrored), expected[:, ::-1])
+    np.testing.assert_array_equal(np.asarray(rotated), np.rot90(expected, -1))
+    assert np.asarray(gray).ndim == 2
+    np.testing.assert_array_equal(np.asarray(again), expected)

@@ -10,6 +10,8 @@ pub mod png;
 pub mod tiff;
 pub mod webp;
 
+use std::sync::Arc;
+
 use crate::errors::{unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -23,6 +25,12 @@ pub trait Codec: Send + Sync {
 
     /// The pixels of `rect`, given in the coordinates of `structure().levels[level]`.
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels>;
+
+    /// The same pixels, perhaps shared with a cache that keeps them (a small level read whole,
+    /// as every thumbnail reads it): no copy is made for a read that does not change them.
+    fn read_shared(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Arc<Pixels>> {
+        Ok(Arc::new(self.read(level, rect, limits)?))
+    }
 
     /// The stored JPEG tile that is exactly `rect` of `level` (cut to it at an edge), ready to
     /// be sent, or why there is none.

@@ -264,6 +264,22 @@ impl Codec for TiffCodec {
         Ok(out)
     }
 
+    /// A level read whole is kept whole, beside its chunks: thumbnails and the sizes of
+    /// info.json read small levels whole, and then neither assemble nor copy them again.
+    fn read_shared(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Arc<Pixels>> {
+        let layout = &self.layouts[level];
+        if rect != Rect::new(0, 0, layout.width, layout.height) {
+            return Ok(Arc::new(self.read(level, rect, limits)?));
+        }
+        let key = (self.id, level, chunk_cache::WHOLE);
+        if let Some(pixels) = chunk_cache::get(&key) {
+            return Ok(pixels);
+        }
+        let pixels = Arc::new(self.read(level, rect, limits)?);
+        chunk_cache::put(key, Arc::clone(&pixels));
+        Ok(pixels)
+    }
+
     fn stored_jpeg_tile(&self, level: usize, rect: Rect) -> std::result::Result<StoredTile, Refusal> {
         let layout = &self.layouts[level];
         if layout.compression != Compression::Jpeg || !layout.tiled {
