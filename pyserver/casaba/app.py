@@ -9,6 +9,7 @@ everything between the version prefix and those is the identifier.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
-from casaba.iiif.answers import request_key
+from casaba.iiif.answers import Render, request_key
 from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
 from casaba.settings import Settings
@@ -71,23 +72,38 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
-        answers = self.iiif.answers
-        if answers is not None and scope.method == "GET":
-            key = request_key(scope.path, scope.query_string, scope.scheme, scope.headers)
-            found = answers.answer(key) if key is not None else None
-            if found is not None:
-                headers, body, file = found
-                if file is not None:
-                    proto.response_file(200, headers, file)
-                else:
-                    proto.response_bytes(200, headers, body)
-                return
+        if scope.method == "GET" and await self.answer_remembered(scope, proto):
+            return
         request = Request.from_scope(scope)
         try:
             response = await self.route(request)
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
         send(proto, request, response)
+
+    async def answer_remembered(self, scope: Any, proto: Any) -> bool:
+        """Answer a repeated GET from the answers memory (casaba.iiif.answers), if it holds one."""
+        answers = self.iiif.answers
+        key = request_key(scope.path, scope.query_string, scope.scheme, scope.headers) if answers is not None else None
+        if answers is None or key is None:
+            return False
+        found = answers.answer(key)
+        if isinstance(found, Render):
+            try:
+                rendered = await asyncio.get_running_loop().run_in_executor(self.executor, found.image.render, found.plan)
+            except _core.CoreError:
+                answers.forget(key)  # the full path meets the failure and answers it
+                return False
+            proto.response_bytes(200, found.headers, rendered)
+            return True
+        if found is None:
+            return False
+        headers, body, file = found
+        if file is not None:
+            proto.response_file(200, headers, file)
+        else:
+            proto.response_bytes(200, headers, body)
+        return True
 
     async def route(self, request: Request) -> Response:
         parts = request.path.split("/")

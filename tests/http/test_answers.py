@@ -1,6 +1,7 @@
-"""Answers remembered by request (casaba.iiif.answers): a repeated stored tile or FilesystemCache
-hit is answered as the full path answers it, and stops being answered from memory as soon as
-what it rests on changes (the source file, the cache file)."""
+"""Answers remembered by request (casaba.iiif.answers): a repeated stored tile, rendered
+derivative (no derivative cache) or FilesystemCache hit is answered as the full path answers it,
+and stops being answered from memory as soon as what it rests on changes (the source file, the
+cache file)."""
 
 import io
 import os
@@ -43,37 +44,39 @@ def folder(tmp_path):
     return tmp_path
 
 
-def test_a_repeated_tile_is_the_same_answer_and_follows_its_source(folder):
+@pytest.mark.parametrize("path", [TILE, RENDERED], ids=["stored tile", "rendered"])
+def test_a_repeated_answer_is_the_same_and_follows_its_source(folder, path):
     settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/images/"}
     with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
-        first, again = c.get(TILE), c.get(TILE)
+        first, again = c.get(path), c.get(path)
         same_answer(first, again)
         assert mean(first.content) == pytest.approx(40, abs=3)
         # The source is replaced (another version): the next answer is of the new file.
         pyramid(folder / "new.tif", 200)
         os.replace(folder / "new.tif", folder / "images" / "pyramid.tif")
-        changed = c.get(TILE)
+        changed = c.get(path)
         assert changed.status_code == 200 and mean(changed.content) == pytest.approx(200, abs=3)
         assert changed.headers["etag"] != first.headers["etag"]
-        # Gone: 404, not a remembered tile.
+        # Gone: 404, not a remembered answer.
         (folder / "images" / "pyramid.tif").unlink()
-        assert c.get(TILE).status_code == 404
+        assert c.get(path).status_code == 404
 
 
-def test_what_the_full_path_must_see_still_reaches_it(folder):
+@pytest.mark.parametrize("path", [TILE, RENDERED], ids=["stored tile", "rendered"])
+def test_what_the_full_path_must_see_still_reaches_it(folder, path):
     settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/images/"}
     with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
-        first = c.get(TILE)
-        c.get(TILE)
-        assert c.get(TILE, headers={"if-none-match": first.headers["etag"]}).status_code == 304
-        head = c.head(TILE)
+        first = c.get(path)
+        c.get(path)
+        assert c.get(path, headers={"if-none-match": first.headers["etag"]}).status_code == 304
+        head = c.head(path)
         assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == str(len(first.content))
-        proxied = c.get(TILE, headers={"x-forwarded-host": "images.example.org", "x-forwarded-proto": "https"})
+        proxied = c.get(path, headers={"x-forwarded-host": "images.example.org", "x-forwarded-proto": "https"})
         assert "https://images.example.org/iiif/3/pyramid.tif/" in proxied.headers["link"]
-        assert "images.example.org" not in c.get(TILE).headers["link"]
-        download = c.get(TILE + "?response-content-disposition=attachment")
+        assert "images.example.org" not in c.get(path).headers["link"]
+        download = c.get(path + "?response-content-disposition=attachment")
         assert "attachment" in download.headers.get("content-disposition", "")
-        assert "content-disposition" not in c.get(TILE).headers
+        assert "content-disposition" not in c.get(path).headers
 
 
 def test_a_repeated_cache_hit_follows_its_cache_file(folder):

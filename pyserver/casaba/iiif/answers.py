@@ -1,15 +1,16 @@
-"""Answers remembered by their request, for what viewers ask most and what costs least to make:
-a stored JPEG tile of a local image sent as it is, the info.json of a local image, and a
-derivative sent from a FilesystemCache file. A repeated request is then answered from the raw request with a dictionary lookup and a
-stat, without parsing, resolving or planning it again (tens of microseconds of Python less).
+"""Answers remembered by their request: a derivative of a local image made from its plan (a
+stored JPEG tile sent as it is; with no derivative cache, one rendered again each time), the
+info.json of a local image, and a derivative sent from a FilesystemCache file. A repeated
+request is then answered from the raw request with a dictionary lookup and a stat, without
+parsing, resolving, authorizing or planning it again (about half the Python a request costs).
 
 An answer is used only while what it rests on holds, checked as the full path checks it: for a
-tile, the source file's version (a stat, as locating it does) and the opened image it was planned
-on (still the one opened for that version); for an info.json, the source file's version; for a
-derivative, its cache file (a stat, its expiry,
-and a use recorded for the LRU bound, as a cache hit does). Anything else, and every request
-the full path must see (delegates configured, HEAD, conditional requests, ``resolve_first``),
-takes the full path.
+planned derivative, the source file's version (a stat, as locating it does) and the opened image
+it was planned on (still the one opened for that version, and not replaced by a pyramid built of
+it since); for an info.json, the source file's
+version; for a cached derivative, its cache file (a stat, its expiry, and a use recorded for the
+LRU bound, as a cache hit does). Anything else, and every request the full path must see
+(delegates configured, HEAD, conditional requests, ``resolve_first``), takes the full path.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ Key = tuple[str, ...]
 Sendable = tuple[list[tuple[str, str]], bytes | None, str | None]
 
 
+@dataclass(frozen=True, slots=True)
+class Render:
+    """Response headers, and the pixel work that makes the body: for the pixel threads."""
+
+    headers: list[tuple[str, str]]
+    image: _core.Image
+    plan: _core.Plan
+
+
 class Headers(Protocol):
     def get(self, name: str) -> Any: ...
 
@@ -49,8 +59,8 @@ def request_key(path: str, query: str, scheme: str, headers: Headers) -> Key | N
 
 
 @dataclass(frozen=True, slots=True)
-class Tile:
-    """A stored tile of a local image: its plan, on the opened image of one version."""
+class Planned:
+    """A derivative of a local image: its plan, on the opened image of one version."""
 
     source: LocalImage
     page: int
@@ -81,22 +91,27 @@ class CachedFile:
 class Answers:
     def __init__(self, opened: OpenedImages) -> None:
         self.opened = opened
-        self._entries: Lru[Key, Tile | Document | CachedFile] = Lru(CAPACITY)
+        self._entries: Lru[Key, Planned | Document | CachedFile] = Lru(CAPACITY)
 
-    def remember(self, key: Key, answer: Tile | Document | CachedFile) -> None:
+    def remember(self, key: Key, answer: Planned | Document | CachedFile) -> None:
         self._entries.put(key, answer)
 
-    def answer(self, key: Key) -> Sendable | None:
-        """Headers and either the body or a file to send, if the answer still holds."""
+    def forget(self, key: Key) -> None:
+        self._entries.pop(key)
+
+    def answer(self, key: Key) -> Sendable | Render | None:
+        """Headers and either the body or a file to send, or the rendering that makes the body,
+        if the answer still holds. A stored tile is read here: that takes microseconds, less
+        than handing it to a thread."""
         found = self._entries.get(key)
         if found is None:
             return None
         sendable = self._check(found)
         if sendable is None:
-            self._entries.pop(key)
+            self.forget(key)
         return sendable
 
-    def _check(self, found: Tile | Document | CachedFile) -> Sendable | None:
+    def _check(self, found: Planned | Document | CachedFile) -> Sendable | Render | None:
         if isinstance(found, CachedFile):
             hit = found.cache.hit_at(found.path)
             if hit is None or hit.size != found.size:
@@ -112,6 +127,8 @@ class Answers:
         if isinstance(found, Document):
             return found.headers, found.body, None
         handle = found.handle()
-        if handle is None or self.opened.get(source, found.page) is not handle:
+        if handle is None or self.opened.get(source, found.page) is not handle or handle.superseded():
             return None
+        if not found.plan.passthrough:
+            return Render(found.headers, handle.image, found.plan)
         return found.headers, handle.image.render(found.plan), None

@@ -26,7 +26,7 @@ from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.errors import NotFound, Redirect
 from casaba.caches.disk import FilesystemCache
 from casaba.http import CORS_HEADERS, Request, Response
-from casaba.iiif.answers import Answers, CachedFile, Document, Tile, request_key
+from casaba.iiif.answers import Answers, CachedFile, Document, Planned, request_key
 from casaba.iiif import meta_identifier, scale_constraint
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
@@ -156,8 +156,8 @@ class IiifService:
             await self.caches.missing(meta.identifier)
             raise
         handle = self.opened.get(located, meta.page)
-        if handle is not None and handle.pyramid is not None and handle.pyramid.exists():
-            handle = None  # its pyramid is built: open that instead
+        if handle is not None and handle.superseded():
+            handle = None
         if handle is None:
             # Concurrent first requests for an image open (or download) it once.
             flight = f"{located.key}\0{located.version}\0{meta.page}"
@@ -262,9 +262,10 @@ class IiifService:
             self.answers.remember(key, CachedFile(cache, hit.path, hit.size, sent))
         elif opened is not None and isinstance(opened.located, LocalImage) and hit.path is None:
             plan = self.plans.get((prepared.key, opened.handle))
-            if plan is not None and plan.passthrough:
-                tile = Tile(opened.located, opened.page, weakref.ref(opened.handle), plan, [*headers, *CORS_HEADERS])
-                self.answers.remember(key, tile)
+            # A derivative cache is asked before rendering: only stored tiles (never cached) skip it.
+            if plan is not None and (plan.passthrough or not self.caches.derivatives):
+                planned = Planned(opened.located, opened.page, weakref.ref(opened.handle), plan, [*headers, *CORS_HEADERS])
+                self.answers.remember(key, planned)
 
     async def make(self, opened: Opened, prepared: Prepared) -> Hit:
         """Plan and render a derivative, through the derivative cache when there is one."""

@@ -61,6 +61,10 @@ class Handle:
     #: The pyramid being built to serve in this image's place, once it exists.
     pyramid: Path | None = None
 
+    def superseded(self) -> bool:
+        """Whether its pyramid is built: requests should open that instead."""
+        return self.pyramid is not None and self.pyramid.exists()
+
 
 @dataclass(frozen=True)
 class Strategy:
