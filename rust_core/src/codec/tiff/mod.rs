@@ -160,6 +160,8 @@ impl TiffCodec {
             };
             pixels.map(|p| (job, Arc::new(p)))
         };
+        // Parts cut from re-coded chunks take tens of microseconds: less than handing them to
+        // another thread costs (measured: unaligned regions at c=1, 870 -> 920 req/s).
         if jobs.iter().filter(|j| !matches!(j.way, Way::Recoded(_))).count() < 2 {
             return jobs.iter().map(|&job| decode(job)).collect();
         }
