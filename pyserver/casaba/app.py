@@ -91,8 +91,8 @@ class App:
         if isinstance(found, Render):
             try:
                 rendered = await asyncio.get_running_loop().run_in_executor(self.executor, found.image.render, found.plan)
-            except _core.CoreError:
-                answers.forget(key)  # the full path meets the failure and answers it
+            except Exception:  # the full path meets the failure again and answers it as it should
+                answers.forget(key)
                 return False
             proto.response_bytes(200, found.headers, rendered)
             return True
