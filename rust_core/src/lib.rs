@@ -16,6 +16,7 @@ pub mod pixels;
 pub mod plan;
 pub mod source;
 pub mod structure;
+pub mod turbo;
 
 use pyo3::prelude::*;
 

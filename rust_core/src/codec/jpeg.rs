@@ -1,6 +1,5 @@
 //! JPEG through libjpeg-turbo: DCT-domain scaling (1/2, 1/4, 1/8) and cropping while decoding.
 
-use std::ffi::CStr;
 use std::sync::Arc;
 
 use turbojpeg::raw;
@@ -13,6 +12,7 @@ use crate::ops::cmyk::CmykToRgb;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
+use crate::turbo::Handle;
 
 /// The DCT scale denominators libjpeg-turbo decodes directly, largest image first.
 const DCT_DENOMINATORS: [u32; 4] = [1, 2, 4, 8];
@@ -35,54 +35,14 @@ const COEFFICIENT_BYTES_PER_PIXEL: u64 = 6;
 /// so an image of exactly the pixel limit still decodes.
 const DECODER_HEADROOM_MIB: u64 = 64;
 
-/// A TurboJPEG decompressor instance.
-struct Handle(raw::tjhandle);
-
-impl Handle {
-    fn new() -> Result<Handle> {
-        let ptr = unsafe { raw::tj3Init(raw::TJINIT_TJINIT_DECOMPRESS as i32) };
-        if ptr.is_null() {
-            return Err(format_error("libjpeg-turbo could not start a decompressor"));
-        }
-        let handle = Handle(ptr);
-        handle.set(raw::TJPARAM_TJPARAM_SCANLIMIT, MAX_SCANS)?;
-        Ok(handle)
-    }
-
-    fn error(&self) -> crate::errors::Error {
-        let msg = unsafe { CStr::from_ptr(raw::tj3GetErrorStr(self.0)) };
-        format_error(format!("JPEG data: {}", msg.to_string_lossy()))
-    }
-
-    fn check(&self, status: i32) -> Result<()> {
-        if status == 0 {
-            Ok(())
-        } else {
-            Err(self.error())
-        }
-    }
-
-    fn set(&self, param: raw::TJPARAM, value: i32) -> Result<()> {
-        self.check(unsafe { raw::tj3Set(self.0, param as i32, value) })
-    }
-
-    fn get(&self, param: raw::TJPARAM) -> i32 {
-        unsafe { raw::tj3Get(self.0, param as i32) }
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        unsafe { raw::tj3Destroy(self.0) }
-    }
-}
-
 /// Run `f` with a new decompressor. One is not reused: after a stream with no image (tables
 /// only) TurboJPEG reports the previous image's header as this one's, and after a failed
 /// header it stays inside that header, so every later file would fail. A new one costs
 /// well under a microsecond.
 fn with_handle<T>(f: impl FnOnce(&Handle) -> Result<T>) -> Result<T> {
-    f(&Handle::new()?)
+    let handle = Handle::new(raw::TJINIT_TJINIT_DECOMPRESS)?;
+    handle.set(raw::TJPARAM_TJPARAM_SCANLIMIT, MAX_SCANS)?;
+    f(&handle)
 }
 
 /// What a JPEG header says about the image.

@@ -8,6 +8,7 @@ use turbojpeg::raw;
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
+use crate::turbo::Handle;
 
 pub struct McuJpeg {
     /// The re-coded JPEG: its markers up to the end of the scan header, then the MCUs.
@@ -73,10 +74,8 @@ impl McuJpeg {
 
 /// The same JPEG, losslessly re-coded by libjpeg-turbo with a restart interval of one MCU.
 fn restart_every_mcu(jpeg: &[u8]) -> Result<Vec<u8>> {
-    let handle = unsafe { raw::tj3Init(raw::TJINIT_TJINIT_TRANSFORM as i32) };
-    if handle.is_null() {
-        return Err(format_error("libjpeg-turbo could not start a transformer"));
-    }
+    let handle = Handle::new(raw::TJINIT_TJINIT_TRANSFORM)?;
+    handle.set(raw::TJPARAM_TJPARAM_RESTARTBLOCKS, 1)?;
     let transform = raw::tjtransform {
         r: raw::tjregion { x: 0, y: 0, w: 0, h: 0 },
         op: raw::TJXOP_TJXOP_NONE as i32,
@@ -84,26 +83,9 @@ fn restart_every_mcu(jpeg: &[u8]) -> Result<Vec<u8>> {
         data: std::ptr::null_mut(),
         customFilter: None,
     };
-    let mut out: *mut u8 = std::ptr::null_mut();
-    let mut size: raw::size_t = 0;
-    let status = unsafe {
-        if raw::tj3Set(handle, raw::TJPARAM_TJPARAM_RESTARTBLOCKS as i32, 1) == 0 {
-            raw::tj3Transform(handle, jpeg.as_ptr(), jpeg.len() as raw::size_t, 1, &mut out, &mut size, &transform)
-        } else {
-            -1
-        }
-    };
-    let result = if status == 0 && !out.is_null() {
-        Ok(unsafe { std::slice::from_raw_parts(out, size as usize) }.to_vec())
-    } else {
-        let msg = unsafe { std::ffi::CStr::from_ptr(raw::tj3GetErrorStr(handle)) };
-        Err(format_error(format!("re-coding a JPEG with restart markers failed: {}", msg.to_string_lossy())))
-    };
-    unsafe {
-        raw::tj3Free(out.cast());
-        raw::tj3Destroy(handle);
-    }
-    result
+    handle.output("re-coding a JPEG with restart markers", |out, size| unsafe {
+        raw::tj3Transform(handle.0, jpeg.as_ptr(), jpeg.len() as raw::size_t, 1, out, size, &transform)
+    })
 }
 
 fn parse(data: Vec<u8>) -> Result<McuJpeg> {
