@@ -4,15 +4,12 @@
 //! tile size, is cut to the image's edge losslessly (its DCT blocks kept as stored, only their
 //! entropy coding redone). One function decides, and names its reason when it refuses.
 
-use std::cell::RefCell;
-
-use turbojpeg::{Transform, TransformCrop, Transformer};
-
 use crate::codec::Codec;
 use crate::codec::jpeg;
 use crate::encode::OutputFormat;
 use crate::errors::{format_error, Result};
 use crate::plan::Plan;
+use crate::turbo;
 
 /// The stored tile that answers a request: its index in the level's tile grid, and the size to
 /// cut it to when it lies at an edge.
@@ -79,18 +76,5 @@ pub fn cut(tile: &[u8], tile_size: (u32, u32), width: u32, height: u32) -> Resul
     if header.width < width || header.height < height {
         return Err(format_error("a stored edge tile is smaller than the part of the image it holds"));
     }
-    let mut transform = Transform::default();
-    transform.crop = Some(TransformCrop { x: 0, y: 0, width: Some(width as usize), height: Some(height as usize) });
-    let err = |e: turbojpeg::Error| format_error(format!("cutting a stored edge tile failed: {e}"));
-    TRANSFORMER.with(|t| {
-        let mut t = t.borrow_mut();
-        if t.is_none() {
-            *t = Some(Transformer::new().map_err(err)?);
-        }
-        t.as_mut().expect("made above").transform_to_vec(&transform, tile).map_err(err)
-    })
-}
-
-thread_local! {
-    static TRANSFORMER: RefCell<Option<Transformer>> = const { RefCell::new(None) };
+    turbo::transform(tile, Some((width, height)), 0, "cutting a stored edge tile")
 }

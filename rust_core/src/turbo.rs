@@ -1,6 +1,6 @@
-//! TurboJPEG instances through its own API, for what the turbojpeg crate does not wrap:
-//! decompression with cropping, scaling and a memory cap; compression and lossless transforms
-//! with restart markers.
+//! TurboJPEG through its own API (the turbojpeg crate wraps neither restart markers nor every
+//! decompression parameter): decompression with cropping, scaling and a memory cap;
+//! compression and lossless transforms, with restart markers where asked.
 
 use std::ffi::CStr;
 
@@ -65,4 +65,22 @@ impl Drop for Handle {
     fn drop(&mut self) {
         unsafe { raw::tj3Destroy(self.0) }
     }
+}
+
+/// `jpeg` losslessly transformed (its DCT blocks kept, their entropy coding redone): cut to the
+/// `crop` region's top-left `width` x `height` if given, with a restart marker after every
+/// `restart` MCUs (0: none). A failure is said as `what` failing.
+pub fn transform(jpeg: &[u8], crop: Option<(u32, u32)>, restart: i32, what: &str) -> Result<Vec<u8>> {
+    let handle = Handle::new(raw::TJINIT_TJINIT_TRANSFORM)?;
+    handle.set(raw::TJPARAM_TJPARAM_RESTARTBLOCKS, restart)?;
+    let (w, h) = crop.unwrap_or((0, 0));
+    let t = raw::tjtransform {
+        r: raw::tjregion { x: 0, y: 0, w: w as i32, h: h as i32 },
+        op: raw::TJXOP_TJXOP_NONE as i32,
+        // A cut is sent, and keeps the stream's markers; a re-coded copy is only decoded here.
+        options: if crop.is_some() { raw::TJXOPT_CROP as i32 } else { raw::TJXOPT_COPYNONE as i32 },
+        data: std::ptr::null_mut(),
+        customFilter: None,
+    };
+    handle.output(what, |out, size| unsafe { raw::tj3Transform(handle.0, jpeg.as_ptr(), jpeg.len() as raw::size_t, 1, out, size, &t) })
 }

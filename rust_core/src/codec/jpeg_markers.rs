@@ -1,5 +1,6 @@
-//! What a JPEG says outside its pixels: the EXIF orientation (APP1), Adobe's colour transform
-//! flag (APP14, which also means CMYK samples are stored inverted) and the ICC profile (APP2).
+//! A JPEG's marker segments, and what they say outside its pixels: the EXIF orientation (APP1),
+//! Adobe's colour transform flag (APP14, which also means CMYK samples are stored inverted) and
+//! the ICC profile (APP2).
 
 use crate::codec::tiff::ifd::TiffReader;
 use crate::orientation::Orientation;
@@ -14,30 +15,88 @@ pub struct Markers {
     pub icc: Option<Vec<u8>>,
 }
 
+/// One marker segment: its marker, where it starts (at its 0xFF) and ends, and its contents.
+pub struct Segment<'a> {
+    pub marker: u8,
+    pub at: usize,
+    pub end: usize,
+    pub body: &'a [u8],
+}
+
+/// The marker segments of `data` from after SOI, the scan header (SOS) last; the walk stops
+/// early at the end of the image or where the data is not a marker segment.
+pub fn segments(data: &[u8]) -> impl Iterator<Item = Segment<'_>> {
+    let mut i = 2;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while !done && i + 4 <= data.len() && data[i] == 0xFF {
+            let marker = data[i + 1];
+            if marker == 0xFF {
+                i += 1;
+                continue;
+            }
+            if marker == 0xD9 {
+                break;
+            }
+            let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
+            let body = data.get(i + 4..i + 2 + len).filter(|_| len >= 2)?;
+            let segment = Segment { marker, at: i, end: i + 2 + len, body };
+            done = marker == 0xDA;
+            i += 2 + len;
+            return Some(segment);
+        }
+        None
+    })
+}
+
+/// The restart intervals of the entropy-coded data that starts at `scan` and ends at EOI, each
+/// as the range of its bytes without the restart marker after it; None if the data ends first
+/// or holds another marker.
+pub fn restart_intervals(data: &[u8], scan: usize) -> Option<Vec<(usize, usize)>> {
+    let mut intervals = Vec::new();
+    let (mut start, mut i) = (scan, scan);
+    loop {
+        let at = i + data.get(i..)?.iter().position(|&b| b == 0xFF)?;
+        match data.get(at + 1)? {
+            0x00 => i = at + 2,
+            0xFF => i = at + 1,
+            0xD0..=0xD7 => {
+                intervals.push((start, at));
+                (start, i) = (at + 2, at + 2);
+            }
+            0xD9 => {
+                intervals.push((start, at));
+                return Some(intervals);
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Append restart intervals to `out` in order, restart markers numbered in sequence between
+/// them, then EOI: the end of a JPEG whose restart interval is one of them.
+pub fn end_with_intervals<'a>(out: &mut Vec<u8>, intervals: impl IntoIterator<Item = &'a [u8]>) {
+    for (n, interval) in intervals.into_iter().enumerate() {
+        if n > 0 {
+            out.extend_from_slice(&[0xFF, 0xD0 + ((n - 1) % 8) as u8]);
+        }
+        out.extend_from_slice(interval);
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+}
+
 /// Walk the marker segments up to the first scan. Damaged metadata is ignored, as viewers do:
 /// the pixels decide whether the file is usable.
 pub fn scan(data: &[u8]) -> Markers {
     let mut m = Markers::default();
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
-    let mut i = 2;
-    while i + 4 <= data.len() && data[i] == 0xFF {
-        let marker = data[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xDA || marker == 0xD9 {
-            break;
-        }
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let Some(body) = data.get(i + 4..i + 2 + len).filter(|_| len >= 2) else { break };
+    for Segment { marker, body, .. } in segments(data) {
         match marker {
             0xE1 if body.starts_with(b"Exif\0\0") => m.orientation = exif_orientation(&body[6..]),
             0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => icc_chunks.push((body[12], &body[14..])),
             0xEE if body.starts_with(b"Adobe") => m.adobe = true,
             _ => {}
         }
-        i += 2 + len;
     }
     if !icc_chunks.is_empty() {
         icc_chunks.sort_by_key(|(seq, _)| *seq);

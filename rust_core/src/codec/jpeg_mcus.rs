@@ -3,12 +3,11 @@
 //! touching the rest. Stored tiles carry no restart markers, so reading a corner of one
 //! otherwise Huffman-decodes every MCU up to the corner's last row, left of it included.
 
-use turbojpeg::raw;
-
+use crate::codec::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::turbo::Handle;
+use crate::turbo;
 
 pub struct McuJpeg {
     /// The re-coded JPEG: its markers up to the end of the scan header, then the MCUs.
@@ -19,24 +18,24 @@ pub struct McuJpeg {
     size_at: usize,
     /// MCU i (row-major) is `data[mcus[i].0..mcus[i].1]`, without the restart marker after it.
     mcus: Vec<(u32, u32)>,
-    pub width: u32,
-    pub height: u32,
+    width: u32,
+    height: u32,
     /// An MCU's width and height in pixels.
     mcu: (u32, u32),
     cols: u32,
 }
 
 impl McuJpeg {
-    /// Re-code `jpeg` (a single-frame JPEG no larger than `most` pixels either way) with a
-    /// restart marker after every MCU; its DCT coefficients are kept as they are. Re-coding
-    /// holds them all in memory, so the image must be within `limits`.
-    pub fn new(jpeg: &[u8], most: (u32, u32), limits: &Limits) -> Result<McuJpeg> {
+    /// Re-code `jpeg`, a single-frame JPEG of `size` pixels, with a restart marker after every
+    /// MCU; its DCT coefficients are kept as they are. Re-coding holds them all in memory, so
+    /// the image must be within `limits`.
+    pub fn new(jpeg: &[u8], size: (u32, u32), limits: &Limits) -> Result<McuJpeg> {
         let header = crate::codec::jpeg::read_header(jpeg)?;
-        if header.width > most.0 || header.height > most.1 || header.progressive || header.cmyk {
+        if (header.width, header.height) != size || header.progressive || header.cmyk {
             return Err(format_error("this JPEG is not re-coded for partial reads"));
         }
         limits.check(header.width, header.height)?;
-        parse(restart_every_mcu(jpeg)?)
+        parse(turbo::transform(jpeg, None, 1, "re-coding a JPEG with restart markers")?)
     }
 
     /// A JPEG of the MCUs that cover `rect` (in this JPEG's pixels) and one more MCU on each
@@ -54,15 +53,8 @@ impl McuJpeg {
         out.extend_from_slice(&self.data[..self.scan_start]);
         out[self.size_at..self.size_at + 2].copy_from_slice(&(height as u16).to_be_bytes());
         out[self.size_at + 2..self.size_at + 4].copy_from_slice(&(width as u16).to_be_bytes());
-        let wanted = (r0..r1).flat_map(|r| (c0..c1).map(move |c| (r, c)));
-        for (n, (r, c)) in wanted.enumerate() {
-            if n > 0 {
-                out.extend_from_slice(&[0xFF, 0xD0 + ((n - 1) % 8) as u8]);
-            }
-            let (start, end) = self.mcus[(r * self.cols + c) as usize];
-            out.extend_from_slice(&self.data[start as usize..end as usize]);
-        }
-        out.extend_from_slice(&[0xFF, 0xD9]);
+        let wanted = (r0..r1).flat_map(|r| (c0..c1).map(move |c| self.mcus[(r * self.cols + c) as usize]));
+        end_with_intervals(&mut out, wanted.map(|(start, end)| &self.data[start as usize..end as usize]));
         (out, Rect::new(rect.x - c0 * mw, rect.y - r0 * mh, rect.w, rect.h))
     }
 
@@ -72,36 +64,13 @@ impl McuJpeg {
     }
 }
 
-/// The same JPEG, losslessly re-coded by libjpeg-turbo with a restart interval of one MCU.
-fn restart_every_mcu(jpeg: &[u8]) -> Result<Vec<u8>> {
-    let handle = Handle::new(raw::TJINIT_TJINIT_TRANSFORM)?;
-    handle.set(raw::TJPARAM_TJPARAM_RESTARTBLOCKS, 1)?;
-    let transform = raw::tjtransform {
-        r: raw::tjregion { x: 0, y: 0, w: 0, h: 0 },
-        op: raw::TJXOP_TJXOP_NONE as i32,
-        options: raw::TJXOPT_COPYNONE as i32,
-        data: std::ptr::null_mut(),
-        customFilter: None,
-    };
-    handle.output("re-coding a JPEG with restart markers", |out, size| unsafe {
-        raw::tj3Transform(handle.0, jpeg.as_ptr(), jpeg.len() as raw::size_t, 1, out, size, &transform)
-    })
-}
-
 fn parse(data: Vec<u8>) -> Result<McuJpeg> {
     let bad = |what: &str| format_error(format!("a re-coded JPEG {what}"));
-    let (mut size_at, mut mcu, mut dims, mut interval) = (None, None, (0, 0), 0);
-    let mut i = 2;
-    let scan_start = loop {
-        if i + 4 > data.len() || data[i] != 0xFF {
-            return Err(bad("has no scan"));
-        }
-        let marker = data[i + 1];
-        let len = usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]]));
-        let body = data.get(i + 4..i + 2 + len).filter(|_| len >= 2).ok_or_else(|| bad("has a short marker segment"))?;
+    let (mut size_at, mut mcu, mut dims, mut interval, mut scan_start) = (None, None, (0, 0), 0, None);
+    for Segment { marker, at, end, body } in segments(&data) {
         match marker {
             0xC0 | 0xC1 if body.len() >= 6 => {
-                size_at = Some(i + 5);
+                size_at = Some(at + 5);
                 dims = (u32::from(u16::from_be_bytes([body[3], body[4]])), u32::from(u16::from_be_bytes([body[1], body[2]])));
                 let components = &body[6..];
                 let sampling = components.chunks_exact(3).map(|c| (u32::from(c[1] >> 4), u32::from(c[1] & 15)));
@@ -110,34 +79,18 @@ fn parse(data: Vec<u8>) -> Result<McuJpeg> {
             }
             0xC2..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => return Err(bad("is not baseline")),
             0xDD if body.len() >= 2 => interval = u16::from_be_bytes([body[0], body[1]]),
-            0xDA => break i + 2 + len,
+            0xDA => scan_start = Some(end),
             _ => {}
         }
-        i += 2 + len;
-    };
+    }
+    let Some(scan_start) = scan_start else { return Err(bad("has no scan")) };
     let (Some(size_at), Some(mcu)) = (size_at, mcu) else { return Err(bad("has no frame header")) };
     if interval != 1 {
         return Err(bad("has no restart marker after every MCU"));
     }
     let (cols, rows) = (dims.0.div_ceil(mcu.0), dims.1.div_ceil(mcu.1));
-    let mut mcus = Vec::with_capacity((cols * rows) as usize);
-    let (mut start, mut i) = (scan_start, scan_start);
-    loop {
-        let Some(at) = data[i..].iter().position(|&b| b == 0xFF).map(|p| i + p) else { return Err(bad("ends inside its scan")) };
-        match data.get(at + 1) {
-            Some(0x00) => i = at + 2,
-            Some(0xFF) => i = at + 1,
-            Some(0xD0..=0xD7) => {
-                mcus.push((start as u32, at as u32));
-                (start, i) = (at + 2, at + 2);
-            }
-            Some(0xD9) => {
-                mcus.push((start as u32, at as u32));
-                break;
-            }
-            _ => return Err(bad("has a marker inside its scan")),
-        }
-    }
+    let intervals = restart_intervals(&data, scan_start).ok_or_else(|| bad("has a broken scan"))?;
+    let mcus: Vec<(u32, u32)> = intervals.into_iter().map(|(start, end)| (start as u32, end as u32)).collect();
     if mcus.len() != (cols * rows) as usize {
         return Err(bad("does not hold one restart interval per MCU"));
     }

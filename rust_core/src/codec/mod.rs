@@ -4,7 +4,7 @@
 pub mod gif;
 pub mod jp2;
 pub mod jpeg;
-mod jpeg_markers;
+pub(crate) mod jpeg_markers;
 pub mod jpeg_mcus;
 pub mod png;
 pub mod tiff;

@@ -1,8 +1,9 @@
 //! JPEG, 4:2:0 for colour: baseline (what a viewer decodes fastest) or progressive; and baseline
 //! JPEGs of horizontal bands made apart and joined at restart markers.
 
-use turbojpeg::{raw, Compressor, Image, PixelFormat, Subsamp};
+use turbojpeg::raw;
 
+use crate::codec::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
 use crate::errors::{format_error, Result};
 use crate::icc;
 use crate::pixels::Pixels;
@@ -19,39 +20,31 @@ pub fn encode(p: &Pixels, quality: u8, progressive: bool, icc: Option<&[u8]>) ->
 
 /// Encode `height` rows of `width` interleaved 8-bit pixels of `channels` (1 or 3) samples.
 pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, quality: u8, progressive: bool) -> Result<Vec<u8>> {
-    let err = |e: turbojpeg::Error| format_error(format!("JPEG encoding failed: {e}"));
-    let mut c = Compressor::new().map_err(err)?;
-    c.set_quality(i32::from(quality.clamp(1, 100))).map_err(err)?;
-    c.set_progressive(progressive).map_err(err)?;
-    let (format, subsamp) = match channels {
-        1 => (PixelFormat::GRAY, Subsamp::Gray),
-        3 => (PixelFormat::RGB, Subsamp::Sub2x2),
-        n => return Err(format_error(format!("JPEG cannot hold {n} channels"))),
-    };
-    c.set_subsamp(subsamp).map_err(err)?;
-    let pitch = width as usize * channels as usize;
-    if data.len() != pitch * height as usize {
-        return Err(format_error("JPEG encoding got a buffer of the wrong size"));
-    }
-    let image = Image { pixels: data, width: width as usize, pitch, height: height as usize, format };
-    c.compress_to_vec(image).map_err(err)
+    compress(data, width, height, channels, quality, progressive, false)
 }
 
-/// Baseline JPEG with a restart marker after every MCU row, to be joined to others by `join`
-/// (TurboJPEG's own API: the crate's compressor does not set restarts).
+/// Baseline JPEG with a restart marker after every MCU row, to be joined to others by `join`.
 pub fn encode_restartable(p: &Pixels, quality: u8) -> Result<Vec<u8>> {
-    let (format, subsamp) = match p.channels {
+    compress(&p.data, p.width, p.height, p.channels, quality, false, true)
+}
+
+fn compress(data: &[u8], width: u32, height: u32, channels: u8, quality: u8, progressive: bool, restarts: bool) -> Result<Vec<u8>> {
+    let (format, subsamp) = match channels {
         1 => (raw::TJPF_TJPF_GRAY, raw::TJSAMP_TJSAMP_GRAY),
         3 => (raw::TJPF_TJPF_RGB, raw::TJSAMP_TJSAMP_420),
         n => return Err(format_error(format!("JPEG cannot hold {n} channels"))),
     };
+    let pitch = width as usize * channels as usize;
+    if data.len() != pitch * height as usize {
+        return Err(format_error("JPEG encoding got a buffer of the wrong size"));
+    }
     let handle = Handle::new(raw::TJINIT_TJINIT_COMPRESS)?;
     handle.set(raw::TJPARAM_TJPARAM_QUALITY, i32::from(quality.clamp(1, 100)))?;
     handle.set(raw::TJPARAM_TJPARAM_SUBSAMP, subsamp)?;
-    handle.set(raw::TJPARAM_TJPARAM_RESTARTROWS, 1)?;
-    let pitch = p.row_len() as i32;
+    handle.set(raw::TJPARAM_TJPARAM_PROGRESSIVE, i32::from(progressive))?;
+    handle.set(raw::TJPARAM_TJPARAM_RESTARTROWS, i32::from(restarts))?;
     handle.output("JPEG encoding", |out, size| unsafe {
-        raw::tj3Compress8(handle.0, p.data.as_ptr(), p.width as i32, pitch, p.height as i32, format, out, size)
+        raw::tj3Compress8(handle.0, data.as_ptr(), width as i32, pitch as i32, height as i32, format, out, size)
     })
 }
 
@@ -66,27 +59,17 @@ pub fn mcu_rows(channels: u8) -> u32 {
 /// whole image encoded at once would be, with a restart marker after every MCU row.
 pub fn join(bands: &[Vec<u8>], height: u32, icc: Option<&[u8]>) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(bands.iter().map(Vec::len).sum());
-    let mut restarts = 0usize;
+    let mut intervals: Vec<&[u8]> = Vec::new();
     for (i, jpeg) in bands.iter().enumerate() {
         let (scan, size_at) = scan_start(jpeg)?;
         if i == 0 {
             out.extend_from_slice(&jpeg[..scan]);
             out[size_at..size_at + 2].copy_from_slice(&(height as u16).to_be_bytes());
-        } else {
-            out.extend_from_slice(&[0xFF, 0xD0 + (restarts % 8) as u8]);
-            restarts += 1;
         }
-        let body = jpeg.get(scan..jpeg.len() - 2).filter(|_| jpeg.ends_with(&[0xFF, 0xD9])).ok_or_else(|| format_error("a JPEG band has no end"))?;
-        let mut at = 0;
-        while let Some(p) = body[at..].windows(2).position(|w| w[0] == 0xFF && (0xD0..=0xD7).contains(&w[1])) {
-            out.extend_from_slice(&body[at..at + p]);
-            out.extend_from_slice(&[0xFF, 0xD0 + (restarts % 8) as u8]);
-            restarts += 1;
-            at += p + 2;
-        }
-        out.extend_from_slice(&body[at..]);
+        let band = restart_intervals(jpeg, scan).ok_or_else(|| format_error("a JPEG band has a broken scan"))?;
+        intervals.extend(band.into_iter().map(|(start, end)| &jpeg[start..end]));
     }
-    out.extend_from_slice(&[0xFF, 0xD9]);
+    end_with_intervals(&mut out, intervals);
     Ok(match icc {
         Some(profile) => icc::into_jpeg(out, profile),
         None => out,
@@ -96,17 +79,12 @@ pub fn join(bands: &[Vec<u8>], height: u32, icc: Option<&[u8]>) -> Result<Vec<u8
 /// Where the scan's entropy-coded data starts in `jpeg`, and where its frame header's height is.
 fn scan_start(jpeg: &[u8]) -> Result<(usize, usize)> {
     let mut size_at = None;
-    let mut i = 2;
-    while i + 4 <= jpeg.len() && jpeg[i] == 0xFF {
-        let marker = jpeg[i + 1];
-        let len = usize::from(u16::from_be_bytes([jpeg[i + 2], jpeg[i + 3]]));
-        if marker == 0xC0 {
-            size_at = Some(i + 5);
+    for Segment { marker, at, end, .. } in segments(jpeg) {
+        match marker {
+            0xC0 => size_at = Some(at + 5),
+            0xDA => return size_at.map(|s| (end, s)).ok_or_else(|| format_error("a JPEG band has no frame header")),
+            _ => {}
         }
-        if marker == 0xDA {
-            return size_at.map(|s| (i + 2 + len, s)).ok_or_else(|| format_error("a JPEG band has no frame header"));
-        }
-        i += 2 + len;
     }
     Err(format_error("a JPEG band has no scan"))
 }

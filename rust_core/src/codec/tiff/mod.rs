@@ -195,10 +195,9 @@ impl TiffCodec {
         }
         let stored = chunk::jpeg_stream(layout, &self.source, offset, count)?;
         let size = (layout.chunk_w, chunk::chunk_rows(layout, index));
-        let Some(mcus) = McuJpeg::new(&stored, size, limits).ok().filter(|m| (m.width, m.height) == size) else {
+        let Ok(mcus) = McuJpeg::new(&stored, size, limits).map(Arc::new) else {
             return Ok(None);
         };
-        let mcus = Arc::new(mcus);
         chunk_cache::put_mcus(key, Arc::clone(&mcus));
         Ok(Some(mcus))
     }
