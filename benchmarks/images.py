@@ -116,6 +116,22 @@ def large_jp2() -> Path:
     return _generate("tiled-12000x10000.jp2", LARGE, _jp2_save)
 
 
+def _untiled_jp2_save(src: Path, dst: Path) -> None:
+    # An archive master as Kakadu and OpenJPEG users make them: one tile, a resolution level per
+    # halving, 256x256 precincts, RPCL progression, lossy 20:1. vips always tiles, so OpenJPEG's
+    # own encoder makes it, from a PPM.
+    ppm = dst.with_suffix(".ppm")
+    _vips("copy", src, ppm, cwd=dst.parent)
+    subprocess.run(["opj_compress", "-i", str(ppm), "-o", str(dst), "-n", "7", "-p", "RPCL", "-r", "20", "-c", "[256,256]"],
+                   check=True, capture_output=True)
+    ppm.unlink()
+
+
+def untiled_jp2() -> Path:
+    """12000x10000 JPEG 2000 of one tile: 7 resolution levels, 256x256 precincts, RPCL, 20:1."""
+    return _generate("untiled-12000x10000.jp2", LARGE, _untiled_jp2_save)
+
+
 def probe_jp2() -> Path:
     """256x256 JPEG 2000, made in a moment to ask a server whether it reads JPEG 2000 at all."""
     return _generate("probe-256x256.jp2", PROBE, _jp2_save)

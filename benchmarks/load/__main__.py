@@ -86,6 +86,7 @@ class Harness:
         self.made: dict[str, Path] = {}  # workload name -> image, once made
         self.contended_runs = 0
         self.cache = Path()  # Casaba's FilesystemCache.pathname, set in run()
+        self.untiled: set[Path] = set()  # the untiled images asked of Casaba so far, each with its pyramid
 
     def say(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -152,8 +153,9 @@ class Harness:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
                 lists[t.label] = paths
             if w.untiled and any(t.kind == "casaba" for t in targets):
+                self.untiled.add(found)
                 self.say(f"  {w.name}: waiting for Casaba's pyramid of the image (built after its first request) ...")
-                if not servers.wait_for_pyramids(self.cache, PYRAMID_WAIT):
+                if not servers.wait_for_pyramids(self.cache, len(self.untiled), PYRAMID_WAIT):
                     self.notes.append(f"{w.name}: Casaba's pyramid was not ready after {PYRAMID_WAIT} s; measured from the original.")
             for c in self.args.connections:
                 for t in targets:

@@ -73,11 +73,11 @@ def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None) ->
         yield base
 
 
-def wait_for_pyramids(cache: Path, timeout: float) -> bool:
-    """Wait until a pyramid is complete under ``cache`` (one untiled image in the workloads)."""
+def wait_for_pyramids(cache: Path, count: int, timeout: float) -> bool:
+    """Wait until ``count`` pyramids are complete under ``cache`` (one per untiled image asked)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any((cache / "pyramids").rglob("*.tif")):
+        if sum(1 for _ in (cache / "pyramids").rglob("*.tif")) >= count:
             return True
         time.sleep(0.5)
     return False

@@ -81,5 +81,7 @@ WORKLOADS = {
         Workload("jpeg-tiles", "100 MP baseline JPEG: aligned 256² tiles, all levels", images.large_jpeg, viewer_tiles, optional=True, untiled=True),
         Workload("jpeg-thumbs", "100 MP baseline JPEG: thumbnails full/!N,N", images.large_jpeg, thumbnails, optional=True, untiled=True),
         Workload("jp2-tiles", "JPEG 2000 (tiled 256²): aligned tiles, all levels", images.large_jp2, viewer_tiles, optional=True, probe=images.probe_jp2),
+        Workload("jp2-untiled", "JPEG 2000 (one tile, precincts): aligned 256² tiles, all levels", images.untiled_jp2, viewer_tiles,
+                 optional=True, probe=images.probe_jp2, untiled=True),
     ]
 }

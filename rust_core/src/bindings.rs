@@ -195,14 +195,17 @@ impl PyImage {
     }
 
     /// Write the whole image, upright, as a tiled pyramidal JPEG TIFF at `path` (the form
-    /// viewers read fastest), keeping its colour profile.
-    #[pyo3(signature = (path, *, tile = 256, quality = 90))]
-    fn write_pyramid(&self, py: Python<'_>, path: PathBuf, tile: u32, quality: u8) -> PyResult<()> {
-        py.detach(|| {
-            let pixels = pipeline::upright(self.codec.as_ref(), &self.limits)?;
-            let icc = self.codec.structure().icc.as_ref().and_then(|p| icc::fits(p, pixels.channels));
-            tiff_pyramid::write(&path, pixels, tile, quality, icc.as_deref(), &self.limits)
-        })?;
+    /// viewers read fastest), keeping its colour profile. Formats that can read a band of rows
+    /// alone are read about `band_pixels` pixels at a time; others are read whole.
+    #[pyo3(signature = (path, *, tile = 256, quality = 90, band_pixels = tiff_pyramid::BAND_PIXELS))]
+    fn write_pyramid(&self, py: Python<'_>, path: PathBuf, tile: u32, quality: u8, band_pixels: u64) -> PyResult<()> {
+        let codec = self.codec.as_ref();
+        let s = codec.structure();
+        let (width, height) = s.orientation.upright((s.width, s.height));
+        let icc = s.icc.as_ref().and_then(|p| icc::fits(p, s.channels));
+        let band_pixels = codec.reads_bands().then_some(band_pixels.max(1));
+        let rows = |top, bottom| pipeline::upright_rows(codec, top, bottom, &self.limits);
+        py.detach(|| tiff_pyramid::write(&path, (width, height, s.channels), band_pixels, rows, tile, quality, icc.as_deref(), &self.limits))?;
         Ok(())
     }
 
@@ -302,8 +305,10 @@ fn write_pyramid_tiff(
     quality: u8,
 ) -> PyResult<()> {
     py.detach(|| {
-        let pixels = Pixels::from_vec(width, height, channels, data.to_vec())?;
-        tiff_pyramid::write(&path, pixels, tile, quality, None, &Limits::default())
+        let mut whole = Some(Pixels::from_vec(width, height, channels, data.to_vec())?);
+        // Read whole, so asked for once.
+        let rows = |_, _| Ok(whole.take().expect("the pixels, asked for once"));
+        tiff_pyramid::write(&path, (width, height, channels), None, rows, tile, quality, None, &Limits::default())
     })?;
     Ok(())
 }

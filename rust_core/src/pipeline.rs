@@ -9,14 +9,15 @@ use crate::geometry::Rect;
 use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
-use crate::ops::resize::SourceBox;
 use crate::ops::{color, orient, resize};
 use crate::plan::{Plan, Step};
 
-/// The whole image at full resolution, stood upright (its orientation applied).
-pub fn upright(codec: &dyn Codec, limits: &Limits) -> Result<Pixels> {
+/// Rows `top..bottom` of the image at full resolution, stood upright (its orientation applied).
+pub fn upright_rows(codec: &dyn Codec, top: u32, bottom: u32, limits: &Limits) -> Result<Pixels> {
     let s = codec.structure();
-    let mut p = codec.read(0, Rect::new(0, 0, s.width, s.height), limits)?;
+    let (width, _) = s.orientation.upright((s.width, s.height));
+    let rows = s.orientation.to_stored(Rect::new(0, top, width, bottom - top), (s.width, s.height));
+    let mut p = codec.read(0, rows, limits)?;
     let (mirror, degrees) = s.orientation.correction();
     if mirror {
         p = orient::mirror(p);
@@ -82,11 +83,7 @@ fn resize_and_encode_in_bands(p: &Pixels, plan: &Plan, limits: &Limits) -> Resul
     let band = |y0: u32, y1: u32| {
         let top = area.top + f64::from(y0) * scale;
         let bottom = if y1 == height { area.top + area.height } else { area.top + f64::from(y1) * scale };
-        let mut rows = bottom - top;
-        while top + rows > bottom && rows > 0.0 {
-            rows = f64::from_bits(rows.to_bits() - 1); // the next smaller positive f64
-        }
-        let part = SourceBox { top, height: rows, ..area };
+        let part = area.rows(top, bottom);
         resize::resize(p, part, width, y1 - y0, filter, limits).and_then(|b| encode::jpeg::encode_restartable(&b, e.jpeg_quality))
     };
     let (upper, lower) = rayon::join(|| band(0, middle), || band(middle, height));

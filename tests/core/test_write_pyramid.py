@@ -119,3 +119,59 @@ def test_tiffinfo_reads_it_without_complaint(written):
 def test_bad_arguments_are_refused(tmp_path, data_len, w, h, channels, tile):
     with pytest.raises(CoreError):
         write_pyramid_tiff(tmp_path / "out.tif", bytes(data_len), w, h, channels, tile=tile)
+
+
+def exif_turned(pixels, path):
+    """`pixels` stored turned a quarter the other way, with EXIF orientation 6 to stand them up."""
+    exif = PILImage.Exif()
+    exif[274] = 6
+    PILImage.fromarray(np.rot90(pixels, 1)).save(path, quality=95, exif=exif)
+
+
+def stripped_tiff(pixels, path):
+    PILImage.fromarray(pixels).save(path, compression="tiff_lzw", tiffinfo={278: 16})
+
+
+def untiled_jp2(pixels, path):
+    png = path.with_suffix(".png")
+    PILImage.fromarray(pixels).save(png)
+    run("opj_compress", "-i", png, "-o", path, "-n", "5", "-r", "10")
+
+
+@pytest.mark.parametrize("save", [exif_turned, stripped_tiff, untiled_jp2])
+def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
+    """With bands of one row of tiles, every level is resampled from the rows about it; but
+    for the resampler's rounding (it sets its fixed-point precision per band), the pyramid is
+    the one made from the whole image. Level 1 shows it best (a unit here and there, where
+    bands cut off from the rows below them give mean 0.21, p99 2); JPEG compounds it level by
+    level below."""
+    pixels = photo(700, 1001, seed=11)
+    source = tmp_path / f"source.{ {exif_turned: 'jpg', stripped_tiff: 'tif', untiled_jp2: 'jp2'}[save]}"
+    save(pixels, source)
+    img = Image.open(source)
+    img.write_pyramid(tmp_path / "whole.tif", tile=64, band_pixels=1 << 40)
+    img.write_pyramid(tmp_path / "bands.tif", tile=64, band_pixels=1)
+    whole, bands = Image.open(tmp_path / "whole.tif"), Image.open(tmp_path / "bands.tif")
+    assert whole.levels == bands.levels == pyramid_sizes(700, 1001, 64)
+    for level, size in enumerate(whole.levels):
+        theirs = np.asarray(render(whole, size=size)[1])
+        ours = np.asarray(render(bands, size=size)[1])
+        if level == 0:
+            assert np.array_equal(ours, theirs)
+        elif level == 1:
+            assert_close(ours, theirs, mean=0.1, p99=1, what="level 1")
+        else:
+            assert_close(ours, theirs, mean=1.0, p99=6, what=f"level {level}")
+    upright = full(img)
+    assert_close(full(bands), jpeg_round_trip(upright), mean=0.5, p99=2, what="level 0 against the image")
+
+
+def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path):
+    """The decode limit applies to each band read: an image over it still gets a pyramid."""
+    pixels = photo(600, 500, seed=12)
+    PILImage.fromarray(pixels).save(tmp_path / "big.jpg", quality=95)
+    img = Image.open(tmp_path / "big.jpg", max_decode_pixels=100_000)
+    with pytest.raises(CoreError):
+        full(img)
+    img.write_pyramid(tmp_path / "p.tif", tile=64, band_pixels=50_000)
+    assert Image.open(tmp_path / "p.tif").levels == pyramid_sizes(600, 500, 64)

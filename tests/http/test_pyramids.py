@@ -7,23 +7,39 @@ import time
 
 import httpx
 import numpy as np
+import pytest
 from PIL import Image
 
 from casaba import _core
 from casaba.testing import running_server
 
 
-def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path):
+def save_jpeg(pixels, folder):
+    Image.fromarray(pixels).save(folder / "plain.jpg", quality=90)
+    return "plain.jpg"
+
+
+def save_untiled_jp2(pixels, folder):
+    """An untiled JPEG 2000 with resolution levels, as archives keep their masters."""
+    Image.fromarray(pixels).save(folder / "master.png")
+    subprocess.run(["opj_compress", "-i", str(folder / "master.png"), "-o", str(folder / "master.jp2"), "-n", "5", "-r", "10"],
+                   check=True, capture_output=True)
+    (folder / "master.png").unlink()
+    return "master.jp2"
+
+
+@pytest.mark.parametrize("save", [save_jpeg, save_untiled_jp2])
+def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path, save):
     images, cache = tmp_path / "images", tmp_path / "cache"
     images.mkdir()
     rng = np.random.default_rng(5)
-    Image.fromarray(rng.integers(0, 255, (900, 1300, 3), np.uint8)).save(images / "plain.jpg", quality=90)
+    name = save(rng.integers(0, 255, (900, 1300, 3), np.uint8), images)
     settings = {
         "FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/",
         "FilesystemCache.pathname": str(cache),
         "source.pyramids.min_pixels": 1_000_000,
     }
-    tile = "/iiif/3/plain.jpg/512,256,256,256/256,/0/default.jpg"
+    tile = f"/iiif/3/{name}/512,256,256,256/256,/0/default.jpg"
     with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
         first = client.get(tile)
         assert first.status_code == 200
@@ -37,7 +53,7 @@ def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path):
         assert (pyramid.width, pyramid.height, pyramid.tile_size) == (1300, 900, (256, 256))
         stored = pyramid.render(pyramid.plan((512, 256, 256, 256), (256, 256)))
         assert client.get(tile).content == stored  # the stored tile, sent as it is
-        assert client.get("/iiif/3/plain.jpg/info.json").json()["width"] == 1300
+        assert client.get(f"/iiif/3/{name}/info.json").json()["width"] == 1300
 
 
 def test_the_pyramid_command_stands_the_image_upright(tmp_path):
@@ -67,3 +83,16 @@ def test_a_failed_build_is_not_tried_again(tmp_path):
 
     assert asyncio.run(twice()) == 0
     assert not target.exists()
+
+
+def test_a_tiled_jpeg2000_needs_no_pyramid(tmp_path):
+    from casaba.pyramids import Pyramids
+    from casaba.sources.copies import Copies
+
+    Image.fromarray(np.zeros((900, 1300, 3), np.uint8)).save(tmp_path / "in.png")
+    for name, tiles in [("tiled.jp2", ["-t", "256,256"]), ("untiled.jp2", [])]:
+        subprocess.run(["opj_compress", "-i", str(tmp_path / "in.png"), "-o", str(tmp_path / name), "-n", "4", *tiles],
+                       check=True, capture_output=True)
+    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1_000_000)
+    assert not pyramids.wanted(_core.Image.open(str(tmp_path / "tiled.jp2")))
+    assert pyramids.wanted(_core.Image.open(str(tmp_path / "untiled.jp2")))

@@ -226,6 +226,12 @@ impl Codec for JpegCodec {
         &self.structure
     }
 
+    /// Cropped in the DCT domain: a band costs the entropy decoding of the rows above it, not
+    /// their pixels.
+    fn reads_bands(&self) -> bool {
+        true
+    }
+
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let data = self.source.read_all()?;
         decode(&data, self.denominators[level], rect, limits, &self.cmyk)

@@ -32,6 +32,12 @@ pub trait Codec: Send + Sync {
         Ok(Arc::new(self.read(level, rect, limits)?))
     }
 
+    /// Whether a band of full-resolution rows can be read without decoding the pixels of the
+    /// whole image, so that a reader of all of it may take it band by band.
+    fn reads_bands(&self) -> bool {
+        false
+    }
+
     /// The stored JPEG tile that is exactly `rect` of `level` (cut to it at an edge), ready to
     /// be sent, or why there is none.
     fn stored_jpeg_tile(&self, _level: usize, _rect: Rect) -> std::result::Result<StoredTile, Refusal> {

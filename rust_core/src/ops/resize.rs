@@ -18,6 +18,18 @@ pub struct SourceBox {
     pub height: f64,
 }
 
+impl SourceBox {
+    /// The part of this box's columns from `top` to `bottom`, its height rounded down where
+    /// need be so that `top + height` never passes `bottom`.
+    pub fn rows(self, top: f64, bottom: f64) -> SourceBox {
+        let mut height = bottom - top;
+        while top + height > bottom && height > 0.0 {
+            height = f64::from_bits(height.to_bits() - 1); // the next smaller positive f64
+        }
+        SourceBox { top, height, ..self }
+    }
+}
+
 /// The resampling filters of Cantaloupe's `processor.downscale_filter` and `upscale_filter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {

@@ -182,6 +182,11 @@ impl Codec for Jp2Codec {
         &self.structure
     }
 
+    /// Only the code-blocks that meet a band are decoded.
+    fn reads_bands(&self) -> bool {
+        true
+    }
+
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let l = &self.structure.levels[level];
         if !rect.fits_in(l.width, l.height) {

@@ -234,6 +234,12 @@ impl Codec for TiffCodec {
         &self.structure
     }
 
+    /// Tiles, or strips shorter than the image.
+    fn reads_bands(&self) -> bool {
+        let full = &self.layouts[0];
+        full.chunk_w < full.width || full.chunk_h < full.height
+    }
+
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let layout = &self.layouts[level];
         let mut out = Pixels::new(rect.w, rect.h, layout.channels(), limits)?;
