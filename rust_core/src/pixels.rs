@@ -61,6 +61,13 @@ impl Pixels {
         }
     }
 
+    /// `below`'s rows added under `self`'s; both are as wide and have as many channels.
+    pub fn append_rows(&mut self, below: &Pixels) {
+        debug_assert_eq!((self.width, self.channels), (below.width, below.channels));
+        self.data.extend_from_slice(&below.data);
+        self.height += below.height;
+    }
+
     /// A copy of the part of `self` inside `rect`, which must lie within the image.
     pub fn crop(self, rect: Rect) -> Pixels {
         if rect == Rect::new(0, 0, self.width, self.height) {

@@ -52,11 +52,6 @@ impl Level {
         self.top + self.rows.height
     }
 
-    fn append(&mut self, band: Pixels) {
-        self.rows.data.extend_from_slice(&band.data);
-        self.rows.height += band.height;
-    }
-
     /// Drop the rows before `row`.
     fn forget_before(&mut self, row: u32) {
         let n = row.saturating_sub(self.top).min(self.rows.height);
@@ -134,7 +129,7 @@ fn tile_at(p: &Pixels, x: u32, y: u32, tile: u32) -> Pixels {
 /// pass what it lets be resampled on to the next level.
 fn feed(levels: &mut [Level], i: usize, band: Pixels, w: &mut BufWriter<File>, tile: u32, quality: u8, limits: &Limits) -> Result<()> {
     let (level, below) = levels[i..].split_first_mut().expect("a level to feed");
-    level.append(band);
+    level.rows.append_rows(&band);
     level.write_tiles(w, tile, quality)?;
     if let Some(next) = below.first() {
         if let Some(half) = level.halve((next.width, next.height), limits)? {

@@ -1,7 +1,9 @@
 //! JPEG 2000: JP2 files and raw codestreams (.j2k, .j2c), decoded by OpenJPEG.
 //!
 //! Each resolution level of the codestream is a level of the structure, and a read decodes
-//! only the tiles and code-blocks that meet the requested rectangle at that resolution.
+//! only the tiles and code-blocks that meet the requested rectangle at that resolution. A read
+//! across two rows of tiles or more (a thumbnail, a tile of a low level) is decoded in two
+//! halves on two threads.
 
 mod header;
 mod openjpeg;
@@ -163,7 +165,41 @@ impl Jp2Codec {
     }
 }
 
+/// What OpenJPEG decodes for a read: `area` of the reference grid (x0, y0, x1, y1), `w` x `h`
+/// pixels at the level, of which the read's rectangle starts `left` and `top` in.
+struct Decode {
+    area: [u32; 4],
+    left: u32,
+    top: u32,
+    w: u32,
+    h: u32,
+}
+
 impl Jp2Codec {
+    fn decode(&self, level: usize, rect: Rect) -> Decode {
+        let siz = &self.header.siz;
+        let (x0, x1, left) = self.decode_span(level, siz.x0, siz.x1, siz.tx0, siz.tdx, rect.x, rect.right(), |c| c.dx);
+        let (y0, y1, top) = self.decode_span(level, siz.y0, siz.y1, siz.ty0, siz.tdy, rect.y, rect.bottom(), |c| c.dy);
+        let w = (ceil_shift(x1, level) - ceil_shift(x0, level)) as u32;
+        let h = (ceil_shift(y1, level) - ceil_shift(y0, level)) as u32;
+        Decode { area: [x0, y0, x1, y1], left, top, w, h }
+    }
+
+    /// `rect` of `level` cut in two across the tile boundary nearest its middle, when it spans
+    /// two rows of tiles or more: tiles are coded apart, so the halves decode on two threads to
+    /// the pixels of one read.
+    fn halves(&self, level: usize, rect: Rect) -> Option<(Rect, Rect)> {
+        let siz = &self.header.siz;
+        let base = ceil_shift(siz.y0, level);
+        let middle = (base + u64::from(rect.y) + u64::from(rect.h / 2)) << level;
+        let (origin, step) = (u64::from(siz.ty0), u64::from(siz.tdy));
+        let boundary = origin + (middle.saturating_sub(origin) + step / 2) / step * step;
+        let cut = (boundary.div_ceil(1 << level)).checked_sub(base)? as u32;
+        (rect.y < cut && cut < rect.bottom()).then(|| {
+            (Rect::new(rect.x, rect.y, rect.w, cut - rect.y), Rect::new(rect.x, cut, rect.w, rect.bottom() - cut))
+        })
+    }
+
     /// The file as OpenJPEG needs it to decode `[x0, y0, x1, y1]` of the reference grid: only
     /// the tiles that meet it, where the tile-parts are indexed.
     fn view(&self, [x0, y0, x1, y1]: [u32; 4]) -> View {
@@ -192,11 +228,24 @@ impl Codec for Jp2Codec {
         if !rect.fits_in(l.width, l.height) {
             return Err(format_error(format!("region {rect:?} is outside the {}x{} level", l.width, l.height)));
         }
+        let Some((upper, lower)) = self.halves(level, rect) else {
+            return self.read_tiles(level, rect, limits);
+        };
+        // The halves are decoded at the same time: together they are held to the limit.
+        let whole = self.decode(level, rect);
+        limits.check(whole.w, whole.h)?;
+        let (upper, lower) = rayon::join(|| self.read_tiles(level, upper, limits), || self.read_tiles(level, lower, limits));
+        let mut pixels = upper?;
+        pixels.append_rows(&lower?);
+        Ok(pixels)
+    }
+}
+
+impl Jp2Codec {
+    /// `rect` of `level`, decoded in one go.
+    fn read_tiles(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let siz = &self.header.siz;
-        let (x0, x1, left) = self.decode_span(level, siz.x0, siz.x1, siz.tx0, siz.tdx, rect.x, rect.right(), |c| c.dx);
-        let (y0, y1, top) = self.decode_span(level, siz.y0, siz.y1, siz.ty0, siz.tdy, rect.y, rect.bottom(), |c| c.dy);
-        let w = (ceil_shift(x1, level) - ceil_shift(x0, level)) as u32;
-        let h = (ceil_shift(y1, level) - ceil_shift(y0, level)) as u32;
+        let Decode { area: [x0, y0, x1, y1], left, top, w, h } = self.decode(level, rect);
         limits.check(w, h)?;
         let whole = [x0, y0, x1, y1] == [siz.x0, siz.y0, siz.x1, siz.y1];
         let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]) };
