@@ -60,13 +60,18 @@ def test_a_writer_killed_mid_write_leaves_no_half_entry(tmp_path):
     one whole write, never a part; the leftovers are temporary files, removed later."""
     killed_mid_write = 0
     for attempt in range(8):
+        leftovers = set((tmp_path / "image").rglob(".*.tmp"))
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         target = 1 + attempt % 3
         while int(proc.stdout.readline() or 0) < target:
             pass
         time.sleep(0.01 * attempt)
-        temps = list((tmp_path / "image").rglob(".*.tmp"))
+        # Kill while a temporary file is there, however loaded the machine is (it may still
+        # finish between the look and the kill: then the kill lands between writes).
+        deadline = time.monotonic() + 5
+        while not (temps := set((tmp_path / "image").rglob(".*.tmp")) - leftovers) and time.monotonic() < deadline:
+            time.sleep(0.001)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed_mid_write += bool(temps)

@@ -184,6 +184,8 @@ pub struct JpegCodec {
     structure: Structure,
     denominators: Vec<u32>,
     cmyk: CmykToRgb,
+    /// Progressive files are buffered whole as coefficients, whatever part is read.
+    progressive: bool,
 }
 
 impl JpegCodec {
@@ -217,7 +219,7 @@ impl JpegCodec {
             icc: markers.icc.map(Arc::from),
         };
         drop(data);
-        Ok(JpegCodec { source, structure, denominators, cmyk })
+        Ok(JpegCodec { source, structure, denominators, cmyk, progressive: header.progressive })
     }
 }
 
@@ -226,10 +228,10 @@ impl Codec for JpegCodec {
         &self.structure
     }
 
-    /// Cropped in the DCT domain: a band costs the entropy decoding of the rows above it, not
-    /// their pixels.
+    /// A baseline file is cropped in the DCT domain: a band costs the entropy decoding of the
+    /// rows above it, not their pixels. A progressive one is held whole for any band.
     fn reads_bands(&self) -> bool {
-        true
+        !self.progressive
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
