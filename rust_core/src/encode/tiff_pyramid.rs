@@ -113,13 +113,15 @@ impl Level {
 /// `tile` x `tile` pixels of `p` at (`x`, `y`), edges padded by repeating the last row and column.
 fn tile_at(p: &Pixels, x: u32, y: u32, tile: u32) -> Pixels {
     let c = p.channels as usize;
+    let inside = (p.width - x).min(tile) as usize * c;
     let mut data = Vec::with_capacity(tile as usize * tile as usize * c);
     for ty in 0..tile {
-        let sy = (y + ty).min(p.height - 1) as usize;
-        for tx in 0..tile {
-            let sx = (x + tx).min(p.width - 1) as usize;
-            let o = (sy * p.width as usize + sx) * c;
-            data.extend_from_slice(&p.data[o..o + c]);
+        let row = (y + ty).min(p.height - 1) as usize * p.row_len() + x as usize * c;
+        let row = &p.data[row..row + inside];
+        data.extend_from_slice(row);
+        let last = &row[inside - c..];
+        for _ in inside / c..tile as usize {
+            data.extend_from_slice(last);
         }
     }
     Pixels { width: tile, height: tile, channels: p.channels, data }
