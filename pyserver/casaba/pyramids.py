@@ -38,14 +38,15 @@ UNTILED_FORMATS = frozenset({"jpeg", "png", "gif", "webp", "tiff", "jp2"})
 def pyramids_from_settings(settings: Settings, copies: Copies | None) -> Pyramids | None:
     if not (settings["source.pyramids.enabled"] and copies):
         return None
-    return Pyramids(copies, settings["source.pyramids.min_pixels"])
+    return Pyramids(copies, settings["source.pyramids.min_pixels"], settings["source.pyramids.max_pixels"])
 
 
 class Pyramids:
-    def __init__(self, copies: Copies, min_pixels: int) -> None:
+    def __init__(self, copies: Copies, min_pixels: int, max_pixels: int) -> None:
         self.copies = copies
         self.folder = copies.root / "pyramids"
         self.min_pixels = min_pixels
+        self.max_pixels = max_pixels
         self._building: set[Path] = set()
         #: Builds that failed (an image too large to decode whole, a broken file): not retried
         #: by this worker, so a failing build costs once, not once per request.
@@ -54,11 +55,13 @@ class Pyramids:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def wanted(self, image: _core.Image) -> bool:
-        """Whether `image` is large, untiled, and of a kind a JPEG pyramid can hold."""
+        """Whether `image` is large (but not beyond the bound: a header can declare billions of
+        pixels that a build would then spend hours on), untiled, and of a kind a JPEG pyramid
+        can hold."""
         return (
             image.format in UNTILED_FORMATS
             and image.tile_size is None
-            and image.width * image.height >= self.min_pixels
+            and self.min_pixels <= image.width * image.height <= self.max_pixels
             and image.channels in (1, 3)
         )
 

@@ -72,7 +72,7 @@ def test_a_failed_build_is_not_tried_again(tmp_path):
     from casaba.sources.copies import Copies
 
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
-    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1)
+    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1, 1 << 32)
     target = pyramids.path_for("broken.jpg", "1", 1)
 
     async def twice() -> int:
@@ -93,6 +93,17 @@ def test_a_tiled_jpeg2000_needs_no_pyramid(tmp_path):
     for name, tiles in [("tiled.jp2", ["-t", "256,256"]), ("untiled.jp2", [])]:
         subprocess.run(["opj_compress", "-i", str(tmp_path / "in.png"), "-o", str(tmp_path / name), "-n", "4", *tiles],
                        check=True, capture_output=True)
-    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1_000_000)
+    pyramids = Pyramids(Copies(tmp_path / "cache", 0, 0), 1_000_000, 1 << 32)
     assert not pyramids.wanted(_core.Image.open(str(tmp_path / "tiled.jp2")))
     assert pyramids.wanted(_core.Image.open(str(tmp_path / "untiled.jp2")))
+
+
+def test_an_image_beyond_the_bound_gets_no_pyramid(tmp_path):
+    """A header may declare billions of pixels in a few bytes; a build would read them all."""
+    from casaba.pyramids import Pyramids
+    from casaba.sources.copies import Copies
+
+    Image.fromarray(np.zeros((1000, 2000, 3), np.uint8)).save(tmp_path / "plain.jpg")
+    image = _core.Image.open(str(tmp_path / "plain.jpg"))
+    assert Pyramids(Copies(tmp_path / "cache", 0, 0), 1_000_000, 2_000_000).wanted(image)
+    assert not Pyramids(Copies(tmp_path / "cache", 0, 0), 1_000_000, 1_999_999).wanted(image)

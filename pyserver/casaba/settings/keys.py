@@ -392,6 +392,12 @@ KEYS: dict[str, Key] = {
         ),
         Key("source.pyramids.min_pixels", Int(1), 16_000_000, "Images with at least this many pixels get a pyramid."),
         Key(
+            "source.pyramids.max_pixels",
+            Int(1),
+            1 << 32,
+            "Images with more pixels than this get no pyramid: a build reads band by band, but takes time and disk in proportion to the image.",
+        ),
+        Key(
             "cache.decoded_tiles.max_size",
             ByteSize(),
             64 << 20,
