@@ -161,7 +161,8 @@ pub fn write(
     if !matches!(channels, 1 | 3) || width == 0 || height == 0 || tile == 0 || tile % 16 != 0 {
         return Err(format_error("a pyramid needs gray or RGB pixels, at least one, and a tile size that is a multiple of 16"));
     }
-    let band = band_pixels.map_or(height, |pixels| (pixels / u64::from(width) / u64::from(tile)).clamp(1, u64::from(height)) as u32 * tile);
+    let tile_rows = |pixels: u64| (pixels / u64::from(width) / u64::from(tile)).max(1);
+    let band = band_pixels.map_or(height, |pixels| (tile_rows(pixels) * u64::from(tile)).min(u64::from(height)) as u32);
     let mut levels = vec![Level::new(width, height, channels)];
     while let Some(l) = levels.last().filter(|l| l.width > tile || l.height > tile) {
         let (w, h) = (l.width.div_ceil(2), l.height.div_ceil(2));
