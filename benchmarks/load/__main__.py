@@ -152,7 +152,7 @@ class Harness:
                 if problem:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
                 lists[t.label] = paths
-            if w.untiled and any(t.kind == "casaba" for t in targets):
+            if w.untiled and any(t.kind == "casaba" and t.label in lists for t in targets):
                 self.untiled.add(found)
                 self.say(f"  {w.name}: waiting for Casaba's pyramid of the image (built after its first request) ...")
                 if not servers.wait_for_pyramids(self.cache, len(self.untiled), PYRAMID_WAIT):

@@ -121,11 +121,8 @@ def test_bad_arguments_are_refused(tmp_path, data_len, w, h, channels, tile):
         write_pyramid_tiff(tmp_path / "out.tif", bytes(data_len), w, h, channels, tile=tile)
 
 
-def exif_turned(pixels, path):
-    """`pixels` stored turned a quarter the other way, with EXIF orientation 6 to stand them up."""
-    exif = PILImage.Exif()
-    exif[274] = 6
-    PILImage.fromarray(np.rot90(pixels, 1)).save(path, quality=95, exif=exif)
+def baseline_jpeg(pixels, path):
+    PILImage.fromarray(pixels).save(path, quality=95)
 
 
 def stripped_tiff(pixels, path):
@@ -138,7 +135,7 @@ def untiled_jp2(pixels, path):
     run("opj_compress", "-i", png, "-o", path, "-n", "5", "-r", "10")
 
 
-@pytest.mark.parametrize("save", [exif_turned, stripped_tiff, untiled_jp2])
+@pytest.mark.parametrize("save", [baseline_jpeg, stripped_tiff, untiled_jp2])
 def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     """With bands of one row of tiles, every level is resampled from the rows about it; but
     for the resampler's rounding (it sets its fixed-point precision per band), the pyramid is
@@ -146,7 +143,7 @@ def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     bands cut off from the rows below them give mean 0.21, p99 2); JPEG compounds it level by
     level below."""
     pixels = photo(700, 1001, seed=11)
-    source = tmp_path / f"source.{ {exif_turned: 'jpg', stripped_tiff: 'tif', untiled_jp2: 'jp2'}[save]}"
+    source = tmp_path / f"source.{ {baseline_jpeg: 'jpg', stripped_tiff: 'tif', untiled_jp2: 'jp2'}[save]}"
     save(pixels, source)
     img = Image.open(source)
     img.write_pyramid(tmp_path / "whole.tif", tile=64, band_pixels=1 << 40)
@@ -175,3 +172,18 @@ def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path):
         full(img)
     img.write_pyramid(tmp_path / "p.tif", tile=64, band_pixels=50_000)
     assert Image.open(tmp_path / "p.tif").levels == pyramid_sizes(600, 500, 64)
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_pyramid_of_an_image_stored_turned_stands_upright(tmp_path, orientation):
+    upright = photo(300, 200, seed=13)
+    stored = {3: np.rot90(upright, 2), 6: np.rot90(upright, 1), 8: np.rot90(upright, -1)}[orientation]
+    exif = PILImage.Exif()
+    exif[274] = orientation
+    PILImage.fromarray(np.ascontiguousarray(stored)).save(tmp_path / "turned.jpg", quality=95, exif=exif)
+    img = Image.open(tmp_path / "turned.jpg")
+    img.write_pyramid(tmp_path / "p.tif", tile=64, band_pixels=1)
+    pyramid = Image.open(tmp_path / "p.tif")
+    assert (pyramid.width, pyramid.height, pyramid.orientation) == (300, 200, 1)
+    assert_close(full(pyramid), jpeg_round_trip(full(img)), mean=0.5, p99=2, what="level 0")
+    assert_close(full(img), upright, mean=4.0, what="the source, stood up (JPEG at 95: mean 2.9; turned wrong: tens)")

@@ -395,7 +395,7 @@ KEYS: dict[str, Key] = {
             "source.pyramids.max_pixels",
             Int(1),
             1 << 32,
-            "Images with more pixels than this get no pyramid: a build reads band by band, but takes time and disk in proportion to the image.",
+            "Images with more pixels than this get no pyramid: a build reads band by band, but its time and disk grow with the image (and a header of a few bytes can declare billions of pixels).",
         ),
         Key(
             "cache.decoded_tiles.max_size",

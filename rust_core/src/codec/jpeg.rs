@@ -61,6 +61,13 @@ pub struct Header {
     pub cmyk: bool,
 }
 
+impl Header {
+    /// Whether a part is decoded alone (cropped in the DCT domain), not cut from the whole.
+    fn crops(&self) -> bool {
+        self.subsampling >= 0 && self.scalable
+    }
+}
+
 fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
     handle.check(unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as raw::size_t) })?;
     // A stream that ends before its frame header reads as tables only: no error, no size.
@@ -127,7 +134,7 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits, cmyk: &CmykT
         // side: without it, a crop starting or ending on an MCU boundary (every aligned tile)
         // gets edge columns whose colour differs from the full decode's.
         let whole = rect == Rect::new(0, 0, sw, sh);
-        let mcu = if header.subsampling >= 0 && header.scalable && !whole {
+        let mcu = if header.crops() && !whole {
             MCU_WIDTH.get(header.subsampling as usize).map(|&w| scaled(w, denom).max(1))
         } else {
             None
@@ -184,8 +191,8 @@ pub struct JpegCodec {
     structure: Structure,
     denominators: Vec<u32>,
     cmyk: CmykToRgb,
-    /// Progressive files are buffered whole as coefficients, whatever part is read.
-    progressive: bool,
+    /// Whether a band of rows is decoded alone, without the pixels of the rest (see `reads_bands`).
+    bands: bool,
 }
 
 impl JpegCodec {
@@ -219,7 +226,8 @@ impl JpegCodec {
             icc: markers.icc.map(Arc::from),
         };
         drop(data);
-        Ok(JpegCodec { source, structure, denominators, cmyk, progressive: header.progressive })
+        let bands = header.crops() && !header.progressive;
+        Ok(JpegCodec { source, structure, denominators, cmyk, bands })
     }
 }
 
@@ -228,10 +236,12 @@ impl Codec for JpegCodec {
         &self.structure
     }
 
-    /// A baseline file is cropped in the DCT domain: a band costs the entropy decoding of the
-    /// rows above it, not their pixels. A progressive one is held whole for any band.
+    /// A sequential file of standard sampling is cropped in the DCT domain: a band costs the
+    /// entropy decoding of the rows above it, not their pixels. A progressive one is held whole
+    /// for any band (and so is a multi-scan sequential one, which the header does not reveal);
+    /// others are decoded whole for any part.
     fn reads_bands(&self) -> bool {
-        !self.progressive
+        self.bands
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {

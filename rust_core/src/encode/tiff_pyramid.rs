@@ -63,7 +63,7 @@ impl Level {
     /// Encode and write every row of tiles whose rows are all held.
     fn write_tiles(&mut self, w: &mut BufWriter<File>, tile: u32, quality: u8) -> Result<()> {
         while self.tiled < self.height {
-            let next = (self.tiled + tile).min(self.height);
+            let next = self.tiled.saturating_add(tile).min(self.height);
             if next > self.end() {
                 break;
             }

@@ -234,10 +234,11 @@ impl Codec for TiffCodec {
         &self.structure
     }
 
-    /// Tiles, or strips shorter than the image.
+    /// Chunks (tiles or strips) of at most a sixteenth of the image: a band decodes little
+    /// more than itself.
     fn reads_bands(&self) -> bool {
         let full = &self.layouts[0];
-        full.chunk_w < full.width || full.chunk_h < full.height
+        u64::from(full.chunk_w) * u64::from(full.chunk_h) * 16 <= u64::from(full.width) * u64::from(full.height)
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
