@@ -1,5 +1,5 @@
-"""A plan that only resizes and encodes a baseline JPEG is carried out in two horizontal bands on
-two threads, each resampled and encoded apart, joined at a restart marker. The joined JPEG must
+"""A plan that only resizes (or does nothing) and encodes a baseline JPEG is carried out in two
+horizontal bands on two threads, each resampled and encoded apart, joined at a restart marker. The joined JPEG must
 decode to the pixels of the same plan made in one piece (progressive output, which is never
 banded, holds the DCT coefficients a one-piece baseline JPEG holds): the same but for rare
 rounding, as the resampler normalises each band's filter weights on their own (here 1 request in
@@ -70,3 +70,20 @@ def test_bands_of_regions_read_from_a_reduced_level(tmp_path):
         banded = img.render(img.plan(region, size, format="jpg"))
         whole = img.render(img.plan(region, size, format="jpg", jpeg_progressive=True))
         assert_same_but_for_rounding(banded, whole, f"{region} at {size}")
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_large_region_at_its_own_size_is_encoded_in_bands(mode):
+    """No resize: each band is only encoded, and the joined JPEG holds exactly the coefficients
+    of the one made in one piece. Below a megapixel it is made in one piece."""
+    buf = io.BytesIO()
+    PILImage.fromarray(photo(1100, 1030, seed=7)).convert(mode).save(buf, "PNG")
+    img = Image.from_bytes(buf.getvalue())
+    plan = img.plan((0, 0, 1100, 1030), (1100, 1030), format="jpg")
+    assert not plan.resized
+    banded = img.render(plan)
+    whole = img.render(img.plan((0, 0, 1100, 1030), (1100, 1030), format="jpg", jpeg_progressive=True))
+    assert b"\xff\xdd" in banded
+    np.testing.assert_array_equal(array(banded), array(whole))
+    small = img.render(img.plan((0, 0, 1000, 1000), (1000, 1000), format="jpg"))
+    assert b"\xff\xdd" not in small

@@ -23,9 +23,10 @@ pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, qualit
     compress(data, width, height, channels, quality, progressive, false)
 }
 
-/// Baseline JPEG with a restart marker after every MCU row, to be joined to others by `join`.
-pub fn encode_restartable(p: &Pixels, quality: u8) -> Result<Vec<u8>> {
-    compress(&p.data, p.width, p.height, p.channels, quality, false, true)
+/// Baseline JPEG of samples like `encode_samples`', with a restart marker after every MCU row,
+/// to be joined to others by `join`.
+pub fn encode_restartable(data: &[u8], width: u32, height: u32, channels: u8, quality: u8) -> Result<Vec<u8>> {
+    compress(data, width, height, channels, quality, false, true)
 }
 
 fn compress(data: &[u8], width: u32, height: u32, channels: u8, quality: u8, progressive: bool, restarts: bool) -> Result<Vec<u8>> {
