@@ -1,6 +1,7 @@
 """Workload (g): the load harness's rendered walks through the core alone, for regression
 tracking without HTTP: unaligned 256x256 regions at full resolution and thumbnails ``full/!N,N``
-of the 12000x10000 tiled pyramidal JPEG TIFF, the same lists ``benchmarks.load`` walks. One
+of the 12000x10000 tiled pyramidal JPEG TIFF, the same lists ``benchmarks.load`` walks; and
+2048x2048 regions at full resolution (encoded in two bands, ``pipeline.rs``). One
 round renders the first requests of a list in its order, on one opened image with the decoded-
 tile cache at its default size, as a worker does (after warm-up rounds: as a worker that has
 seen the list before, the tiles read in part are re-coded). Per-request figures are in
@@ -46,3 +47,7 @@ def test_unaligned_regions(benchmark, tiled_tiff):
 
 def test_thumbnails(benchmark, tiled_tiff):
     walk(benchmark, tiled_tiff, thumbnails(12000, 10000)[:200], rounds=5)
+
+
+def test_large_regions(benchmark, tiled_tiff):
+    walk(benchmark, tiled_tiff, [f"{1000 + 500 * i},{700 + 400 * i},2048,2048/2048,/0/default.jpg" for i in range(8)], rounds=5)
