@@ -18,7 +18,7 @@ from casaba._core import Image
 
 from .variants import TIFF_VARIANTS
 from .helpers import assert_close, full, reference, render
-from .synth import LONG, SHORT, tiff_entries, tiff_values
+from .synth import LONG, SHORT, patch_tiff, simple_tiff, tiff_entries, tiff_values
 
 MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 LOSSLESS = [n for n in TIFF_VARIANTS if "jpeg" not in n] + ["rgb-deflate-32946"]
@@ -121,3 +121,56 @@ def test_old_deflate_code_is_read(tiffs):
     files, _ = tiffs
     data = files["rgb-deflate-32946"].read_bytes()
     assert {tiff_values(data, e)[0] for e in tiff_entries(data) if e["tag"] == 259} == {32946}
+
+
+# --- Uncompressed strips read in part -------------------------------------------------------
+
+class Recording:
+    """A file's bytes through `Image.open_reader`, every read recorded."""
+
+    def __init__(self, data):
+        self.data = data
+        self.reads = []
+
+    def read(self, offset, length):
+        self.reads.append((offset, length))
+        return self.data[offset : offset + length]
+
+
+#: Base files as one uncompressed strip (as many scanners write them): samples and options.
+ONE_STRIP = {
+    "rgb8": lambda rgb: (rgb, dict(photometric=2)),
+    "rgb16-planar": lambda rgb: (rgb.astype(np.uint16) * 257, dict(photometric=2, bits=16, planar=True, order=">")),
+    "gray4": lambda rgb: (np.asarray(PILImage.fromarray(rgb).convert("L")) >> 4, dict(photometric=1, bits=4)),
+    "bilevel-black": lambda rgb: ((np.asarray(PILImage.fromarray(rgb).convert("L")) >= 128).astype(np.uint8), dict(photometric=1, bits=1)),
+}
+
+
+@pytest.mark.parametrize("name", ["rgb8", "rgb16-planar", "gray4", "bilevel-black"])
+@pytest.mark.parametrize("region", [(0, 0, 1, 1), (202, 148, 1, 1), (37, 21, 130, 90), (0, 100, 203, 49), (5, 140, 7, 9)])
+def test_a_region_of_one_uncompressed_strip_reads_only_its_rows(tiffs, name, region):
+    _, expected = tiffs
+    samples, options = ONE_STRIP[name](expected["base-rgb8"])
+    data, want = simple_tiff(samples, rows_per_strip=149, **options), expected[f"base-{name}"]
+    reader = Recording(data)
+    img = Image.open_reader(reader, len(data), chunk_size=1024, cache_size=0)
+    assert img.tile_size is None
+    reader.reads.clear()
+    plan, out = render(img, region)
+    x, y, w, h = region
+    np.testing.assert_array_equal(np.asarray(out), want[y : y + h, x : x + w])
+    row_bytes = len(data) // 149  # near enough: the strip is nearly all the file
+    read = sum(length for _, length in reader.reads)
+    assert read <= (h + 2) * row_bytes + 2048, f"{read} bytes read for {h} of 149 rows"
+
+
+def test_a_short_uncompressed_strip_reads_as_zeros_past_its_end():
+    rgb = np.arange(40 * 30 * 3, dtype=np.uint8).reshape(30, 40, 3)
+    data = simple_tiff(rgb, photometric=2, rows_per_strip=30)
+    entries = {e["tag"]: e for e in tiff_entries(data)}
+    count = tiff_values(data, entries[279])[0]
+    short = patch_tiff(data, 279, [count - 10 * 40 * 3])  # the strip ends after 20 rows
+    img = Image.from_bytes(short)
+    _, bottom = render(img, (0, 15, 40, 15))
+    np.testing.assert_array_equal(np.asarray(bottom)[:5], rgb[15:20])
+    assert not np.asarray(bottom)[5:].any()

@@ -2,6 +2,7 @@
 //! its samples into 8-bit pixels.
 
 use std::io::Read;
+use std::ops::Range;
 
 use crate::codec::jpeg;
 use crate::codec::tiff::layout::{Alpha, Compression, Layout, Photometric};
@@ -29,13 +30,27 @@ pub fn decode(layout: &Layout, source: &ByteSource, index: u32, limits: &Limits,
     if layout.compression == Compression::Jpeg {
         return decode_jpeg_part(layout, source, index, Rect::new(0, 0, layout.chunk_w, rows), limits, cmyk);
     }
+    decode_rows(layout, source, index, 0, rows, cmyk)
+}
+
+/// Decode `part` (in the chunk's own coordinates, within it) of uncompressed chunk `index`:
+/// only the bytes of its rows are read, as a row starts at a fixed place.
+pub fn decode_uncompressed_part(layout: &Layout, source: &ByteSource, index: u32, part: Rect, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
+    limits.check(layout.chunk_w, part.h)?;
+    let rows = decode_rows(layout, source, index, part.y, part.h, cmyk)?;
+    Ok(rows.crop(Rect::new(part.x, 0, part.w, part.h)))
+}
+
+/// `rows` rows of chunk `index` from row `first` (see `decompressed`).
+fn decode_rows(layout: &Layout, source: &ByteSource, index: u32, first: u32, rows: u32, cmyk: &CmykToRgb) -> Result<Pixels> {
     let planes = if layout.planar { layout.samples as usize } else { 1 };
     let per_plane = if layout.planar { 1 } else { layout.samples as usize };
     let mut planes_data = Vec::with_capacity(planes);
     for plane in 0..planes {
         let raw_index = plane as u64 * layout.chunks_per_plane() + u64::from(index);
         let row_bytes = (layout.chunk_w as usize * per_plane * layout.bits as usize).div_ceil(8);
-        let mut data = decompressed(layout, source, raw_index as usize, row_bytes * rows as usize)?;
+        let start = row_bytes * first as usize;
+        let mut data = decompressed(layout, source, raw_index as usize, start..start + row_bytes * rows as usize)?;
         if layout.predictor {
             undo_predictor(&mut data, row_bytes, per_plane, layout.bits, layout.little_endian)?;
         }
@@ -100,29 +115,41 @@ pub fn jpeg_stream(layout: &Layout, source: &ByteSource, offset: u64, count: u64
     })
 }
 
-/// The chunk's bytes after decompression, padded with zeros if the stream is short.
-fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, expected: usize) -> Result<Vec<u8>> {
-    let (offset, count) = (layout.offsets[raw_index], layout.counts[raw_index]);
-    if count == 0 {
-        return Ok(vec![0; expected]);
-    }
-    let raw = source.read_at(offset, count as usize)?;
+/// Bytes `wanted` of the chunk after decompression, padded with zeros where the stream is short.
+/// Of an uncompressed chunk only those bytes are read; others are decompressed up to their end.
+fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, wanted: Range<usize>) -> Result<Vec<u8>> {
+    let (offset, count) = (layout.offsets[raw_index], layout.counts[raw_index] as usize);
     let mut out = match layout.compression {
-        Compression::None => raw[..expected.min(raw.len())].to_vec(),
+        _ if count == 0 => Vec::new(),
+        Compression::None => match count.min(wanted.end).checked_sub(wanted.start) {
+            Some(stored) if stored > 0 => source.read_at(offset + wanted.start as u64, stored)?.into_owned(),
+            _ => Vec::new(),
+        },
+        _ => {
+            let mut all = inflated(layout, &source.read_at(offset, count)?, wanted.end)?;
+            all.drain(..wanted.start.min(all.len()));
+            all
+        }
+    };
+    out.resize(wanted.len(), 0);
+    Ok(out)
+}
+
+/// At most `expected` bytes of a compressed chunk's stream `raw`.
+fn inflated(layout: &Layout, raw: &[u8], expected: usize) -> Result<Vec<u8>> {
+    Ok(match layout.compression {
         Compression::Deflate => {
             let mut v = Vec::with_capacity(expected);
-            flate2::read::ZlibDecoder::new(&raw[..])
+            flate2::read::ZlibDecoder::new(raw)
                 .take(expected as u64)
                 .read_to_end(&mut v)
                 .map_err(|e| format_error(format!("TIFF deflate data: {e}")))?;
             v
         }
-        Compression::Lzw => lzw(&raw, expected)?,
-        Compression::PackBits => unpack_bits(&raw, expected),
-        Compression::Jpeg => unreachable!("JPEG chunks are decoded by decode_jpeg"),
-    };
-    out.resize(expected, 0);
-    Ok(out)
+        Compression::Lzw => lzw(raw, expected)?,
+        Compression::PackBits => unpack_bits(raw, expected),
+        Compression::None | Compression::Jpeg => unreachable!("uncompressed and JPEG chunks are read apart"),
+    })
 }
 
 /// At most `expected` bytes of a TIFF LZW stream: a few hundred kilobytes of LZW can expand to

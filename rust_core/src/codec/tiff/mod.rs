@@ -155,6 +155,9 @@ impl TiffCodec {
         let decode = |job: Job| {
             let pixels = match job.way {
                 Way::Whole => chunk::decode(layout, &self.source, job.index, limits, &self.cmyk),
+                Way::Part(part) if layout.compression == Compression::None => {
+                    chunk::decode_uncompressed_part(layout, &self.source, job.index, part, limits, &self.cmyk)
+                }
                 Way::Part(part) => chunk::decode_jpeg_part(layout, &self.source, job.index, part, limits, &self.cmyk),
                 Way::Recoded(part) => self.decode_recoded(level, job.index, part, limits),
             };
@@ -202,21 +205,25 @@ impl TiffCodec {
         Ok(Some(mcus))
     }
 
-    /// How to decode chunk `index` for a read of `rect`: a part when the read needs at most
-    /// 1/PART_SHARE of a JPEG chunk, else whole.
+    /// How to decode chunk `index` for a read of `rect`: the part the read needs of an
+    /// uncompressed chunk (only its rows are read); a part when the read needs at most
+    /// 1/PART_SHARE of a JPEG chunk; else whole.
     fn way(&self, level: usize, index: u32, rect: Rect) -> Way {
         let layout = &self.layouts[level];
-        if layout.compression != Compression::Jpeg {
+        if !matches!(layout.compression, Compression::Jpeg | Compression::None) {
             return Way::Whole;
         }
         let (cols, _) = layout.grid();
         let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
         let chunk = Rect::new(x, y, layout.chunk_w, chunk::chunk_rows(layout, index));
         let Some(inside) = rect.intersect(&chunk) else { return Way::Whole };
+        let part = Rect::new(inside.x - x, inside.y - y, inside.w, inside.h);
+        if layout.compression == Compression::None {
+            return if inside == chunk { Way::Whole } else { Way::Part(part) };
+        }
         if u64::from(inside.w) * u64::from(inside.h) * PART_SHARE > u64::from(chunk.w) * u64::from(chunk.h) {
             return Way::Whole;
         }
-        let part = Rect::new(inside.x - x, inside.y - y, inside.w, inside.h);
         let key = (self.id, level, index);
         if chunk_cache::has_mcus(&key) {
             return Way::Recoded(part);
@@ -234,11 +241,12 @@ impl Codec for TiffCodec {
         &self.structure
     }
 
-    /// Chunks (tiles or strips) of at most a sixteenth of the image: a band decodes little
-    /// more than itself.
+    /// Uncompressed, or in chunks (tiles or strips) of at most a sixteenth of the image: a band
+    /// decodes little more than itself.
     fn reads_bands(&self) -> bool {
         let full = &self.layouts[0];
-        u64::from(full.chunk_w) * u64::from(full.chunk_h) * 16 <= u64::from(full.width) * u64::from(full.height)
+        full.compression == Compression::None
+            || u64::from(full.chunk_w) * u64::from(full.chunk_h) * 16 <= u64::from(full.width) * u64::from(full.height)
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
