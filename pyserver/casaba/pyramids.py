@@ -4,9 +4,9 @@ over every row above a tile, while the same image as a pyramidal TIFF costs a fe
 
 The first request for such an image is served from the original and starts a build (one at a
 time per worker, at low CPU priority, in a separate process so its memory is not the worker's).
-Baseline JPEG, TIFF of small tiles or strips and JPEG 2000 are read a band of rows at a time, so a
-build's memory grows with the image's width, not its area; other images (and images stored
-turned a quarter) are decoded whole.
+Baseline JPEG, PNG, uncompressed TIFF, TIFF of small tiles or strips and JPEG 2000 are read a band
+of rows at a time, so a build's memory grows with the image's width, not its area; other images
+(and images stored upside down or turned) are decoded whole.
 Pyramids live in the ``pyramids/`` folder of ``FilesystemCache.pathname``, named by the image's
 key, version and page, written under a temporary name and renamed into place; a file lock keeps
 workers from building the same one twice. Later requests are served from the pyramid.

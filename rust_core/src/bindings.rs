@@ -195,19 +195,20 @@ impl PyImage {
     }
 
     /// Write the whole image, upright, as a tiled pyramidal JPEG TIFF at `path` (the form
-    /// viewers read fastest), keeping its colour profile. Formats that can read a band of rows
-    /// alone are read about `band_pixels` pixels at a time; others, and images stored turned a
-    /// quarter, are read whole.
+    /// viewers read fastest), keeping its colour profile; a band of about `band_pixels` pixels
+    /// at a time where the image can be read so (`pipeline::upright_bands`), else whole.
     #[pyo3(signature = (path, *, tile = 256, quality = 90, band_pixels = tiff_pyramid::BAND_PIXELS))]
     fn write_pyramid(&self, py: Python<'_>, path: PathBuf, tile: u32, quality: u8, band_pixels: u64) -> PyResult<()> {
         let codec = self.codec.as_ref();
         let s = codec.structure();
         let (width, height) = s.orientation.upright((s.width, s.height));
         let icc = s.icc.as_ref().and_then(|p| icc::fits(p, s.channels));
-        // A band of an image stored turned a quarter is a band of stored columns, which costs a
-        // pass over every row: such an image is read whole.
-        let band_pixels = (codec.reads_bands() && !s.orientation.transposes()).then_some(band_pixels.max(1));
-        let rows = |top, bottom| pipeline::upright_rows(codec, top, bottom, &self.limits);
+        let mut bands = pipeline::upright_bands(codec, &self.limits);
+        let band_pixels = bands.is_some().then_some(band_pixels.max(1));
+        let rows = |top, bottom| match bands.as_mut() {
+            Some(read) => read(top, bottom),
+            None => pipeline::upright(codec, &self.limits),
+        };
         py.detach(|| tiff_pyramid::write(&path, (width, height, s.channels), band_pixels, rows, tile, quality, icc.as_deref(), &self.limits))?;
         Ok(())
     }

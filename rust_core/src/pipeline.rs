@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::codec::Codec;
+use crate::codec::{Bands, Codec};
 use crate::encode::{self, OutputFormat};
 use crate::errors::Result;
 use crate::geometry::Rect;
@@ -12,17 +12,28 @@ use crate::limits::Limits;
 use crate::ops::{color, orient, resize};
 use crate::plan::{Plan, Step};
 
-/// Rows `top..bottom` of the image at full resolution, stood upright (its orientation applied).
-pub fn upright_rows(codec: &dyn Codec, top: u32, bottom: u32, limits: &Limits) -> Result<Pixels> {
+/// The whole image at full resolution, stood upright (its orientation applied).
+pub fn upright(codec: &dyn Codec, limits: &Limits) -> Result<Pixels> {
     let s = codec.structure();
-    let (width, _) = s.orientation.upright((s.width, s.height));
-    let rows = s.orientation.to_stored(Rect::new(0, top, width, bottom - top), (s.width, s.height));
-    let mut p = codec.read(0, rows, limits)?;
+    let mut p = codec.read(0, Rect::new(0, 0, s.width, s.height), limits)?;
     let (mirror, degrees) = s.orientation.correction();
     if mirror {
         p = orient::mirror(p);
     }
     Ok(orient::rotate(p, degrees))
+}
+
+/// The image at full resolution, stood upright, a band of rows at a time from the top down
+/// (see `Codec::bands`); None where it is better read whole, and where its stored rows do not
+/// run from the top down (stored upside down or turned a quarter: a band would be read from
+/// the bottom, or be a band of columns, which costs a pass over every row).
+pub fn upright_bands<'a>(codec: &'a dyn Codec, limits: &'a Limits) -> Option<Bands<'a>> {
+    let (mirror, degrees) = codec.structure().orientation.correction();
+    if degrees != 0 {
+        return None;
+    }
+    let mut bands = codec.bands(limits)?;
+    Some(Box::new(move |top, bottom| Ok(if mirror { orient::mirror(bands(top, bottom)?) } else { bands(top, bottom)? })))
 }
 
 pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>> {

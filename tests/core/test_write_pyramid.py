@@ -125,6 +125,10 @@ def baseline_jpeg(pixels, path):
     PILImage.fromarray(pixels).save(path, quality=95)
 
 
+def png_file(pixels, path):
+    PILImage.fromarray(pixels).save(path)
+
+
 def stripped_tiff(pixels, path):
     PILImage.fromarray(pixels).save(path, compression="tiff_lzw", tiffinfo={278: 16})
 
@@ -135,7 +139,7 @@ def untiled_jp2(pixels, path):
     run("opj_compress", "-i", png, "-o", path, "-n", "5", "-r", "10")
 
 
-@pytest.mark.parametrize("save", [baseline_jpeg, stripped_tiff, untiled_jp2])
+@pytest.mark.parametrize("save", [baseline_jpeg, png_file, stripped_tiff, untiled_jp2])
 def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     """With bands of one row of tiles, every level is resampled from the rows about it; but
     for the resampler's rounding (it sets its fixed-point precision per band), the pyramid is
@@ -143,7 +147,7 @@ def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     bands cut off from the rows below them give mean 0.21, p99 2); JPEG compounds it level by
     level below."""
     pixels = photo(700, 1001, seed=11)
-    source = tmp_path / f"source.{ {baseline_jpeg: 'jpg', stripped_tiff: 'tif', untiled_jp2: 'jp2'}[save]}"
+    source = tmp_path / f"source.{ {baseline_jpeg: 'jpg', png_file: 'png', stripped_tiff: 'tif', untiled_jp2: 'jp2'}[save]}"
     save(pixels, source)
     img = Image.open(source)
     img.write_pyramid(tmp_path / "whole.tif", tile=64, band_pixels=1 << 40)
@@ -163,15 +167,20 @@ def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     assert_close(full(bands), jpeg_round_trip(upright), mean=0.5, p99=2, what="level 0 against the image")
 
 
-def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path):
-    """The decode limit applies to each band read: an image over it still gets a pyramid."""
+@pytest.mark.parametrize("name", ["big.jpg", "big.png"])
+def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path, name):
+    """The decode limit applies to each band read: an image over it still gets a pyramid (a PNG
+    too: one decoder carries on from band to band)."""
     pixels = photo(600, 500, seed=12)
-    PILImage.fromarray(pixels).save(tmp_path / "big.jpg", quality=95)
-    img = Image.open(tmp_path / "big.jpg", max_decode_pixels=100_000)
+    PILImage.fromarray(pixels).save(tmp_path / name, quality=95)
+    img = Image.open(tmp_path / name, max_decode_pixels=100_000)
     with pytest.raises(CoreError):
         full(img)
     img.write_pyramid(tmp_path / "p.tif", tile=64, band_pixels=50_000)
-    assert Image.open(tmp_path / "p.tif").levels == pyramid_sizes(600, 500, 64)
+    pyramid = Image.open(tmp_path / "p.tif")
+    assert pyramid.levels == pyramid_sizes(600, 500, 64)
+    if name == "big.png":
+        assert_close(full(pyramid), jpeg_round_trip(pixels), mean=0.5, p99=2, what="level 0")
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use turbojpeg::raw;
 
-use crate::codec::{jpeg_markers, Codec};
+use crate::codec::{jpeg_markers, parts, Bands, Codec};
 use crate::errors::{format_error, unsupported, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -191,8 +191,8 @@ pub struct JpegCodec {
     structure: Structure,
     denominators: Vec<u32>,
     cmyk: CmykToRgb,
-    /// Whether a band of rows is decoded alone, without the pixels of the rest (see `reads_bands`).
-    bands: bool,
+    /// Whether a band of rows is decoded alone, without the pixels of the rest (see `bands`).
+    reads_bands: bool,
 }
 
 impl JpegCodec {
@@ -226,8 +226,8 @@ impl JpegCodec {
             icc: markers.icc.map(Arc::from),
         };
         drop(data);
-        let bands = header.crops() && !header.progressive;
-        Ok(JpegCodec { source, structure, denominators, cmyk, bands })
+        let reads_bands = header.crops() && !header.progressive;
+        Ok(JpegCodec { source, structure, denominators, cmyk, reads_bands })
     }
 }
 
@@ -240,8 +240,8 @@ impl Codec for JpegCodec {
     /// entropy decoding of the rows above it, not their pixels. A progressive one is held whole
     /// for any band (and so is a multi-scan sequential one, which the header does not reveal);
     /// others are decoded whole for any part.
-    fn reads_bands(&self) -> bool {
-        self.bands
+    fn bands<'a>(&'a self, limits: &'a Limits) -> Option<Bands<'a>> {
+        self.reads_bands.then(|| parts(self, limits))
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {

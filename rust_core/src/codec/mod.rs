@@ -32,10 +32,10 @@ pub trait Codec: Send + Sync {
         Ok(Arc::new(self.read(level, rect, limits)?))
     }
 
-    /// Whether a band of full-resolution rows can be read without decoding the pixels of the
-    /// whole image, so that a reader of all of it may take it band by band.
-    fn reads_bands(&self) -> bool {
-        false
+    /// The image at full resolution as stored, a band of rows at a time from the top down, for
+    /// a reader of all of it; None where a band would cost about the whole image (read it whole).
+    fn bands<'a>(&'a self, _limits: &'a Limits) -> Option<Bands<'a>> {
+        None
     }
 
     /// The stored JPEG tile that is exactly `rect` of `level` (cut to it at an edge), ready to
@@ -49,6 +49,15 @@ pub trait Codec: Send + Sync {
     fn read_stored_jpeg(&self, _level: usize, _tile: StoredTile) -> Result<Vec<u8>> {
         Err(unsupported("this image has no stored JPEG tiles"))
     }
+}
+
+/// Reads rows `top..bottom` of an image, each band below the one before (see `Codec::bands`).
+pub type Bands<'a> = Box<dyn FnMut(u32, u32) -> Result<Pixels> + Send + 'a>;
+
+/// Bands read as any other part of the image, for codecs that read a part for its share.
+fn parts<'a>(codec: &'a dyn Codec, limits: &'a Limits) -> Bands<'a> {
+    let width = codec.structure().width;
+    Box::new(move |top, bottom| codec.read(0, Rect::new(0, top, width, bottom - top), limits))
 }
 
 /// The format named by a file's first bytes, if it is one the core reads.

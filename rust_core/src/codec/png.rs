@@ -1,14 +1,15 @@
 //! PNG: rows are decoded in order (PNG has no random access), but only the rows and columns
 //! of the requested rectangle are kept, and decoding stops after its last row; an interlaced
-//! image is decoded whole. Palette and low bit depths are expanded to 8 bits, 16-bit samples
-//! reduced to 8.
+//! image is decoded whole. A reader of the whole image (a pyramid build) takes it band by band
+//! from one decoder. Palette and low bit depths are expanded to 8 bits, 16-bit samples reduced
+//! to 8.
 
 use std::io::BufReader;
 use std::sync::Arc;
 
 use png::{ColorType, Transformations};
 
-use crate::codec::Codec;
+use crate::codec::{Bands, Codec};
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -32,16 +33,42 @@ fn png_error(err: png::DecodingError) -> Error {
     }
 }
 
-fn reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<png::Reader<BufReader<Stream<'a>>>> {
+type Reader<'a> = png::Reader<BufReader<Stream<'a>>>;
+
+/// A decoder past the headers, whose image is within the limit.
+fn reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<Reader<'a>> {
+    let reader = row_reader(source, limits)?;
+    let info = reader.info();
+    limits.check(info.width, info.height)?;
+    Ok(reader)
+}
+
+/// A decoder past the headers, for rows that are held to the limit a few at a time.
+fn row_reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<Reader<'a>> {
     let mut decoder = png::Decoder::new(source.stream());
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
     // Eight bytes a pixel (16-bit RGBA) before STRIP_16; saturating, as a huge limit means none.
     let bytes = usize::try_from(limits.max_decode_pixels.saturating_mul(8)).unwrap_or(usize::MAX);
     decoder.set_limits(png::Limits { bytes });
-    let reader = decoder.read_info().map_err(png_error)?;
-    let info = reader.info();
-    limits.check(info.width, info.height)?;
-    Ok(reader)
+    decoder.read_info().map_err(png_error)
+}
+
+/// The next `out.height` rows of `r` into `out`, its columns from `x` on.
+fn next_rows(r: &mut Reader<'_>, x: u32, out: &mut Pixels) -> Result<()> {
+    let (start, len) = (x as usize * out.channels as usize, out.row_len());
+    for row in out.data.chunks_exact_mut(len) {
+        let next = r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
+        row.copy_from_slice(next.data().get(start..start + len).ok_or_else(|| format_error("a PNG row is shorter than it should be"))?);
+    }
+    Ok(())
+}
+
+/// Skip `n` rows of `r`.
+fn skip_rows(r: &mut Reader<'_>, n: u32) -> Result<()> {
+    for _ in 0..n {
+        r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
+    }
+    Ok(())
 }
 
 fn channels(color: ColorType) -> u8 {
@@ -56,7 +83,8 @@ fn channels(color: ColorType) -> u8 {
 impl PngCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<PngCodec> {
         let structure = {
-            let r = reader(&source, limits)?;
+            // An image over the limit opens: a pyramid of it is built band by band.
+            let r = row_reader(&source, limits)?;
             let (width, height) = (r.info().width, r.info().height);
             Structure {
                 format: Format::Png,
@@ -91,15 +119,24 @@ impl Codec for PngCodec {
             return Ok(Pixels::from_vec(frame.width, frame.height, c, buf)?.crop(rect));
         }
         let mut out = Pixels::new(rect.w, rect.h, c, limits)?;
-        let (start, len) = (rect.x as usize * c as usize, out.row_len());
-        for y in 0..rect.bottom() {
-            let row = r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
-            if y >= rect.y {
-                let at = (y - rect.y) as usize * len;
-                let src = row.data().get(start..start + len).ok_or_else(|| format_error("a PNG row is shorter than it should be"))?;
-                out.data[at..at + len].copy_from_slice(src);
-            }
-        }
+        skip_rows(&mut r, rect.y)?;
+        next_rows(&mut r, rect.x, &mut out)?;
         Ok(out)
+    }
+
+    /// Rows are decoded in order, so one decoder carries on from band to band (not interlaced).
+    fn bands<'a>(&'a self, limits: &'a Limits) -> Option<Bands<'a>> {
+        let mut r = row_reader(&self.source, limits).ok().filter(|r| !r.info().interlaced)?;
+        let (width, channels) = (self.structure.width, self.structure.channels);
+        let mut next = 0;
+        Some(Box::new(move |top, bottom| {
+            if top != next {
+                return Err(format_error("PNG bands are read in order"));
+            }
+            let mut out = Pixels::new(width, bottom - top, channels, limits)?;
+            next_rows(&mut r, 0, &mut out)?;
+            next = bottom;
+            Ok(out)
+        }))
     }
 }

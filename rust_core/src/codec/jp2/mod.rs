@@ -12,7 +12,7 @@ mod view;
 
 use std::sync::Arc;
 
-use crate::codec::Codec;
+use crate::codec::{parts, Bands, Codec};
 use crate::errors::{format_error, unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -219,8 +219,8 @@ impl Codec for Jp2Codec {
     }
 
     /// Only the code-blocks that meet a band are decoded.
-    fn reads_bands(&self) -> bool {
-        true
+    fn bands<'a>(&'a self, limits: &'a Limits) -> Option<Bands<'a>> {
+        Some(parts(self, limits))
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::chunk_cache::{self, PartRead};
 use crate::codec::jpeg;
 use crate::codec::jpeg_mcus::McuJpeg;
-use crate::codec::Codec;
+use crate::codec::{parts, Bands, Codec};
 use crate::errors::{format_error, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -243,10 +243,10 @@ impl Codec for TiffCodec {
 
     /// Uncompressed, or in chunks (tiles or strips) of at most a sixteenth of the image: a band
     /// decodes little more than itself.
-    fn reads_bands(&self) -> bool {
+    fn bands<'a>(&'a self, limits: &'a Limits) -> Option<Bands<'a>> {
         let full = &self.layouts[0];
-        full.compression == Compression::None
-            || u64::from(full.chunk_w) * u64::from(full.chunk_h) * 16 <= u64::from(full.width) * u64::from(full.height)
+        let small = u64::from(full.chunk_w) * u64::from(full.chunk_h) * 16 <= u64::from(full.width) * u64::from(full.height);
+        (full.compression == Compression::None || small).then(|| parts(self, limits))
     }
 
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
