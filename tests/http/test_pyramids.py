@@ -40,7 +40,10 @@ def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path, sa
         "source.pyramids.min_pixels": 1_000_000,
     }
     tile = f"/iiif/3/{name}/512,256,256,256/256,/0/default.jpg"
+    info = f"/iiif/3/{name}/info.json"
     with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for _ in range(2):  # the second answered from memory (casaba.iiif.answers)
+            assert client.get(info).json()["tiles"][0]["width"] == 512  # endpoint.iiif.min_tile_size
         first = client.get(tile)
         assert first.status_code == 200
         deadline = time.monotonic() + 60
@@ -53,7 +56,9 @@ def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path, sa
         assert (pyramid.width, pyramid.height, pyramid.tile_size) == (1300, 900, (256, 256))
         stored = pyramid.render(pyramid.plan((512, 256, 256, 256), (256, 256)))
         assert client.get(tile).content == stored  # the stored tile, sent as it is
-        assert client.get(f"/iiif/3/{name}/info.json").json()["width"] == 1300
+        # Now the pyramid's tiles are advertised, as viewers ask for what info.json says.
+        after = client.get(info).json()
+        assert (after["width"], after["tiles"][0]["width"]) == (1300, 256)
 
 
 def test_the_pyramid_command_stands_the_image_upright(tmp_path):

@@ -5,11 +5,11 @@ request is then answered from the raw request with a dictionary lookup and a sta
 parsing, resolving, authorizing or planning it again (about half the Python a request costs).
 
 An answer is used only while what it rests on holds, checked as the full path checks it: for a
-planned derivative, the source file's version (a stat, as locating it does) and the opened image
-it was planned on (still the one opened for that version, and not replaced by a pyramid built of
-it since); for an info.json, the source file's
-version; for a cached derivative, its cache file (a stat, its expiry, and a use recorded for the
-LRU bound, as a cache hit does). Anything else, and every request the full path must see
+planned derivative or an info.json, the source file's version (a stat, as locating it does) and
+the opened image it was made from (still the one opened for that version, and not replaced by a
+pyramid built of it since: the pyramid's tiles are the ones to advertise); for a cached
+derivative, its cache file (a stat, its expiry, and a use recorded for the LRU bound, as a cache
+hit does). Anything else, and every request the full path must see
 (delegates configured, HEAD, conditional requests, ``resolve_first``), takes the full path.
 """
 
@@ -71,9 +71,12 @@ class Planned:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """An info.json of a local image, for one version of it."""
+    """An info.json of a local image, for one version of it and the image opened for it (its
+    tiles are a pyramid's once one is built)."""
 
     source: LocalImage
+    page: int
+    handle: weakref.ref[Handle]
     headers: list[tuple[str, str]]
     body: bytes
 
@@ -124,11 +127,11 @@ class Answers:
             return None
         if (st.st_mtime_ns, st.st_size) != (source.modified_ns, source.size):
             return None
-        if isinstance(found, Document):
-            return found.headers, found.body, None
         handle = found.handle()
         if handle is None or self.opened.get(source, found.page) is not handle or handle.superseded():
             return None
+        if isinstance(found, Document):
+            return found.headers, found.body, None
         if not found.plan.passthrough:
             return Render(found.headers, handle.image, found.plan)
         return found.headers, handle.image.render(found.plan), None

@@ -216,7 +216,7 @@ class IiifService:
         if self.answers is not None and request.method == "GET" and opened is not None and isinstance(opened.located, LocalImage):
             key = request_key(request.path, request.query_string, request.scheme, request.headers)
             if key is not None:
-                self.answers.remember(key, Document(opened.located, [*headers, *CORS_HEADERS], payload))
+                self.answers.remember(key, Document(opened.located, opened.page, weakref.ref(opened.handle), [*headers, *CORS_HEADERS], payload))
         return Response(200, headers, payload)
 
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
