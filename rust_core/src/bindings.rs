@@ -203,13 +203,15 @@ impl PyImage {
         let s = codec.structure();
         let (width, height) = s.orientation.upright((s.width, s.height));
         let icc = s.icc.as_ref().and_then(|p| icc::fits(p, s.channels));
-        let mut bands = pipeline::upright_bands(codec, &self.limits);
-        let band_pixels = bands.is_some().then_some(band_pixels.max(1));
-        let rows = |top, bottom| match bands.as_mut() {
-            Some(read) => read(top, bottom),
-            None => pipeline::upright(codec, &self.limits),
-        };
-        py.detach(|| tiff_pyramid::write(&path, (width, height, s.channels), band_pixels, rows, tile, quality, icc.as_deref(), &self.limits))?;
+        py.detach(|| {
+            let mut bands = pipeline::upright_bands(codec, &self.limits);
+            let band_pixels = bands.is_some().then_some(band_pixels.max(1));
+            let rows = |top, bottom| match bands.as_mut() {
+                Some(read) => read(top, bottom),
+                None => pipeline::upright(codec, &self.limits),
+            };
+            tiff_pyramid::write(&path, (width, height, s.channels), band_pixels, rows, tile, quality, icc.as_deref(), &self.limits)
+        })?;
         Ok(())
     }
 

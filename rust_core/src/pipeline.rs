@@ -96,7 +96,8 @@ fn resize_and_encode_in_bands(p: &Pixels, plan: &Plan, limits: &Limits) -> Resul
     };
     let e = &plan.encoding;
     let mcu = encode::jpeg::mcu_rows(p.channels);
-    if plan.format != OutputFormat::Jpeg || e.jpeg_progressive || !matches!(p.channels, 1 | 3) || u64::from(width) * u64::from(height) < from || height < 2 * mcu {
+    let fits = width.max(height) <= encode::jpeg::MAX_SIDE && u64::from(width) * u64::from(height) >= from && height >= 2 * mcu;
+    if plan.format != OutputFormat::Jpeg || e.jpeg_progressive || !matches!(p.channels, 1 | 3) || !fits {
         return Ok(None);
     }
     let middle = height / 2 / mcu * mcu;

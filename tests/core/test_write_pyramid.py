@@ -167,20 +167,15 @@ def test_a_pyramid_read_band_by_band_is_the_one_read_whole(tmp_path, save):
     assert_close(full(bands), jpeg_round_trip(upright), mean=0.5, p99=2, what="level 0 against the image")
 
 
-@pytest.mark.parametrize("name", ["big.jpg", "big.png"])
-def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path, name):
-    """The decode limit applies to each band read: an image over it still gets a pyramid (a PNG
-    too: one decoder carries on from band to band)."""
+def test_bands_need_only_their_own_pixels_within_the_decode_limit(tmp_path):
+    """The decode limit applies to each band read: an image over it still gets a pyramid."""
     pixels = photo(600, 500, seed=12)
-    PILImage.fromarray(pixels).save(tmp_path / name, quality=95)
-    img = Image.open(tmp_path / name, max_decode_pixels=100_000)
+    PILImage.fromarray(pixels).save(tmp_path / "big.jpg", quality=95)
+    img = Image.open(tmp_path / "big.jpg", max_decode_pixels=100_000)
     with pytest.raises(CoreError):
         full(img)
     img.write_pyramid(tmp_path / "p.tif", tile=64, band_pixels=50_000)
-    pyramid = Image.open(tmp_path / "p.tif")
-    assert pyramid.levels == pyramid_sizes(600, 500, 64)
-    if name == "big.png":
-        assert_close(full(pyramid), jpeg_round_trip(pixels), mean=0.5, p99=2, what="level 0")
+    assert Image.open(tmp_path / "p.tif").levels == pyramid_sizes(600, 500, 64)
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])

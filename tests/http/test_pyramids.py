@@ -55,10 +55,10 @@ def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path, sa
         pyramid = _core.Image.open(str(built[0]))
         assert (pyramid.width, pyramid.height, pyramid.tile_size) == (1300, 900, (256, 256))
         stored = pyramid.render(pyramid.plan((512, 256, 256, 256), (256, 256)))
-        assert client.get(tile).content == stored  # the stored tile, sent as it is
         # Now the pyramid's tiles are advertised, as viewers ask for what info.json says.
         after = client.get(info).json()
         assert (after["width"], after["tiles"][0]["width"]) == (1300, 256)
+        assert client.get(tile).content == stored  # the stored tile, sent as it is
 
 
 def test_the_pyramid_command_stands_the_image_upright(tmp_path):

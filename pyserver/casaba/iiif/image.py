@@ -180,10 +180,18 @@ class IiifService:
         """The info of the image (page) a meta-identifier names: kept (with a derivative cache,
         so that a hit opens nothing), or from opening the image."""
         kept = await self.caches.info(meta.identifier, meta.page)
-        if kept is not None:
+        if kept is not None and not self._pyramid_since(kept, meta.page):
             return kept, None
         opened = await self.open(meta, call)
         return opened.info, opened
+
+    def _pyramid_since(self, info: ImageInfo, page: int) -> bool:
+        """Whether `info` was kept of an untiled image whose pyramid has been built since: then
+        the pyramid's tiles are the ones to advertise (a stat, for large untiled images only)."""
+        pyramids = self.retrieval.pyramids
+        if pyramids is None or info.tile is not None or info.width * info.height < pyramids.min_pixels:
+            return False
+        return pyramids.path_for(info.key, info.version, page).exists()
 
     async def info(self, request: Request, version: Version, identifier: str) -> Response:
         meta, call = await self.begin(request, version, identifier, "/info.json")

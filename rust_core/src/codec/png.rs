@@ -43,7 +43,7 @@ fn reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<Reader<'a>> {
     Ok(reader)
 }
 
-/// A decoder past the headers, for rows that are held to the limit a few at a time.
+/// A decoder past the headers, for rows read a band at a time (each band held to the limit).
 fn row_reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<Reader<'a>> {
     let mut decoder = png::Decoder::new(source.stream());
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
@@ -83,8 +83,7 @@ fn channels(color: ColorType) -> u8 {
 impl PngCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<PngCodec> {
         let structure = {
-            // An image over the limit opens: a pyramid of it is built band by band.
-            let r = row_reader(&source, limits)?;
+            let r = reader(&source, limits)?;
             let (width, height) = (r.info().width, r.info().height);
             Structure {
                 format: Format::Png,

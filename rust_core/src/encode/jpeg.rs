@@ -23,6 +23,10 @@ pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, qualit
     compress(data, width, height, channels, quality, progressive, false)
 }
 
+/// libjpeg's largest width or height: bands of a taller image would each encode, and join into
+/// a JPEG no decoder reads.
+pub const MAX_SIDE: u32 = 65_500;
+
 /// Baseline JPEG of samples like `encode_samples`', with a restart marker after every MCU row,
 /// to be joined to others by `join`.
 pub fn encode_restartable(data: &[u8], width: u32, height: u32, channels: u8, quality: u8) -> Result<Vec<u8>> {

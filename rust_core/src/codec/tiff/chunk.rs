@@ -49,8 +49,10 @@ fn decode_rows(layout: &Layout, source: &ByteSource, index: u32, first: u32, row
     for plane in 0..planes {
         let raw_index = plane as u64 * layout.chunks_per_plane() + u64::from(index);
         let row_bytes = (layout.chunk_w as usize * per_plane * layout.bits as usize).div_ceil(8);
-        let start = row_bytes * first as usize;
-        let mut data = decompressed(layout, source, raw_index as usize, start..start + row_bytes * rows as usize)?;
+        let at = |row: u32| row_bytes.checked_mul(row as usize).ok_or_else(|| format_error("a TIFF chunk is too large to address"));
+        let start = at(first)?;
+        let end = start.checked_add(at(rows)?).ok_or_else(|| format_error("a TIFF chunk is too large to address"))?;
+        let mut data = decompressed(layout, source, raw_index as usize, start..end)?;
         if layout.predictor {
             undo_predictor(&mut data, row_bytes, per_plane, layout.bits, layout.little_endian)?;
         }
@@ -122,7 +124,10 @@ fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, wanted: 
     let mut out = match layout.compression {
         _ if count == 0 => Vec::new(),
         Compression::None => match count.min(wanted.end).checked_sub(wanted.start) {
-            Some(stored) if stored > 0 => source.read_at(offset + wanted.start as u64, stored)?.into_owned(),
+            Some(stored) if stored > 0 => {
+                let at = offset.checked_add(wanted.start as u64).ok_or_else(|| format_error("a TIFF chunk lies beyond any file"))?;
+                source.read_at(at, stored)?.into_owned()
+            }
             _ => Vec::new(),
         },
         _ => {

@@ -215,7 +215,8 @@ impl TiffCodec {
         }
         let (cols, _) = layout.grid();
         let (x, y) = ((index % cols) * layout.chunk_w, (index / cols) * layout.chunk_h);
-        let chunk = Rect::new(x, y, layout.chunk_w, chunk::chunk_rows(layout, index));
+        // An edge tile, clipped to the level: a read of all of it in the image reads it whole.
+        let chunk = Rect::new(x, y, layout.chunk_w.min(layout.width - x), chunk::chunk_rows(layout, index).min(layout.height - y));
         let Some(inside) = rect.intersect(&chunk) else { return Way::Whole };
         let part = Rect::new(inside.x - x, inside.y - y, inside.w, inside.h);
         if layout.compression == Compression::None {
