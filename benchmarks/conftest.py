@@ -45,6 +45,12 @@ def large_jp2() -> Path:
 
 
 @pytest.fixture(scope="session")
+def tlm_jp2() -> Path:
+    """12000x10000 JPEG 2000, 256x256 tiles, PLT and TLM markers."""
+    return _made(images.tlm_jp2)
+
+
+@pytest.fixture(scope="session")
 def small_png() -> Path:
     """1000x1000 RGB PNG, 8 bits, no alpha, zlib level 6."""
     return _made(images.small_png)

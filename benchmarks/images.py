@@ -116,20 +116,28 @@ def large_jp2() -> Path:
     return _generate("tiled-12000x10000.jp2", LARGE, _jp2_save)
 
 
-def _untiled_jp2_save(src: Path, dst: Path) -> None:
-    # An archive master as Kakadu and OpenJPEG users make them: one tile, a resolution level per
-    # halving, 256x256 precincts, RPCL progression, lossy 20:1. vips always tiles, so OpenJPEG's
-    # own encoder makes it, from a PPM.
-    ppm = dst.with_suffix(".ppm")
-    _vips("copy", src, ppm, cwd=dst.parent)
-    subprocess.run(["opj_compress", "-i", str(ppm), "-o", str(dst), "-n", "7", "-p", "RPCL", "-r", "20", "-c", "[256,256]"],
-                   check=True, capture_output=True)
-    ppm.unlink()
+def _opj_save(*options: str) -> Callable[[Path, Path], None]:
+    """Saving with OpenJPEG's own encoder (from a PPM) and these options: for the markers and
+    layouts that vips does not write."""
+    def save(src: Path, dst: Path) -> None:
+        ppm = dst.with_suffix(".ppm")
+        _vips("copy", src, ppm, cwd=dst.parent)
+        subprocess.run(["opj_compress", "-i", str(ppm), "-o", str(dst), *options], check=True, capture_output=True)
+        ppm.unlink()
+    return save
 
 
 def untiled_jp2() -> Path:
-    """12000x10000 JPEG 2000 of one tile: 7 resolution levels, 256x256 precincts, RPCL, 20:1."""
-    return _generate("untiled-12000x10000.jp2", LARGE, _untiled_jp2_save)
+    """12000x10000 JPEG 2000 of one tile, an archive master as Kakadu and OpenJPEG users make
+    them: 7 resolution levels, 256x256 precincts, RPCL, 20:1."""
+    return _generate("untiled-12000x10000.jp2", LARGE, _opj_save("-n", "7", "-p", "RPCL", "-r", "20", "-c", "[256,256]"))
+
+
+def tlm_jp2() -> Path:
+    """12000x10000 JPEG 2000 in 256x256 tiles with PLT and TLM markers, as archival profiles
+    make them, 20:1 (OpenJPEG writes TLM markers for at most 10921 tile-parts: one tile-part a
+    tile here, where such profiles often split tiles by resolution)."""
+    return _generate("tlm-12000x10000.jp2", LARGE, _opj_save("-t", "256,256", "-PLT", "-TLM", "-r", "20"))
 
 
 def probe_jp2() -> Path:

@@ -197,9 +197,10 @@ def jp2s(tmp_path_factory):
     opj("lossy.jp2", root / "rgb.ppm", None, "-I", "-r", "20")
     opj("tiled.jp2", source("big", big, "ppm"), big, "-t", "256,256", "-n", "6")
     opj("tiled-lossy.j2k", root / "big.ppm", None, "-t", "256,256", "-n", "6", "-I", "-r", "30", "-p", "RPCL")
-    # Several tile-parts a tile (one a resolution), and a TLM marker (OpenJPEG then finds tiles itself).
+    # Several tile-parts a tile (one a resolution); and those with PLT and TLM markers, as
+    # archival profiles make them (OpenJPEG seeks to tiles by a TLM marker).
     opj("tiled-parts.jp2", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TP", "R")
-    opj("tiled-tlm.j2k", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TLM")
+    opj("tiled-tlm.j2k", root / "big.ppm", big, "-t", "256,256", "-n", "6", "-TP", "R", "-PLT", "-TLM")
     # The image and its tile grid off the reference grid's origin.
     opj("offset.jp2", root / "big.ppm", big, "-d", "37,21", "-T", "5,3", "-t", "128,96", "-n", "5")
     rgb16 = rgb.astype(np.uint16) * 256 + (np.arange(203, dtype=np.uint16) * 7 % 256)[None, :, None]

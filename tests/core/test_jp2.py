@@ -211,7 +211,8 @@ def test_a_region_is_the_same_region_of_a_full_decode(jp2s, name):
         np.testing.assert_array_equal(np.asarray(out), whole[y : y + h, x : x + w], err_msg=str((x, y, w, h)))
 
 
-@pytest.mark.parametrize("name", ["tiled.jp2", "tiled-lossy.j2k", "subsampled.jp2", "ht-tiled.j2c", "tiled-parts.jp2"])
+@pytest.mark.parametrize("name", ["tiled.jp2", "tiled-lossy.j2k", "subsampled.jp2", "ht-tiled.j2c", "tiled-parts.jp2",
+                                  "tiled-tlm.j2k"])
 @pytest.mark.parametrize("level", [1, 2, 3])
 def test_a_region_of_a_reduced_level_is_the_same_region_of_that_level(jp2s, name, level):
     files, _ = jp2s
@@ -225,6 +226,38 @@ def test_a_region_of_a_reduced_level_is_the_same_region_of_that_level(jp2s, name
         plan, out = render(img, region, (w, h))
         assert (plan.level, plan.read, plan.resized) == (level, (x, y, w, h), False)
         np.testing.assert_array_equal(np.asarray(out), whole[y : y + h, x : x + w], err_msg=str((x, y, w, h)))
+
+
+def with_tlm_lengths_rotated(data):
+    """A copy whose TLM marker gives each tile-part the length of the next one: wrong, and
+    well-formed."""
+    out = bytearray(data)
+    tlm = [s for s in j2k_segments(data) if s[0] == 0xFF55]
+    assert tlm, "the file has a TLM marker"
+    for _, at, length in tlm:
+        stlm = data[at + 5]
+        index_bytes, length_bytes = (stlm >> 4) & 3, 4 if stlm & 0x40 else 2
+        step = index_bytes + length_bytes
+        starts = range(at + 6 + index_bytes, at + 2 + length, step)
+        lengths = [data[i : i + length_bytes] for i in starts]
+        for i, value in zip(starts, lengths[1:] + lengths[:1]):
+            out[i : i + length_bytes] = value
+    return bytes(out)
+
+
+def test_regions_are_found_by_the_tile_part_index_not_a_tlm_marker(jp2s, tmp_path):
+    # A read is given only its tiles, with the TLM marker left out: OpenJPEG would seek by it
+    # (and here fail: "Did not get expected SOT marker"), and set up every tile of the image.
+    files, expected = jp2s
+    misleading = tmp_path / "misleading-tlm.j2k"
+    misleading.write_bytes(with_tlm_lengths_rotated(files["tiled-tlm.j2k"].read_bytes()))
+    img = Image.open(misleading)
+    want = expected["tiled-tlm.j2k"]
+    for x, y, w, h in TILED_REGIONS:
+        _, out = render(img, (x, y, w, h))
+        np.testing.assert_array_equal(np.asarray(out), want[y : y + h, x : x + w], err_msg=str((x, y, w, h)))
+    _, out = render(img, size=img.levels[2])
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(render(Image.open(files["tiled-tlm.j2k"]), size=img.levels[2])[1]))
 
 
 # --- Plans ----------------------------------------------------------------------------------

@@ -139,8 +139,7 @@ pub struct Header {
     pub tile_setup_bytes: u64,
     /// Some code-blocks use the high-throughput block coder (HTJ2K).
     pub high_throughput: bool,
-    /// Where every tile-part lies, when the core could index them all and OpenJPEG would not
-    /// find them faster by itself (from a TLM marker).
+    /// Where every tile-part lies, when the core could index them all.
     pub tile_parts: Option<TileParts>,
 }
 
@@ -155,9 +154,13 @@ pub struct TileParts {
     pub ihdr: Option<u64>,
     /// The codestream from its start to its first tile-part ...
     pub main: (u64, u64),
-    /// ... in which the SIZ segment's contents lie here.
+    /// ... in which the SIZ segment's contents lie here ...
     pub siz: (u64, u64),
     pub siz_body: Vec<u8>,
+    /// ... and these segments after it, left out of a view: TLM markers give the length of
+    /// every tile-part of the file, and OpenJPEG seeks by them, where a view keeps some
+    /// tile-parts, numbered anew.
+    pub left_out: Vec<(u64, u64)>,
     pub parts: Vec<TilePart>,
 }
 
@@ -224,7 +227,12 @@ impl TileParts {
         }
         v.source(self.main.0, self.siz.0 - self.main.0);
         v.bytes(self.cropped_siz(&grid));
-        v.source(self.siz.1, self.main.1 - self.siz.1);
+        let mut kept = self.siz.1;
+        for &(start, end) in &self.left_out {
+            v.source(kept, start - kept);
+            kept = end;
+        }
+        v.source(kept, self.main.1 - kept);
         let tiles_across = siz.tiles_across();
         for part in &self.parts {
             let (col, row) = (u32::from(part.tile) % tiles_across, u32::from(part.tile) / tiles_across);
@@ -592,14 +600,17 @@ fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start,
     let components = siz.components.len();
     let mut main = CodingMarkers::default();
     let mut indexable = true;
+    let mut left_out = Vec::new();
     loop {
         let (marker, body, next) = m.marker(at)?;
         if marker == SOT {
             break;
         }
-        // OpenJPEG finds tiles by a TLM marker itself; PPM holds packet headers for every
-        // tile-part in order, so none can be left out.
-        indexable &= marker != TLM && marker != PPM;
+        // PPM holds packet headers for every tile-part in order, so none can be left out.
+        indexable &= marker != PPM;
+        if marker == TLM {
+            left_out.push((at, next));
+        }
         if marker == SOD || marker == EOC {
             return Err(format_error("the JPEG 2000 codestream has no tiles"));
         }
@@ -642,7 +653,7 @@ fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start,
     }
     // Every tile-part found, each with its length, up to the end marker or the end.
     indexable &= parts.iter().all(|p| p.start + p.len <= end) && (at == end || (at + 2 <= end && source.read_at(at, 2)?[..] == EOC.to_be_bytes()));
-    let tile_parts = indexable.then_some(TileParts { boxes_end, ihdr: boxes.ihdr, main: main_extent, siz: siz_extent, siz_body, parts });
+    let tile_parts = indexable.then_some(TileParts { boxes_end, ihdr: boxes.ihdr, main: main_extent, siz: siz_extent, siz_body, left_out, parts });
     let mut resolutions = main_codings.iter().map(|c| c.resolutions).min().unwrap_or(1);
     // Tiles without their own coding differ only in size: a whole tile stands for them all.
     let whole = [0, 0, u64::from(siz.tdx.min(siz.width())), u64::from(siz.tdy.min(siz.height()))];

@@ -4,8 +4,9 @@
 //!
 //! Without a TLM marker OpenJPEG finds a tile by reading every tile-part header before it,
 //! refilling its read-ahead buffer at each one: for a tile near the end of a 12000x10000 image
-//! of 256x256 tiles that is some 15 MB read for one tile. The core indexes the tile-parts once,
-//! when it opens the file, and leaves the others out of the stream.
+//! of 256x256 tiles that is some 15 MB read for one tile. With one it seeks to the tile, but
+//! still sets up coding parameters for every tile of the image. The core indexes the tile-parts
+//! once, when it opens the file, and leaves the others out of the stream.
 
 use crate::errors::Result;
 use crate::source::ByteSource;
