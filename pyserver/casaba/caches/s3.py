@@ -27,6 +27,8 @@ from casaba.sources.s3 import LazyClient, client_options
 
 TIMEOUT = 10.0
 LOCK_STRIPES = 1024
+# S3 gives LastModified in whole seconds, rounded down: an object may be up to this much younger.
+LAST_MODIFIED_STEP = 1.0
 ABSENT = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -66,7 +68,7 @@ class S3Cache:
                 return None
             raise
         async with answer["Body"] as body:
-            if self.ttl and time.time() - answer["LastModified"].timestamp() > self.ttl:
+            if self.ttl and answer["LastModified"].timestamp() < self._oldest_kept():
                 return None
             data: bytes = await body.read()
         return Hit(len(data), body=data)
@@ -110,7 +112,7 @@ class S3Cache:
     async def purge_expired(self) -> int:
         if not self.ttl:
             return 0
-        oldest = time.time() - self.ttl
+        oldest = self._oldest_kept()
         removed = 0
         for kind in (IMAGE, INFO):
             old = [o for o in await self._objects(f"{self.prefix}{kind}/") if o["LastModified"].timestamp() < oldest]
@@ -118,6 +120,10 @@ class S3Cache:
         if removed:
             await self._mark_purged()
         return removed
+
+    def _oldest_kept(self) -> float:
+        """The earliest LastModified of an object still within the time to live."""
+        return time.time() - self.ttl - LAST_MODIFIED_STEP
 
     async def _mark_purged(self) -> None:
         client = await self.client()
