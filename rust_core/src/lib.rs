@@ -3,6 +3,7 @@
 mod bindings;
 pub mod chunk_cache;
 pub mod codec;
+pub mod cores;
 pub mod encode;
 pub mod errors;
 pub mod geometry;

@@ -12,6 +12,11 @@ Tolerances:
   of a partly decoded tile): the region tests on HT files guard that.
 """
 
+import os
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 from PIL import Image as PILImage
@@ -226,6 +231,33 @@ def test_a_region_of_a_reduced_level_is_the_same_region_of_that_level(jp2s, name
         plan, out = render(img, region, (w, h))
         assert (plan.level, plan.read, plan.resized) == (level, (x, y, w, h), False)
         np.testing.assert_array_equal(np.asarray(out), whole[y : y + h, x : x + w], err_msg=str((x, y, w, h)))
+
+
+ONE_ROW_OF_TILES = [(0, 0, 256, 256), (512, 256, 256, 256), (300, 520, 400, 200), (1024, 768, 177, 133)]
+
+
+def renders_of_one_row_of_tiles(img):
+    """Reads within one row of tiles, large enough to be spread over idle cores: the first
+    render samples the machine's idle time, the rest (after a window) use it."""
+    render(img, ONE_ROW_OF_TILES[0])
+    time.sleep(0.3)
+    return [np.asarray(render(img, region)[1]) for region in ONE_ROW_OF_TILES]
+
+
+@pytest.mark.parametrize("name", ["tiled.jp2", "tiled-lossy.j2k"])
+def test_a_read_spread_over_idle_cores_decodes_as_on_one_thread(jp2s, name):
+    # Idle, a tile is decoded on OpenJPEG's own threads; with every core busy, on the caller's.
+    img = Image.open(jp2s[0][name])
+    spread = renders_of_one_row_of_tiles(img)
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        alone = renders_of_one_row_of_tiles(img)
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+    for region, a, b in zip(ONE_ROW_OF_TILES, spread, alone):
+        np.testing.assert_array_equal(a, b, err_msg=str(region))
 
 
 def with_tlm_lengths_rotated(data):

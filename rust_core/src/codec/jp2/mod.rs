@@ -3,7 +3,8 @@
 //! Each resolution level of the codestream is a level of the structure, and a read decodes
 //! only the tiles and code-blocks that meet the requested rectangle at that resolution. A read
 //! across two rows of tiles or more (a thumbnail, a tile of a low level) is decoded in two
-//! halves on two threads.
+//! halves on two threads; a large read within one row of tiles (a tile at full resolution) is
+//! decoded on OpenJPEG's own threads when cores are idle.
 
 mod header;
 mod openjpeg;
@@ -13,6 +14,7 @@ mod view;
 use std::sync::Arc;
 
 use crate::codec::{parts, Bands, Codec};
+use crate::cores;
 use crate::errors::{format_error, unsupported, Error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -30,6 +32,13 @@ use view::View;
 const SRGB: u32 = 16;
 const GRAY: u32 = 17;
 const SYCC: u32 = 18;
+
+/// A read within one row of tiles of at least this many pixels is decoded on idle cores too, on
+/// at most `MOST_THREADS` threads: a 256x256 tile at full resolution 7.0 ms -> 5.5-6.2 ms on two
+/// cores, for about a fifth more CPU. Starting OpenJPEG's threads costs more than it saves on
+/// smaller reads.
+const SPREAD_PIXELS: u64 = 1 << 15;
+const MOST_THREADS: usize = 4;
 
 /// OpenJPEG's setup costs count against the decode limit as if every 4 bytes were a pixel:
 /// what one decoded component of a pixel costs it.
@@ -229,12 +238,14 @@ impl Codec for Jp2Codec {
             return Err(format_error(format!("region {rect:?} is outside the {}x{} level", l.width, l.height)));
         }
         let Some((upper, lower)) = self.halves(level, rect) else {
-            return self.read_tiles(level, rect, limits);
+            let whole = self.decode(level, rect);
+            let threads = if u64::from(whole.w) * u64::from(whole.h) >= SPREAD_PIXELS { cores::spare_threads(MOST_THREADS) } else { 1 };
+            return self.read_tiles(level, rect, threads, limits);
         };
         // The halves are decoded at the same time: together they are held to the limit.
         let whole = self.decode(level, rect);
         limits.check(whole.w, whole.h)?;
-        let (upper, lower) = rayon::join(|| self.read_tiles(level, upper, limits), || self.read_tiles(level, lower, limits));
+        let (upper, lower) = rayon::join(|| self.read_tiles(level, upper, 1, limits), || self.read_tiles(level, lower, 1, limits));
         let mut pixels = upper?;
         pixels.append_rows(&lower?);
         Ok(pixels)
@@ -242,13 +253,13 @@ impl Codec for Jp2Codec {
 }
 
 impl Jp2Codec {
-    /// `rect` of `level`, decoded in one go.
-    fn read_tiles(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
+    /// `rect` of `level`, decoded in one go on `threads` threads.
+    fn read_tiles(&self, level: usize, rect: Rect, threads: usize, limits: &Limits) -> Result<Pixels> {
         let siz = &self.header.siz;
         let Decode { area: [x0, y0, x1, y1], left, top, w, h } = self.decode(level, rect);
         limits.check(w, h)?;
         let whole = [x0, y0, x1, y1] == [siz.x0, siz.y0, siz.x1, siz.y1];
-        let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]) };
+        let request = Request { reduce: level as u32, area: (!whole).then_some([x0, y0, x1, y1]), threads };
         let view = request.area.map_or_else(|| View::whole(&self.source), |area| self.view(area));
         let decoded = openjpeg::decode(&self.source, &view, self.header.container, Some(request))?;
         let planes = decoded.planes()?;

@@ -1,5 +1,6 @@
 //! OpenJPEG through its C API: one decoder per read, fed from the byte source by our own
-//! stream callbacks, its messages captured instead of printed, decoding on the calling thread.
+//! stream callbacks, its messages captured instead of printed, decoding on the calling thread
+//! or, where a read is given more threads, on OpenJPEG's own.
 
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
@@ -117,6 +118,9 @@ pub struct Plane<'a> {
 pub struct Request {
     pub reduce: u32,
     pub area: Option<[u32; 4]>,
+    /// Threads to decode on, the caller's included: from two, OpenJPEG's own threads decode
+    /// the code-blocks (and the wavelet rows) while the caller waits.
+    pub threads: usize,
 }
 
 /// An OpenJPEG decoder and its stream, freed together when a read is done.
@@ -246,10 +250,11 @@ fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Reques
         if opj::opj_setup_decoder(handles.codec, &mut params) == 0 {
             return Err(failure("decoder setup failed", &messages));
         }
-        // No worker threads: a server decodes many requests at once, one on each thread,
-        // and OpenJPEG's pool (even of one thread) hands every code-block to another thread.
-        // Set explicitly, as OPJ_NUM_THREADS in the environment would otherwise apply.
-        opj::opj_codec_set_threads(handles.codec, 0);
+        // OpenJPEG's pool (even of one thread) hands every code-block to another thread, so a
+        // read of one thread has none. Set explicitly, as OPJ_NUM_THREADS in the environment
+        // would otherwise apply.
+        let threads = request.map_or(1, |r| r.threads);
+        opj::opj_codec_set_threads(handles.codec, if threads > 1 { threads as i32 } else { 0 });
 
         handles.stream = opj::opj_stream_create(STREAM_BUFFER, 1);
         if handles.stream.is_null() {
