@@ -131,6 +131,10 @@ def seeds(tmp_path_factory):
     keep("tiled-lossy.j2k", lambda b: im.save(b, "JPEG2000", no_jp2=True, tile_size=(32, 32), num_resolutions=3,
                                             irreversible=True, quality_mode="rates", quality_layers=[20, 5]))
     keep("rgba.jp2", lambda b: PILImage.fromarray(np.dstack([rgb, rgb[..., 0]]), "RGBA").save(b, "JPEG2000"))
+    # One resolution level of 256x192, so that every read of the whole is 49K pixels: decoded on
+    # OpenJPEG's own threads as well whenever a core is idle (from 32K pixels).
+    keep("one-level.j2k", lambda b: PILImage.fromarray(photo(256, 192, seed=12)).save(
+        b, "JPEG2000", no_jp2=True, num_resolutions=1, irreversible=True, quality_mode="rates", quality_layers=[10]))
     im.save(root / "base.ppm")
     run("ojph_compress", "-i", root / "base.ppm", "-o", root / "ht.j2c", "-qstep", "0.02", "-num_decomps", "3",
         "-tile_size", "{64,32}")

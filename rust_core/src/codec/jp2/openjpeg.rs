@@ -4,6 +4,7 @@
 
 use std::ffi::{c_char, c_void, CStr};
 use std::ptr;
+use std::sync::Mutex;
 
 use openjpeg_sys as opj;
 
@@ -22,25 +23,40 @@ const STREAM_BUFFER: usize = 16 << 10;
 /// every code-block.
 const MAX_MESSAGES: usize = 8;
 
+/// OpenJPEG's threads report most of their messages one at a time, but not all (a failed
+/// allocation), so they are taken under a lock.
 #[derive(Default)]
-struct Messages {
+struct Messages(Mutex<Said>);
+
+#[derive(Default)]
+struct Said {
     errors: Vec<String>,
     warnings: Vec<String>,
 }
 
-fn keep(list: &mut Vec<String>, msg: *const c_char) {
-    if list.len() < MAX_MESSAGES && !msg.is_null() {
-        let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
-        list.push(text.trim().to_string());
+impl Messages {
+    fn keep(&self, msg: *const c_char, list: impl FnOnce(&mut Said) -> &mut Vec<String>) {
+        let mut said = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let list = list(&mut said);
+        if list.len() < MAX_MESSAGES && !msg.is_null() {
+            let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
+            list.push(text.trim().to_string());
+        }
+    }
+
+    /// The first error, or else the first warning.
+    fn first(&self) -> Option<String> {
+        let said = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        said.errors.first().or(said.warnings.first()).cloned()
     }
 }
 
 unsafe extern "C" fn on_error(msg: *const c_char, data: *mut c_void) {
-    keep(&mut (*(data as *mut Messages)).errors, msg);
+    (*(data as *const Messages)).keep(msg, |said| &mut said.errors);
 }
 
 unsafe extern "C" fn on_warning(msg: *const c_char, data: *mut c_void) {
-    keep(&mut (*(data as *mut Messages)).warnings, msg);
+    (*(data as *const Messages)).keep(msg, |said| &mut said.warnings);
 }
 
 unsafe extern "C" fn on_info(_msg: *const c_char, _data: *mut c_void) {}
@@ -207,8 +223,7 @@ impl Decoded {
 }
 
 fn failure(what: &str, messages: &Messages) -> Error {
-    let detail = messages.errors.first().or(messages.warnings.first());
-    match detail {
+    match messages.first() {
         Some(d) => format_error(format!("JPEG 2000 data: {what}: {d}")),
         None => format_error(format!("JPEG 2000 data: {what}")),
     }
@@ -227,7 +242,7 @@ pub fn decode(source: &ByteSource, view: &View, container: Container, request: O
 }
 
 fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Request>) -> Result<Decoded> {
-    let mut messages = Box::new(Messages::default());
+    let messages = Box::new(Messages::default());
     let format = match container {
         Container::Jp2 => opj::CODEC_FORMAT::OPJ_CODEC_JP2,
         Container::Codestream => opj::CODEC_FORMAT::OPJ_CODEC_J2K,
@@ -241,7 +256,7 @@ fn decode_from(cursor: &mut Cursor, container: Container, request: Option<Reques
         if handles.codec.is_null() {
             return Err(format_error("OpenJPEG could not start a decoder"));
         }
-        let data = &mut *messages as *mut Messages as *mut c_void;
+        let data = &*messages as *const Messages as *mut c_void;
         opj::opj_set_error_handler(handles.codec, Some(on_error), data);
         opj::opj_set_warning_handler(handles.codec, Some(on_warning), data);
         opj::opj_set_info_handler(handles.codec, Some(on_info), data);
