@@ -239,8 +239,11 @@ impl Codec for Jp2Codec {
         }
         let Some((upper, lower)) = self.halves(level, rect) else {
             let whole = self.decode(level, rect);
-            let threads = if u64::from(whole.w) * u64::from(whole.h) >= SPREAD_PIXELS { cores::spare_threads(MOST_THREADS) } else { 1 };
-            return self.read_tiles(level, rect, threads, limits);
+            if u64::from(whole.w) * u64::from(whole.h) < SPREAD_PIXELS {
+                return self.read_tiles(level, rect, 1, limits);
+            }
+            let lent = cores::lend(MOST_THREADS);
+            return self.read_tiles(level, rect, lent.threads(), limits);
         };
         // The halves are decoded at the same time: together they are held to the limit.
         let whole = self.decode(level, rect);
