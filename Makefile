@@ -49,8 +49,10 @@ check:
 	$(PY) -m mypy pyserver/casaba
 	$(PY) -m mypy $(foreach p,$(PLUGINS),$(p)/src)
 
-## Install what the tests need and run the whole suite (the plugins' tests too).
+## Install what the tests need and run the whole suite: the Rust core's unit tests (a debug build,
+## about a minute on 2 cores), then pytest (the plugins' tests too).
 test: test-deps check
+	cargo test --lib --quiet
 	$(VENV)/bin/pytest
 
 ## Speed figures (see benchmarks/README.md).
