@@ -36,6 +36,8 @@ struct Reading {
     total: u64,
 }
 
+/// Cores this process may use (std reads the cgroup files for it), and the gauge: found once.
+static USABLE: OnceLock<usize> = OnceLock::new();
 static GAUGE: OnceLock<Option<Gauge>> = OnceLock::new();
 static LAST: Mutex<Option<Reading>> = Mutex::new(None);
 /// Idle cores over the last window, in thousandths.
@@ -64,11 +66,14 @@ impl Drop for Lent {
 pub fn lend(most: usize) -> Lent {
     sample();
     let idle = (IDLE_MILLICORES.load(Ordering::Relaxed) as usize + 500) / 1000;
-    let usable = thread::available_parallelism().map_or(1, usize::from);
-    let room = most.min(usable).saturating_sub(1);
+    let room = most.min(usable()).saturating_sub(1);
     let grant = |lent: usize| idle.saturating_sub(lent).min(room);
     let before = LENT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |lent| Some(lent + grant(lent)));
     Lent(grant(before.unwrap_or_else(|lent| lent)))
+}
+
+fn usable() -> usize {
+    *USABLE.get_or_init(|| thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// Take a new reading once the last is a window old; a thread that finds another reading uses
@@ -120,8 +125,7 @@ fn idle_millicores(gauge: &Gauge, before: &Reading, now: &Reading) -> Option<u32
 fn gauge() -> Option<Gauge> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
     let cpus = status.lines().find_map(|l| l.strip_prefix("Cpus_allowed_list:")).and_then(cpu_list)?;
-    let usable = thread::available_parallelism().map_or(1, usize::from);
-    if usable >= cpus.len() {
+    if usable() >= cpus.len() {
         return Some(Gauge::Cpus(cpus));
     }
     let (dir, cores) = quota_cgroup()?;

@@ -237,16 +237,12 @@ impl Codec for Jp2Codec {
         if !rect.fits_in(l.width, l.height) {
             return Err(format_error(format!("region {rect:?} is outside the {}x{} level", l.width, l.height)));
         }
+        let whole = self.decode(level, rect);
         let Some((upper, lower)) = self.halves(level, rect) else {
-            let whole = self.decode(level, rect);
-            if u64::from(whole.w) * u64::from(whole.h) < SPREAD_PIXELS {
-                return self.read_tiles(level, rect, 1, limits);
-            }
-            let lent = cores::lend(MOST_THREADS);
-            return self.read_tiles(level, rect, lent.threads(), limits);
+            let lent = (u64::from(whole.w) * u64::from(whole.h) >= SPREAD_PIXELS).then(|| cores::lend(MOST_THREADS));
+            return self.read_tiles(level, rect, lent.as_ref().map_or(1, cores::Lent::threads), limits);
         };
         // The halves are decoded at the same time: together they are held to the limit.
-        let whole = self.decode(level, rect);
         limits.check(whole.w, whole.h)?;
         let (upper, lower) = rayon::join(|| self.read_tiles(level, upper, 1, limits), || self.read_tiles(level, lower, 1, limits));
         let mut pixels = upper?;
