@@ -98,7 +98,7 @@ async def in_process(configs: dict[str, dict[str, str]], scripts: Path, rounds: 
     for i, (name, settings) in enumerate(configs.items()):
         loaded, delegates = configure(write_properties(scripts / f"in-process-{i}.properties", settings), environ={})
         apps[name] = App(loaded, delegates)
-    request = Request("GET", TILE, {}, HEADERS, "http", "127.0.0.1:8182", "127.0.0.1:50000", "")
+    request = Request("GET", TILE, HEADERS, "http", "127.0.0.1:8182", "127.0.0.1:50000", "")
     times: dict[str, list[float]] = {name: [] for name in apps}
     for app in apps.values():
         for _ in range(50):

@@ -9,7 +9,6 @@ everything between the version prefix and those is the identifier.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import Sequence
@@ -22,12 +21,10 @@ from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
-from casaba.iiif.answers import Render, request_key
-from casaba.iiif.image import IiifService
 from casaba.iiif.params import Version
+from casaba.iiif.service import IiifService
 from casaba.settings import Settings
-from casaba.sources import retrieval_from_settings, source_from_settings
-from casaba.sources.base import Source
+from casaba.sources import retrieval_from_settings
 
 log = logging.getLogger("casaba")
 
@@ -50,18 +47,15 @@ class App:
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         found = delegate_classes(settings) if delegates is None else list(delegates)
-        # Without delegates there is no manager at all: they cost nothing.
         self.delegates = manager_from_settings(settings, found)
-        self.source: Source = self.delegates.sources if self.delegates else source_from_settings(settings)
         retrieval = retrieval_from_settings(settings, self.remote_executor)
         self.caches = facade_from_settings(settings)
-        self.iiif = IiifService(settings, self.source, self.executor, retrieval, self.caches, self.delegates)
+        self.iiif = IiifService(settings, self.delegates, (self.executor, self.remote_executor), retrieval, self.caches)
         self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
-        closing_source = self.delegates.close() if self.delegates else self.source.close()
-        for closing in (closing_source, self.caches.close()):
+        for closing in (self.delegates.close(), self.caches.close()):
             try:
                 loop.run_until_complete(closing)
             except Exception:
@@ -72,38 +66,12 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
-        if scope.method == "GET" and await self.answer_remembered(scope, proto):
-            return
         request = Request.from_scope(scope)
         try:
-            response = await self.route(request)
+            response = await self.iiif.again(request) or await self.route(request)
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
         send(proto, request, response)
-
-    async def answer_remembered(self, scope: Any, proto: Any) -> bool:
-        """Answer a repeated GET from the answers memory (casaba.iiif.answers), if it holds one."""
-        answers = self.iiif.answers
-        key = request_key(scope.path, scope.query_string, scope.scheme, scope.headers) if answers is not None else None
-        if answers is None or key is None:
-            return False
-        found = answers.answer(key)
-        if isinstance(found, Render):
-            try:
-                rendered = await asyncio.get_running_loop().run_in_executor(self.executor, found.image.render, found.plan)
-            except Exception:  # the full path meets the failure again and answers it as it should
-                answers.forget(key)
-                return False
-            proto.response_bytes(200, found.headers, rendered)
-            return True
-        if found is None:
-            return False
-        headers, body, file = found
-        if file is not None:
-            proto.response_file(200, headers, file)
-        else:
-            proto.response_bytes(200, headers, body)
-        return True
 
     async def route(self, request: Request) -> Response:
         parts = request.path.split("/")

@@ -36,6 +36,7 @@ def main() -> None:
 def serve(config: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve IIIF Image API requests. Without an image folder configured, serve the demo images."""
     from casaba.delegates.loading import configure, manager_from_settings
+    from casaba.delegates.manager import DelegateManager
 
     overrides = {k: str(v) for k, v in (("http.host", host), ("http.port", port), ("http.workers", workers)) if v is not None}
     try:
@@ -46,7 +47,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         raise click.ClickException(str(e)) from None
     for warning in settings.warnings:
         log.warning(warning)
-    if manager is not None:
+    if isinstance(manager, DelegateManager):
         log.info("Delegates: %s; methods answered: %s", ", ".join(manager.plugins), ", ".join(sorted(manager.implemented)) or "none")
     if settings["source.static"] == "FilesystemSource" and not settings[PREFIX_KEY]:
         from casaba import demo

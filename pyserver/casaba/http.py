@@ -14,12 +14,13 @@ PREFLIGHT_HEADERS = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Request:
+    """One request, as the app reads it (made for every request: plain slots, no checks)."""
+
     method: str
     #: The path, percent-decoded by the server (Granian decodes before the app sees it).
     path: str
-    query: dict[str, str]
     headers: Any
     scheme: str
     server: str
@@ -33,13 +34,17 @@ class Request:
         return cls(
             method=scope.method,
             path=scope.path,
-            query=dict(parse_qsl(scope.query_string, keep_blank_values=True)),
             headers=scope.headers,
             scheme=scope.scheme,
             server=scope.server,
             client=scope.client,
             query_string=scope.query_string,
         )
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query's arguments, decoded."""
+        return dict(parse_qsl(self.query_string, keep_blank_values=True))
 
     def header(self, name: str, default: str = "") -> str:
         value = self.headers.get(name)

@@ -273,7 +273,7 @@ def ask_delegate(
     startup = getattr(delegate, "startup", None)
     if callable(startup):
         startup(values)
-    request = Request("GET", "/iiif/3/image.jpg/info.json", {}, {"host": "localhost:8182"}, "http", "localhost:8182", "127.0.0.1:50000")
+    request = Request("GET", "/iiif/3/image.jpg/info.json", {"host": "localhost:8182"}, "http", "localhost:8182", "127.0.0.1:50000")
     known = ctx.from_request(request, "http://localhost:8182")
     known.update(context or {})
     if not isinstance(known["request_headers"], ctx.Headers):

@@ -11,6 +11,7 @@ from casaba.delegates import Delegate, hookimpl
 from casaba.delegates.answers import Allowed, Denied, DelegateError, Redirect, Refusal, ScaleRedirect, verdict
 from casaba.delegates.hookspecs import HOOKS
 from casaba.delegates.loading import configure, manager_from_settings
+from casaba.delegates.manager import DelegateManager
 from casaba.errors import Redirect as RedirectResponse
 from casaba.http import Request
 from casaba.iiif.meta_identifier import MetaIdentifier
@@ -19,13 +20,13 @@ from casaba.settings.keys import Int, Key, Str
 
 
 def request(headers=None):
-    return Request("GET", "/iiif/3/a.jpg/info.json", {}, {"host": "example.org", **(headers or {})}, "http", "example.org:80", "192.0.2.1:5000", "")
+    return Request("GET", "/iiif/3/a.jpg/info.json", {"host": "example.org", **(headers or {})}, "http", "example.org:80", "192.0.2.1:5000", "")
 
 
 def manager(*classes, **settings):
     s = load(None, environ={}, overrides={"delegate_script.enabled": "true", **settings})
     m = manager_from_settings(s, [(c.__name__, c) for c in classes])
-    assert m is not None
+    assert isinstance(m, DelegateManager)
     return m
 
 

@@ -1,8 +1,4 @@
-"""What a worker remembers of images.
-
-``OpenedImages``: opened images, so their parsed structure (levels, tile tables, file handle or
-remote reader and its chunks) is reused; keyed by the image's key (path, URL, or bucket and key)
-and page, valid while the source reports the same version.
+"""What a worker remembers of images' infos.
 
 ``Infos``: each image's ``ImageInfo`` (size, tiles, the source's version), a few hundred bytes
 each, so that info.json is answered and derivatives are found in the derivative cache without
@@ -16,25 +12,9 @@ import json
 from dataclasses import dataclass
 
 from casaba.caches.lru import Lru
-from casaba.sources.base import SourceImage
-from casaba.sources.retrieval import Handle
 
 #: Infos kept per worker (Cantaloupe keeps 5 % of the heap at 4 KiB each; these are ~300 bytes).
 INFO_CAPACITY = 16384
-
-
-class OpenedImages:
-    def __init__(self, capacity: int = 256) -> None:
-        self._entries: Lru[tuple[str, int], tuple[str, Handle]] = Lru(capacity)
-
-    def get(self, source: SourceImage, page: int) -> Handle | None:
-        entry = self._entries.get((source.key, page))
-        if entry is None or entry[0] != source.version:
-            return None
-        return entry[1]
-
-    def put(self, source: SourceImage, page: int, handle: Handle) -> None:
-        self._entries.put((source.key, page), (source.version, handle))
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,16 @@ import pluggy
 
 from casaba.delegates.builtin import builtins_for
 from casaba.delegates.manager import DelegateManager
+from casaba.delegates.standard import NoDelegates
 from casaba.settings import Settings, SettingsError, load
 from casaba.settings.keys import Key
 from casaba.settings.load import CONFIG_ENV
+from casaba.sources import source_from_settings
 
 GROUP = "casaba.delegates"
 SCRIPT_NAME = "delegate_script"
 SCRIPT_MODULE = "casaba_delegate_script"
+DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
 
 def configure(
@@ -46,10 +49,10 @@ def configure_from_environment() -> tuple[Settings, list[tuple[str, type]]]:
     return configure(Path(path) if path else None)
 
 
-def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | None:
-    """The worker's delegate manager; None without delegates, so that they cost nothing."""
+def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | NoDelegates:
+    """The worker's delegate manager; without delegates, one that costs nothing."""
     if not delegates:
-        return None
+        return NoDelegates(source_from_settings(settings), settings[DELIMITER_KEY])
     try:
         return DelegateManager(settings, delegates, builtins_for(settings))
     except (pluggy.PluginValidationError, ValueError) as e:

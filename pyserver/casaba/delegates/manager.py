@@ -78,6 +78,9 @@ class DelegateManager:
     """The delegates of one worker. ``delegates`` are (name, class) in the order they are asked;
     ``builtins`` are Casaba's configuration-driven answers, registered the same way."""
 
+    #: Delegates may answer each request differently (who asks, from where): nothing is remembered.
+    per_request = True
+
     def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]], builtins: Sequence[tuple[str, type]] = ()) -> None:
         self.settings = settings
         self.timeout: float = settings["delegates.timeout"]

@@ -33,9 +33,13 @@ class FilesystemSource:
         return Path(path)
 
     async def locate(self, identifier: str) -> LocalImage:
-        return await self.locate_path(self.path_for(identifier), identifier)
+        return self.file(self.path_for(identifier), identifier)
 
     async def locate_path(self, path: Path, identifier: str) -> LocalImage:
+        return self.file(path, identifier)
+
+    @staticmethod
+    def file(path: Path, identifier: str) -> LocalImage:
         """The file at ``path``; a 404 naming ``identifier`` when there is none."""
         try:
             st = os.stat(path)

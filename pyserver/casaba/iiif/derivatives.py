@@ -1,0 +1,120 @@
+"""Image requests as derivatives: worked out against the image's info (the region in stored
+pixels, response headers, ETag, the derivative cache's key), then made: planned by the core once
+per derivative and opened image, a stored tile sent as it is, anything else rendered on the pixel
+threads (remote reads on their own) through the derivative cache."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from casaba import _core
+from casaba.caches.base import Hit, Key
+from casaba.caches.facade import CacheFacade, derivative_key
+from casaba.caches.info import ImageInfo
+from casaba.caches.lru import Lru
+from casaba.delegates.answers import NO_DECISIONS, Decisions
+from casaba.iiif import scale_constraint
+from casaba.iiif.info import PROFILES
+from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.iiif.opening import Opened
+from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
+
+#: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
+PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A resolved image request: what to make (``region`` in the stored image's pixels), its
+    response headers, ETag and cache key."""
+
+    resolved: Resolved
+    region: tuple[int, int, int, int]
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+    key: Key
+
+
+def etag(image: ImageInfo, meta: MetaIdentifier, settings_tag: str, *parts: str) -> str:
+    """An answer's ETag: the image's version and page, the settings that change bytes, the scale
+    constraint and ``parts`` (what else names the answer)."""
+    scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
+    key = "\0".join([image.key, str(meta.page), image.version, settings_tag, scale, *parts])
+    return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
+
+
+class Derivatives:
+    def __init__(
+        self, limits: Limits, encoding: dict[str, Any], settings_tag: str, executor: Executor, remote_executor: Executor, caches: CacheFacade
+    ) -> None:
+        self.limits = limits
+        #: What the core's plan takes besides the request: qualities, compression, filters.
+        self.encoding = encoding
+        #: What else, besides the request and the source's version, changes a derivative's bytes.
+        self.settings_tag = settings_tag
+        self.executor = executor
+        self.remote_executor = remote_executor
+        self.caches = caches
+        self._prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
+        # By derivative key: it names the pixels asked for, whatever the URL or API version.
+        self._plans: Lru[tuple[str, Opened], _core.Plan] = Lru(4096)
+
+    def resolve(self, req: ImageRequest, image: ImageInfo, scale: tuple[int, int] | None) -> tuple[Resolved, tuple[int, int, int, int]]:
+        """The request in the pixels clients see, and its region in the stored image's."""
+        size = scale_constraint.virtual_size(image.width, image.height, scale)
+        resolved = resolve(req, *size, scale_constraint.limits(self.limits, scale))
+        return resolved, scale_constraint.full_region(resolved.region, size, (image.width, image.height))
+
+    def prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
+        """Everything about an image request that depends only on it, the image, the base URI
+        and the delegates' decisions."""
+        key = (req, version, base, image, meta.scale, decisions)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare(req, version, base, image, meta, decisions)
+            self._prepared.put(key, prepared)
+        return prepared
+
+    def _prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
+        decisions.refuse_unsupported()
+        resolved, region = self.resolve(req, image, meta.scale)
+        size = scale_constraint.virtual_size(image.width, image.height, meta.scale)
+        canonical_params = canonical(req, resolved, *size, version)
+        canonical_uri = f"{base}/iiif/{version.value}/{quote(req.identifier, safe=PATH_SEGMENT_SAFE)}/{canonical_params}"
+        headers = (
+            ("content-type", MEDIA_TYPES[resolved.format]),
+            ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
+        )
+        decided = repr(decisions) if decisions != NO_DECISIONS else ""
+        # Every API version asking for the same pixels shares one derivative.
+        pixels = canonical(req, resolved, *size, Version.V3)
+        scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
+        key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
+        return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key)
+
+    async def make(self, opened: Opened, prepared: Prepared) -> Hit:
+        """Plan and render a derivative, through the derivative cache when there is one."""
+        image = opened.image
+        plan = self._plans.get((prepared.key.name, opened))
+        if plan is None:
+            r = prepared.resolved
+            plan = image.plan(prepared.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
+            self._plans.put((prepared.key.name, opened), plan)
+        if plan.passthrough and not opened.handle.remote:
+            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
+            # and so would a cache entry.
+            body = image.render(plan)
+            return Hit(len(body), body=body)
+        # Remote reads wait on the network: their own threads, never the loop's.
+        executor = self.remote_executor if opened.handle.remote else self.executor
+        render = partial(asyncio.get_running_loop().run_in_executor, executor, image.render, plan)
+        if self.caches.derivatives:
+            return await self.caches.produce(prepared.key, render)
+        body = await render()
+        return Hit(len(body), body=body)

@@ -1,0 +1,261 @@
+"""The IIIF endpoints as one sequence of steps, the same for every request:
+
+1. **ask**: parse the parameters (``params``), the meta-identifier and pre-authorization
+   (``begin``, through the request's delegate call), the image's info (``opening``), then for an
+   image request authorization and the delegates' decisions, resolved into a ``Prepared``
+   derivative (``derivatives``); for info.json, the document;
+2. **answer**: the image's info as it is now (kept, or from the source), a 304 to a current
+   client, the derivative from the cache or made (``derivatives.make``), and the response.
+
+What the first step works out depends only on the request and the image's info. Without
+delegates it is remembered by request (``answers``), so a repeated request starts at step 2,
+which checks the image's info again exactly as a fresh request does: a rule of step 2 is written
+once and holds for every answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import quote
+
+from casaba import __version__
+from casaba.caches.client import cache_control
+from casaba.caches.facade import CacheFacade
+from casaba.caches.info import ImageInfo
+from casaba.delegates.answers import NO_DECISIONS
+from casaba.delegates.manager import DelegateCall, DelegateManager
+from casaba.delegates.standard import NoDelegates, StandardCall
+from casaba.errors import Redirect
+from casaba.http import Request, Response
+from casaba.iiif import meta_identifier, scale_constraint
+from casaba.iiif.answers import Answers
+from casaba.iiif.conditional import not_modified, validators
+from casaba.iiif.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared, etag
+from casaba.iiif.disposition import QUERY_ARG, content_disposition
+from casaba.iiif.info import PROFILES, ImageFacts, info
+from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.iiif.opening import Opened, Opener
+from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
+from casaba.settings import Settings
+from casaba.settings.keys import TIF_COMPRESSIONS
+from casaba.sources.retrieval import Retrieval
+
+DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
+
+Call = DelegateCall | StandardCall
+
+
+@lru_cache(maxsize=8192)
+def parse_request(identifier: str, params: tuple[str, ...], version: Version) -> ImageRequest:
+    """Parsing is pure, and viewers ask the same tiles again and again."""
+    return parse_image_request(identifier, params, version)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageAsk:
+    """An image request worked out against one info of its image."""
+
+    req: ImageRequest
+    version: Version
+    base: str
+    meta: MetaIdentifier
+    call: Call
+    image: ImageInfo
+    prepared: Prepared
+    #: Every response header but CORS and the length.
+    headers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class InfoAsk:
+    """An info.json request answered from one info of its image."""
+
+    meta: MetaIdentifier
+    call: Call
+    image: ImageInfo
+    etag: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class IiifService:
+    """Everything one worker needs to answer IIIF requests, for one generation of the settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        delegates: DelegateManager | NoDelegates,
+        executors: tuple[Executor, Executor],
+        retrieval: Retrieval,
+        caches: CacheFacade,
+    ) -> None:
+        """``executors`` are the pixel threads and the threads for remote reads."""
+        self.settings = settings
+        self.delegates = delegates
+        self.caches = caches
+        self.cache_control = cache_control(settings)
+        self.limits = Limits(settings["max_pixels"], settings["max_scale"])
+        self.opener = Opener(retrieval, caches)
+        encoding = {
+            "jpeg_quality": settings["processor.jpg.quality"],
+            "jpeg_progressive": settings["processor.jpg.progressive"],
+            "webp_quality": settings["processor.webp.quality"],
+            "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
+            "background": settings["processor.background_color"],
+            "downscale_filter": settings["processor.downscale_filter"],
+            "upscale_filter": settings["processor.upscale_filter"],
+        }
+        self.settings_tag = "|".join([__version__, *map(str, encoding.values())])
+        self.derivatives = Derivatives(self.limits, encoding, self.settings_tag, *executors, caches)
+        # Delegates may answer each request differently: then nothing is remembered.
+        self.answers: Answers[ImageAsk | InfoAsk] | None = None if delegates.per_request else Answers()
+
+    def identifier(self, segment: str) -> str:
+        sub = self.settings["slash_substitute"]
+        return segment.replace(sub, "/") if sub else segment
+
+    def public_id(self, request: Request, version: Version, identifier: str) -> str:
+        base = request.base_uri(self.settings["base_uri"])
+        return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
+
+    async def redirect(self, request: Request, version: Version, identifier: str) -> Response:
+        location = self.public_id(request, version, identifier) + "/info.json"
+        return Response(303, [("location", location)])
+
+    async def again(self, request: Request) -> Response | None:
+        """The answer to a request remembered from before, if its image is still as it was."""
+        if self.answers is None or request.method not in ("GET", "HEAD"):
+            return None
+        asked = self.answers.get(request)
+        if isinstance(asked, ImageAsk):
+            return await self._answer_image(request, asked, *await self._image_info(asked.meta, asked.call))
+        if isinstance(asked, InfoAsk):
+            image, _ = await self.opener.info(asked.meta, asked.call)
+            if image == asked.image:
+                return self._answer_info(request, asked)
+            self.answers.forget(request)
+        return None
+
+    # --- info.json -------------------------------------------------------------------------
+
+    async def info(self, request: Request, version: Version, identifier: str) -> Response:
+        meta, call = await self.begin(request, version, identifier, "/info.json")
+        image, _ = await self.opener.info(meta, call)
+        asked = await self._ask_info(request, version, identifier, meta, call, image)
+        if self.answers is not None:
+            self.answers.remember(request, asked)
+        return self._answer_info(request, asked)
+
+    async def _ask_info(self, request: Request, version: Version, identifier: str, meta: MetaIdentifier, call: Call, image: ImageInfo) -> InfoAsk:
+        body = info(
+            version,
+            self.public_id(request, version, identifier),
+            ImageFacts(*scale_constraint.virtual_size(image.width, image.height, meta.scale), image.tile),
+            scale_constraint.limits(self.limits, meta.scale),
+            self.settings["endpoint.iiif.min_size"],
+            self.settings["endpoint.iiif.min_tile_size"],
+        )
+        extra = await call.extra_info_keys(version, image.width, image.height, image.pages)
+        body.update(extra)
+        profile = PROFILES[version]
+        media_type = negotiate(request.header("accept"), profile.media_type)
+        links = [f'<{profile.level2}>;rel="profile"']
+        if media_type == "application/json":
+            links.append(f'<{profile.context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"')
+        image_id = body.get("id") or body["@id"]
+        extra_tag = (json.dumps(extra, sort_keys=True, default=str),) if extra else ()
+        tag = etag(image, meta, self.settings_tag, "info", version.value, image_id, media_type, *extra_tag)
+        # The media type follows the Accept header, so shared caches must key on it.
+        headers = (
+            ("content-type", media_type),
+            ("link", ", ".join(links)),
+            ("vary", "Accept"),
+            *validators(image.modified_ns, tag, self.cache_control),
+        )
+        return InfoAsk(meta, call, image, tag, headers, json.dumps(body, separators=(",", ":")).encode())
+
+    def _answer_info(self, request: Request, asked: InfoAsk) -> Response:
+        cached = not_modified(request, asked.image.modified_ns, asked.etag, self.cache_control)
+        return cached or Response(200, list(asked.headers), asked.body)
+
+    # --- images ----------------------------------------------------------------------------
+
+    async def image(self, request: Request, version: Version, identifier: str, params: Sequence[str]) -> Response:
+        req = parse_request(identifier, tuple(params), version)
+        meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
+        image, opened = await self._image_info(meta, call)
+        base = request.base_uri(self.settings["base_uri"])
+        asked = await self._ask_image(request, req, version, base, meta, call, image)
+        return await self._answer_image(request, asked, image, opened)
+
+    def _image_info(self, meta: MetaIdentifier, call: Call) -> Awaitable[tuple[ImageInfo, Opened | None]]:
+        """The image's info as an image request must see it: kept only with a derivative cache
+        (a cached derivative is then sent without opening anything), else from the source."""
+        return self.opener.info(meta, call, kept=self.caches.derivatives)
+
+    async def _ask_image(
+        self, request: Request, req: ImageRequest, version: Version, base: str, meta: MetaIdentifier, call: Call, image: ImageInfo
+    ) -> ImageAsk:
+        """Authorization and the delegates' decisions (which may refuse the request), then the
+        request resolved against ``image``."""
+        decisions = NO_DECISIONS
+        if call.asks_image:
+            resolved, region = self.derivatives.resolve(req, image, meta.scale)
+            decisions = await call.image_decisions(req, resolved, region, (image.width, image.height), image.pages)
+        prepared = self.derivatives.prepare(req, version, base, image, meta, decisions)
+        headers = [*prepared.headers, *validators(image.modified_ns, prepared.etag, self.cache_control)]
+        disposition = content_disposition(request.query.get(QUERY_ARG), req.identifier, req.format)
+        if disposition:
+            headers.append(("content-disposition", disposition))
+        asked = ImageAsk(req, version, base, meta, call, image, prepared, tuple(headers))
+        if self.answers is not None:
+            self.answers.remember(request, asked)
+        return asked
+
+    async def _answer_image(self, request: Request, asked: ImageAsk, image: ImageInfo, opened: Opened | None) -> Response:
+        """``image`` is the image's info now: if it is not the one the request was worked out
+        against, the request is worked out again."""
+        if image is not asked.image and image != asked.image:
+            asked = await self._ask_image(request, asked.req, asked.version, asked.base, asked.meta, asked.call, image)
+        prepared = asked.prepared
+        cached = not_modified(request, image.modified_ns, prepared.etag, self.cache_control)
+        if cached:
+            return cached
+        hit = await self.caches.lookup(prepared.key) if self.caches.derivatives else None
+        if hit is None:
+            if opened is None:
+                opened = await self.opener.open(asked.meta, asked.call)
+                if opened.info is not image and opened.info != image:  # changed at its source since its info was kept
+                    return await self._answer_image(request, asked, opened.info, opened)
+            hit = await self.derivatives.make(opened, prepared)
+        if hit.path is not None:
+            return Response(200, list(asked.headers), file=hit.path, file_size=hit.size)
+        return Response(200, list(asked.headers), hit.read())
+
+    # --- the first steps of every request -----------------------------------------------
+
+    async def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> tuple[MetaIdentifier, Call]:
+        """The meta-identifier (a 301 to its normal form) and the request's delegate call,
+        pre-authorized. ``suffix`` follows the identifier in this request's path."""
+        query = f"?{request.query_string}" if request.query_string else ""
+        info_of = (version, self.public_id(request, version, identifier)) if suffix == "/info.json" else None
+        base = request.base_uri(self.settings["base_uri"])
+        call = self.delegates.start(request, base, lambda text: self.public_id(request, version, text) + suffix + query, info_of)
+        meta = await call.meta_identifier(identifier)
+        normal = meta_identifier.normalized(meta)
+        if normal != meta:
+            raise Redirect(301, self.public_id(request, version, await call.serialize(normal)) + suffix + query)
+        await call.pre_authorize()
+        return meta, call
+
+
+def negotiate(accept: str, default: str) -> str:
+    """info.json's media type: JSON-LD or plain JSON, as the client asks, else the version's default."""
+    if "application/ld+json" in accept:
+        return default if default.startswith("application/ld+json") else "application/ld+json"
+    if "application/json" in accept:
+        return "application/json"
+    return default
