@@ -58,9 +58,9 @@ def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]])
 
 def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
     found: list[tuple[str, type]] = []
-    if settings["delegate_script.enabled"]:
+    if settings.delegates.script_enabled:
         found.append((SCRIPT_NAME, script_class(script_path(settings))))
-    names = [n.strip() for n in settings["delegates.plugins"].split(",") if n.strip()]
+    names = settings.delegates.plugin_names
     for name in names:
         found.append((name, plugin_class(name)))
     if len({cls for _, cls in found}) < len(found) or len(set(names)) < len(names):
@@ -71,7 +71,7 @@ def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
 def script_path(settings: Settings) -> Path:
     """An absolute ``delegate_script.pathname``, or a relative one beside the configuration file,
     else in the working folder (as Cantaloupe looks for it)."""
-    raw = settings["delegate_script.pathname"]
+    raw = settings.delegates.script_pathname
     pathname = Path(os.path.expanduser(raw))
     candidates = [pathname] if pathname.is_absolute() else [*([settings.path.parent / pathname] if settings.path else []), Path.cwd() / pathname]
     for candidate in candidates:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from concurrent.futures import Executor
 from email.utils import formatdate, parsedate_to_datetime
 from functools import cached_property, lru_cache, partial
+from typing import Any
 from urllib.parse import quote
 
 from casaba import _core, __version__
@@ -33,7 +34,6 @@ from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.iiif.meta_identifier import MetaIdentifier
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, parse_image_request, resolve
 from casaba.settings import Settings
-from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage, Source, SourceImage
 from casaba.sources.retrieval import Handle, Retrieval
@@ -41,7 +41,6 @@ from casaba.sources.retrieval import Handle, Retrieval
 CONTENT_TYPES = MEDIA_TYPES
 #: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
-DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
 
 @dataclass(frozen=True)
@@ -106,25 +105,25 @@ class IiifService:
         # Delegates are asked on every request: then nothing is answered from memory.
         self.answers = Answers(self.opened) if delegates is None else None
         self.opening: SingleFlight[Handle] = SingleFlight()
-        self.limits = Limits(settings["max_pixels"], settings["max_scale"])
+        self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         # What else, besides the request and the source's version, changes a derivative's bytes.
-        self.encoding = {
-            "jpeg_quality": settings["processor.jpg.quality"],
-            "jpeg_progressive": settings["processor.jpg.progressive"],
-            "webp_quality": settings["processor.webp.quality"],
-            "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
-            "background": settings["processor.background_color"],
-            "downscale_filter": settings["processor.downscale_filter"],
-            "upscale_filter": settings["processor.upscale_filter"],
+        self.encoding: dict[str, Any] = {
+            "jpeg_quality": settings.processor.jpg_quality,
+            "jpeg_progressive": settings.processor.jpg_progressive,
+            "webp_quality": settings.processor.webp_quality,
+            "tiff_compression": settings.processor.tiff_compression,
+            "background": settings.processor.background_color,
+            "downscale_filter": settings.processor.downscale_filter,
+            "upscale_filter": settings.processor.upscale_filter,
         }
         self._settings_tag = "|".join([__version__, *map(str, self.encoding.values())])
 
     def identifier(self, segment: str) -> str:
-        sub = self.settings["slash_substitute"]
+        sub = self.settings.iiif.slash_substitute
         return segment.replace(sub, "/") if sub else segment
 
     def public_id(self, request: Request, version: Version, identifier: str) -> str:
-        base = request.base_uri(self.settings["base_uri"])
+        base = request.base_uri(self.settings.iiif.base_uri)
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
     async def begin(self, request: Request, version: Version, identifier: str, suffix: str) -> tuple[MetaIdentifier, DelegateCall | None]:
@@ -133,15 +132,15 @@ class IiifService:
         call = None
         query = f"?{request.query_string}" if request.query_string else ""
         if self.delegates is None:
-            meta = meta_identifier.parse(identifier, self.settings[DELIMITER_KEY])
+            meta = meta_identifier.parse(identifier, self.settings.meta_identifier.delimiter)
         else:
             info_of = (version, self.public_id(request, version, identifier)) if suffix == "/info.json" else None
-            base = request.base_uri(self.settings["base_uri"])
+            base = request.base_uri(self.settings.iiif.base_uri)
             call = self.delegates.start(request, base, lambda text: self.public_id(request, version, text) + suffix + query, info_of)
             meta = await call.meta_identifier(identifier)
         normal = meta_identifier.normalized(meta)
         if normal != meta:
-            text = await call.serialize(normal) if call else meta_identifier.serialize(normal, self.settings[DELIMITER_KEY])
+            text = await call.serialize(normal) if call else meta_identifier.serialize(normal, self.settings.meta_identifier.delimiter)
             raise Redirect(301, self.public_id(request, version, text) + suffix + query)
         if call:
             await call.pre_authorize()
@@ -201,8 +200,8 @@ class IiifService:
             self.public_id(request, version, identifier),
             ImageFacts(*scale_constraint.virtual_size(image.width, image.height, meta.scale), image.tile),
             scale_constraint.limits(self.limits, meta.scale),
-            self.settings["endpoint.iiif.min_size"],
-            self.settings["endpoint.iiif.min_tile_size"],
+            self.settings.iiif.min_size,
+            self.settings.iiif.min_tile_size,
         )
         extra = await call.extra_info_keys(version, image.width, image.height, image.pages) if call else {}
         body.update(extra)
@@ -230,7 +229,7 @@ class IiifService:
     async def image(self, request: Request, version: Version, identifier: str, params: list[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
         meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
-        base = request.base_uri(self.settings["base_uri"])
+        base = request.base_uri(self.settings.iiif.base_uri)
         if self.caches.derivatives:
             image, opened = await self.image_info(meta, call)
         else:
