@@ -10,23 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
+# Delegates import the kinds from here too, beside Key, to declare their own keys.
 from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Kind, Str
-
-__all__ = [
-    "KEYS",
-    "FORMER_NAMES",
-    "Key",
-    "Kind",
-    "Str",
-    "Bool",
-    "Int",
-    "Float",
-    "ByteSize",
-    "Choice",
-    "Color",
-    "Sections",
-    "key_of",
-]
 
 
 @dataclass(frozen=True)
