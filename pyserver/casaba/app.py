@@ -43,7 +43,7 @@ class App:
     def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]] | None = None) -> None:
         """``delegates`` are the configured delegate classes, found from ``settings`` if not given."""
         self.settings = settings
-        _core.set_decoded_tile_cache_size(settings["cache.decoded_tiles.max_size"])
+        _core.set_decoded_tile_cache_size(settings.decoded_tiles.max_size)
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         found = delegate_classes(settings) if delegates is None else list(delegates)
@@ -51,7 +51,7 @@ class App:
         retrieval = retrieval_from_settings(settings, self.remote_executor)
         self.caches = facade_from_settings(settings)
         self.iiif = IiifService(settings, self.delegates, (self.executor, self.remote_executor), retrieval, self.caches)
-        self.versions = {v for v in Version if settings[f"endpoint.iiif.{v.value}.enabled"]}
+        self.versions = {v for v in Version if settings.iiif.serves(v.value)}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.

@@ -37,9 +37,9 @@ UNTILED_FORMATS = frozenset({"jpeg", "png", "gif", "webp", "tiff", "jp2"})
 
 
 def pyramids_from_settings(settings: Settings, copies: Copies | None) -> Pyramids | None:
-    if not (settings["source.pyramids.enabled"] and copies):
+    if not (settings.pyramids.enabled and copies):
         return None
-    return Pyramids(copies, settings["source.pyramids.min_pixels"], settings["source.pyramids.max_pixels"])
+    return Pyramids(copies, settings.pyramids.min_pixels, settings.pyramids.max_pixels)
 
 
 class Pyramids:

@@ -268,8 +268,11 @@ def ask_delegate(
     from casaba.delegates import context as ctx
     from casaba.http import Request
     from casaba.settings import load
+    from casaba.settings.keys import DelegateSettings, key_of
 
-    values = load(None, environ={}, overrides={"delegate_script.enabled": "true", **(settings or {})}, extra_keys=getattr(delegate, "settings_keys", ()))
+    # As if configured as the delegate script: what asks the delegate is then allowed.
+    script = {key_of(DelegateSettings, "script_enabled").name: "true"}
+    values = load(None, environ={}, overrides={**script, **(settings or {})}, extra_keys=getattr(delegate, "settings_keys", ()))
     startup = getattr(delegate, "startup", None)
     if callable(startup):
         startup(values)

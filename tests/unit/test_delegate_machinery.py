@@ -297,8 +297,8 @@ def test_startup_sees_the_settings_and_can_stop_start_up():
     class Checks(Delegate):
         @classmethod
         def startup(cls, settings):
-            seen.append(settings["http.port"])
-            if settings["http.port"] == 1:
+            seen.append(settings.http.port)
+            if settings.http.port == 1:
                 raise ValueError("http.port = 1 will not do")
 
     manager(Checks)
@@ -408,7 +408,7 @@ def test_keys_a_delegate_declares_are_read_from_the_file_and_the_environment(tmp
     )
     config = write(tmp_path / "casaba.properties", "delegate_script.enabled = true\nrules.realm = Museum\n")
     settings, _ = configure(config, environ={"CASABA_RULES_LIMIT": "9"})
-    assert (settings["rules.realm"], settings["rules.limit"]) == ("Museum", 9)
+    assert (settings.value("rules.realm"), settings.value("rules.limit")) == ("Museum", 9)
     assert settings.warnings == ()
     with pytest.raises(SettingsError, match="rules.limit"):
         configure(config, environ={"CASABA_RULES_LIMIT": "0"})
@@ -417,4 +417,4 @@ def test_keys_a_delegate_declares_are_read_from_the_file_and_the_environment(tmp
 def test_a_delegate_cannot_take_a_casaba_key():
     with pytest.raises(SettingsError, match="already taken"):
         load(None, environ={}, extra_keys=[Key("http.port", Int(), 1, "Mine.")])
-    assert load(None, environ={}, extra_keys=[Key("mine.x", Str(), "y", "Mine.")])["mine.x"] == "y"
+    assert load(None, environ={}, extra_keys=[Key("mine.x", Str(), "y", "Mine.")]).value("mine.x") == "y"

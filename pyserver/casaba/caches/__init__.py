@@ -14,44 +14,34 @@ from casaba.settings import Settings
 def cache_from_settings(settings: Settings, *, configured: bool = False) -> Cache | None:
     """The derivative cache ``cache.server.derivative`` names, if enabled (or, with
     ``configured``, if named at all: what ``casaba cache purge`` works on)."""
-    kind = settings["cache.server.derivative"]
-    if not kind or not (settings["cache.server.derivative.enabled"] or configured):
+    kind = settings.server_cache.derivative
+    if not kind or not (settings.server_cache.derivative_enabled or configured):
         return None
-    ttl = settings["cache.server.derivative.ttl_seconds"] or 0
+    ttl = settings.server_cache.derivative_ttl_seconds or 0
     if kind == "FilesystemCache":
         from casaba.caches.disk import FilesystemCache
 
-        return FilesystemCache(
-            Path(settings["FilesystemCache.pathname"]),
-            max_size=settings["FilesystemCache.max_size"],
-            ttl=ttl,
-            depth=settings["FilesystemCache.dir.depth"],
-            name_length=settings["FilesystemCache.dir.name_length"],
-        )
+        disk = settings.filesystem_cache
+        return FilesystemCache(Path(disk.pathname), max_size=disk.max_size, ttl=ttl, depth=disk.dir_depth, name_length=disk.dir_name_length)
     if kind == "HeapCache":
         from casaba.caches.heap import HeapCache
 
-        return HeapCache(settings["HeapCache.target_size"], ttl=ttl)
+        return HeapCache(settings.heap_cache.target_size, ttl=ttl)
     if kind == "RedisCache":
         from casaba.caches.redis import RedisCache
 
-        return RedisCache(
-            settings["RedisCache.host"],
-            settings["RedisCache.port"],
-            password=settings["RedisCache.password"],
-            database=settings["RedisCache.database"],
-            ssl=settings["RedisCache.ssl"],
-            ttl=ttl,
-        )
+        redis = settings.redis_cache
+        return RedisCache(redis.host, redis.port, password=redis.password, database=redis.database, ssl=redis.ssl, ttl=ttl)
     from casaba.caches.s3 import S3Cache
 
+    s3 = settings.s3_cache
     return S3Cache(
-        settings["S3Cache.bucket.name"],
-        settings["S3Cache.object_key_prefix"],
-        endpoint=settings["S3Cache.endpoint"],
-        region=settings["S3Cache.region"],
-        access_key_id=settings["S3Cache.access_key_id"],
-        secret_key=settings["S3Cache.secret_key"],
+        s3.bucket_name,
+        s3.object_key_prefix,
+        endpoint=s3.endpoint,
+        region=s3.region,
+        access_key_id=s3.access_key_id,
+        secret_key=s3.secret_key,
         ttl=ttl,
     )
 
@@ -59,7 +49,7 @@ def cache_from_settings(settings: Settings, *, configured: bool = False) -> Cach
 def facade_from_settings(settings: Settings) -> CacheFacade:
     return CacheFacade(
         cache_from_settings(settings),
-        infos=settings["cache.server.info.enabled"],
-        resolve_first=settings["cache.server.resolve_first"],
-        purge_missing=settings["cache.server.purge_missing"],
+        infos=settings.server_cache.info_enabled,
+        resolve_first=settings.server_cache.resolve_first,
+        purge_missing=settings.server_cache.purge_missing,
     )

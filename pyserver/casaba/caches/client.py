@@ -11,18 +11,17 @@ ERRORS = "no-cache, must-revalidate"
 
 def cache_control(settings: Settings) -> list[tuple[str, str]]:
     """The header to send with images and info.json (and their 304s), or none."""
-    if not settings["cache.client.enabled"]:
+    client = settings.client_cache
+    if not client.enabled:
         return []
     directives = []
-    if settings["cache.client.max_age"] is not None:
-        directives.append(f"max-age={settings['cache.client.max_age']}")
-    if settings["cache.client.shared_max_age"] is not None:
-        directives.append(f"s-maxage={settings['cache.client.shared_max_age']}")
-    if settings["cache.client.public"]:
+    if client.max_age is not None:
+        directives.append(f"max-age={client.max_age}")
+    if client.shared_max_age is not None:
+        directives.append(f"s-maxage={client.shared_max_age}")
+    if client.public:
         directives.append("public")
-    elif settings["cache.client.private"]:
+    elif client.private:
         directives.append("private")
-    for name in ("no_cache", "no_store", "must_revalidate", "proxy_revalidate", "no_transform"):
-        if settings[f"cache.client.{name}"]:
-            directives.append(name.replace("_", "-"))
+    directives += client.flags
     return [("cache-control", ", ".join(directives))] if directives else []

@@ -15,8 +15,6 @@ from casaba.iiif import meta_identifier
 from casaba.settings import Settings
 from casaba.sources import copies_from_settings
 
-DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
-
 
 class NothingToPurge(Exception):
     """No cache is configured for what was asked."""
@@ -34,7 +32,7 @@ async def purge(settings: Settings, *, identifier: str | None = None, everything
     cache.server.derivative.ttl_seconds, sources and pyramids unused for
     cache.server.source.ttl_seconds or past cache.server.source.max_size)."""
     # A HeapCache lives in the workers' memory, out of this process's reach.
-    in_workers = settings["cache.server.derivative"] == "HeapCache"
+    in_workers = settings.server_cache.derivative == "HeapCache"
     cache = None if in_workers else cache_from_settings(settings, configured=True)
     copies = copies_from_settings(settings)
     if cache is None and not (copies is not None and (everything or expired)):
@@ -45,7 +43,7 @@ async def purge(settings: Settings, *, identifier: str | None = None, everything
     if cache is not None:
         try:
             if identifier is not None:
-                removed = await cache.purge(meta_identifier.parse(identifier, settings[DELIMITER_KEY]).identifier)
+                removed = await cache.purge(meta_identifier.parse(identifier, settings.meta_identifier.delimiter).identifier)
             elif everything:
                 removed = await cache.purge_all()
             elif expired:

@@ -27,7 +27,6 @@ from casaba.sources import source_from_settings
 GROUP = "casaba.delegates"
 SCRIPT_NAME = "delegate_script"
 SCRIPT_MODULE = "casaba_delegate_script"
-DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
 
 def configure(
@@ -52,7 +51,7 @@ def configure_from_environment() -> tuple[Settings, list[tuple[str, type]]]:
 def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | NoDelegates:
     """The worker's delegate manager; without delegates, one that costs nothing."""
     if not delegates:
-        return NoDelegates(source_from_settings(settings), settings[DELIMITER_KEY])
+        return NoDelegates(source_from_settings(settings), settings.meta_identifier.delimiter)
     try:
         return DelegateManager(settings, delegates, builtins_for(settings))
     except (pluggy.PluginValidationError, ValueError) as e:
@@ -61,9 +60,9 @@ def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]])
 
 def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
     found: list[tuple[str, type]] = []
-    if settings["delegate_script.enabled"]:
+    if settings.delegates.script_enabled:
         found.append((SCRIPT_NAME, script_class(script_path(settings))))
-    names = [n.strip() for n in settings["delegates.plugins"].split(",") if n.strip()]
+    names = settings.delegates.plugin_names
     for name in names:
         found.append((name, plugin_class(name)))
     if len({cls for _, cls in found}) < len(found) or len(set(names)) < len(names):
@@ -74,7 +73,7 @@ def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
 def script_path(settings: Settings) -> Path:
     """An absolute ``delegate_script.pathname``, or a relative one beside the configuration file,
     else in the working folder (as Cantaloupe looks for it)."""
-    raw = settings["delegate_script.pathname"]
+    raw = settings.delegates.script_pathname
     pathname = Path(os.path.expanduser(raw))
     candidates = [pathname] if pathname.is_absolute() else [*([settings.path.parent / pathname] if settings.path else []), Path.cwd() / pathname]
     for candidate in candidates:

@@ -83,10 +83,10 @@ class DelegateManager:
 
     def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]], builtins: Sequence[tuple[str, type]] = ()) -> None:
         self.settings = settings
-        self.timeout: float = settings["delegates.timeout"]
-        self.memoize: bool = settings["delegate_script.cache.enabled"]
-        self.delimiter: str = settings["meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"]
-        self.delegate_transformer = settings["meta_identifier.transformer"] == "DelegateMetaIdentifierTransformer"
+        self.timeout = settings.delegates.timeout
+        self.memoize = settings.delegates.cache_enabled
+        self.delimiter = settings.meta_identifier.delimiter
+        self.delegate_transformer = settings.meta_identifier.by_delegate
         for name, cls in delegates:
             startup = getattr(cls, "startup", None)
             if callable(startup):

@@ -5,6 +5,7 @@ and suffix) or its ScriptLookupStrategy (``filesystemsource_pathname``,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +29,9 @@ class SourceRouter:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.static = settings["source.static"]
-        self.choose = settings["source.delegate"]
-        self.scripted = {kind for kind in KINDS if settings[f"{kind}.lookup_strategy"] == "ScriptLookupStrategy"}
+        self.static = settings.source.static
+        self.choose = settings.source.delegate
+        self.scripted = {kind for kind in KINDS if settings.source_of(kind).lookup_strategy == "ScriptLookupStrategy"}
         #: Whether any request needs the delegate to find its image.
         self.asks_delegate = self.choose or self.static in self.scripted
         self._sources: dict[str, Source] = {}
@@ -43,7 +44,7 @@ class SourceRouter:
             if kind not in self.scripted and kind != self.static:
                 # The configuration was checked for source.static only.
                 try:
-                    check_together({**self.settings.values, "source.static": kind})
+                    check_together(replace(self.settings, source=replace(self.settings.source, static=kind)))
                 except SettingsError as e:
                     raise DelegateError(f"source answered {kind}, which cannot serve: {e}") from None
             source = self._sources[kind] = source_of_kind(self.settings, kind)
@@ -118,14 +119,14 @@ class SourceRouter:
         key = (endpoint, region, key_id, secret)
         store = self._other_stores.get(key)
         if store is None:
-            s = self.settings
+            s = self.settings.s3_source
             store = self._other_stores[key] = S3Source(
                 "",
-                endpoint=endpoint or s["S3Source.endpoint"],
-                region=region or s["S3Source.region"],
-                access_key_id=key_id or s["S3Source.access_key_id"],
-                secret_key=secret or s["S3Source.secret_key"],
-                timeout=s["S3Source.request_timeout"],
+                endpoint=endpoint or s.endpoint,
+                region=region or s.region,
+                access_key_id=key_id or s.access_key_id,
+                secret_key=secret or s.secret_key,
+                timeout=s.request_timeout,
             )
         return store
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 from casaba import __version__
@@ -40,10 +41,7 @@ from casaba.iiif.meta_identifier import MetaIdentifier
 from casaba.iiif.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
 from casaba.settings import Settings
-from casaba.settings.keys import TIF_COMPRESSIONS
 from casaba.sources.retrieval import Retrieval
-
-DELIMITER_KEY = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
 
 Call = DelegateCall | StandardCall
 
@@ -97,16 +95,16 @@ class IiifService:
         self.delegates = delegates
         self.caches = caches
         self.cache_control = cache_control(settings)
-        self.limits = Limits(settings["max_pixels"], settings["max_scale"])
+        self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.opener = Opener(retrieval, caches)
-        encoding = {
-            "jpeg_quality": settings["processor.jpg.quality"],
-            "jpeg_progressive": settings["processor.jpg.progressive"],
-            "webp_quality": settings["processor.webp.quality"],
-            "tiff_compression": TIF_COMPRESSIONS[settings["processor.tif.compression"]],
-            "background": settings["processor.background_color"],
-            "downscale_filter": settings["processor.downscale_filter"],
-            "upscale_filter": settings["processor.upscale_filter"],
+        encoding: dict[str, Any] = {
+            "jpeg_quality": settings.processor.jpg_quality,
+            "jpeg_progressive": settings.processor.jpg_progressive,
+            "webp_quality": settings.processor.webp_quality,
+            "tiff_compression": settings.processor.tiff_compression,
+            "background": settings.processor.background_color,
+            "downscale_filter": settings.processor.downscale_filter,
+            "upscale_filter": settings.processor.upscale_filter,
         }
         self.settings_tag = "|".join([__version__, *map(str, encoding.values())])
         self.derivatives = Derivatives(self.limits, encoding, self.settings_tag, *executors, caches)
@@ -114,11 +112,11 @@ class IiifService:
         self.answers: Answers[ImageAsk | InfoAsk] | None = None if delegates.per_request else Answers()
 
     def identifier(self, segment: str) -> str:
-        sub = self.settings["slash_substitute"]
+        sub = self.settings.iiif.slash_substitute
         return segment.replace(sub, "/") if sub else segment
 
     def public_id(self, request: Request, version: Version, identifier: str) -> str:
-        base = request.base_uri(self.settings["base_uri"])
+        base = request.base_uri(self.settings.iiif.base_uri)
         return f"{base}/iiif/{version.value}/{quote(identifier, safe=PATH_SEGMENT_SAFE)}"
 
     async def redirect(self, request: Request, version: Version, identifier: str) -> Response:
@@ -155,8 +153,8 @@ class IiifService:
             self.public_id(request, version, identifier),
             ImageFacts(*scale_constraint.virtual_size(image.width, image.height, meta.scale), image.tile),
             scale_constraint.limits(self.limits, meta.scale),
-            self.settings["endpoint.iiif.min_size"],
-            self.settings["endpoint.iiif.min_tile_size"],
+            self.settings.iiif.min_size,
+            self.settings.iiif.min_tile_size,
         )
         extra = await call.extra_info_keys(version, image.width, image.height, image.pages)
         body.update(extra)
@@ -187,7 +185,7 @@ class IiifService:
         req = parse_request(identifier, tuple(params), version)
         meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
         image, opened = await self._image_info(meta, call)
-        base = request.base_uri(self.settings["base_uri"])
+        base = request.base_uri(self.settings.iiif.base_uri)
         asked = await self._ask_image(request, req, version, base, meta, call, image)
         return await self._answer_image(request, asked, image, opened)
 
@@ -242,7 +240,7 @@ class IiifService:
         pre-authorized. ``suffix`` follows the identifier in this request's path."""
         query = f"?{request.query_string}" if request.query_string else ""
         info_of = (version, self.public_id(request, version, identifier)) if suffix == "/info.json" else None
-        base = request.base_uri(self.settings["base_uri"])
+        base = request.base_uri(self.settings.iiif.base_uri)
         call = self.delegates.start(request, base, lambda text: self.public_id(request, version, text) + suffix + query, info_of)
         meta = await call.meta_identifier(identifier)
         normal = meta_identifier.normalized(meta)

@@ -1,4 +1,5 @@
-"""Configuration: every key in ``keys``, loading and checking in ``load``."""
+"""Configuration: how raw text becomes a value in ``kinds``, every key (by section) in ``keys``,
+loading, checking and changing in ``load``."""
 
 from casaba.settings.load import Settings, SettingsError, load, load_from_environment
 

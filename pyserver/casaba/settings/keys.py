@@ -1,137 +1,17 @@
-"""Every configuration key: its name (Cantaloupe's where Cantaloupe has one), type, default and
-one line of documentation. Each key also has an environment twin, ``CASABA_`` plus the key in
-upper case with every other character turned into ``_``."""
+"""Every configuration key, declared once as a field of a small frozen section: its name
+(Cantaloupe's where Cantaloupe has one), kind (``kinds``), default and one line of documentation.
+Each key also has an environment twin, ``CASABA_`` plus the key in upper case with every other
+character turned into ``_``. ``KEYS`` (name -> ``Key``) is derived from the sections."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, TypeVar
 
-
-class Kind:
-    """How a raw string becomes a value; ``allowed`` says what is accepted, for error messages."""
-
-    allowed = "text"
-
-    def parse(self, raw: str) -> Any:
-        return raw
-
-
-class Str(Kind):
-    pass
-
-
-class Bool(Kind):
-    allowed = "true or false"
-    _values = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
-
-    def parse(self, raw: str) -> bool:
-        try:
-            return self._values[raw.strip().lower()]
-        except KeyError:
-            raise ValueError from None
-
-
-@dataclass(frozen=True)
-class Int(Kind):
-    low: int = 0
-    high: int | None = None
-    #: A blank entry is allowed and means None (Cantaloupe leaves some numbers blank).
-    optional: bool = False
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        bound = f" to {self.high}" if self.high is not None else " up"
-        return f"an integer from {self.low}{bound}" + (" or blank" if self.optional else "")
-
-    def parse(self, raw: str) -> int | None:
-        if not raw.strip() and self.optional:
-            return None
-        value = int(raw.strip())
-        if value < self.low or (self.high is not None and value > self.high):
-            raise ValueError
-        return value
-
-
-@dataclass(frozen=True)
-class Bytes(Kind):
-    """A size in bytes, as Cantaloupe writes them: 65536, 64K, 512KB, 5M, 1G (powers of 1024)."""
-
-    low: int = 0
-    allowed = "a size in bytes such as 65536, 64K or 5M"
-    _units = {"": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30}
-
-    def parse(self, raw: str) -> int:
-        m = re.fullmatch(r"(\d+)\s*([KMG]B?)?", raw.strip().upper())
-        if not m:
-            raise ValueError
-        value = int(m.group(1)) * self._units[m.group(2) or ""]
-        if value < self.low:
-            raise ValueError
-        return value
-
-
-@dataclass(frozen=True)
-class Float(Kind):
-    low: float = 0.0
-    #: The value of a blank entry (Cantaloupe's sample leaves some numbers blank), if allowed.
-    blank: float | None = None
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return f"a number from {self.low:g} up" + (" or blank" if self.blank is not None else "")
-
-    def parse(self, raw: str) -> float:
-        if not raw.strip() and self.blank is not None:
-            return self.blank
-        value = float(raw.strip().rstrip("fF"))
-        if not value >= self.low or value == float("inf"):
-            raise ValueError
-        return value
-
-
-@dataclass(frozen=True)
-class Choice(Kind):
-    options: tuple[str, ...]
-
-    @property
-    def allowed(self) -> str:  # type: ignore[override]
-        return "one of " + ", ".join(o or "(blank)" for o in self.options)
-
-    def parse(self, raw: str) -> str:
-        value = raw.strip()
-        if value not in self.options:
-            raise ValueError
-        return value
-
-
-_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}
-
-
-class ByteSize(Kind):
-    allowed = "a number of bytes, optionally with a unit: 512K, 64M, 2G, 1T"
-
-    def parse(self, raw: str) -> int:
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", raw)
-        if not m or m.group(2).upper() not in _UNITS:
-            raise ValueError
-        return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
-
-
-_NAMED_COLORS = {"white": (255, 255, 255), "black": (0, 0, 0)}
-
-
-class Color(Kind):
-    allowed = "white, black or a #RRGGBB colour"
-
-    def parse(self, raw: str) -> tuple[int, int, int]:
-        value = raw.strip().lower()
-        if value in _NAMED_COLORS:
-            return _NAMED_COLORS[value]
-        if re.fullmatch(r"#[0-9a-f]{6}", value):
-            return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
-        raise ValueError
+# Delegates import the kinds from here too, beside Key, to declare their own keys.
+from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Kind, Str
 
 
 @dataclass(frozen=True)
@@ -146,170 +26,26 @@ class Key:
         return "CASABA_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
 
 
-def chunking_keys(source: str) -> list[Key]:
-    """Cantaloupe's chunking keys, which mean here: reads of a remote image are rounded out to
-    chunks, and the chunks last read are kept with the opened image for later reads."""
-    return [
-        Key(f"{source}.chunking.enabled", Bool(), True, "Round remote reads out to chunks and keep recent chunks per image."),
-        Key(f"{source}.chunking.chunk_size", Bytes(low=1024), 64 << 10, "Size of one chunk (Cantaloupe's default is 512K)."),
-        Key(f"{source}.chunking.cache.enabled", Bool(), True, "Keep the chunks last read with each opened image."),
-        Key(
-            f"{source}.chunking.cache.max_size",
-            Bytes(),
-            1 << 20,
-            "Bytes of chunks kept per opened image (Cantaloupe's is 5M per request).",
-        ),
-    ]
+_KEY = "casaba.key"
+_SECTION = "casaba.section"
+T = TypeVar("T")
+
+
+def key(name: str, kind: Kind, default: Any, doc: str) -> Any:
+    """A section's field that holds the value of the key ``name``."""
+    return field(default=default, metadata={_KEY: Key(name, kind, default, doc)})
+
+
+def section(cls: type[T], prefix: str = "") -> Any:
+    """A field that holds a section; ``prefix`` goes before the names of its keys."""
+    return field(default_factory=cls, metadata={_SECTION: (cls, prefix)})
 
 
 #: How a source turns an identifier into where the image is: configuration, or the delegate.
 LOOKUP_STRATEGIES = ("BasicLookupStrategy", "ScriptLookupStrategy")
 
-DELEGATE_KEYS = [
-    Key("delegate_script.enabled", Bool(), False, "Use the delegate script: a Python file defining class CustomDelegate."),
-    Key(
-        "delegate_script.pathname",
-        Str(),
-        "delegates.py",
-        "The delegate script; a relative path is looked for beside the configuration file, then in the working folder.",
-    ),
-    Key(
-        "delegates.plugins",
-        Str(),
-        "",
-        "Installed delegate packages to use (entry-point names in the group casaba.delegates), comma-separated, in order.",
-    ),
-    Key("delegate_script.cache.enabled", Bool(), False, "Remember each delegate method's answer for the rest of the request."),
-    Key(
-        "delegates.timeout",
-        Float(0.001),
-        10.0,
-        "Seconds one delegate method may take; past it the request fails with 500 (a blocking method is left to finish).",
-    ),
-]
-
-HTTP_SOURCE_KEYS = [
-    Key(
-        "HttpSource.lookup_strategy",
-        Choice(LOOKUP_STRATEGIES),
-        "BasicLookupStrategy",
-        "How HttpSource turns an identifier into a URL: prefix and suffix, or the delegate's httpsource_resource_info.",
-    ),
-    Key("HttpSource.BasicLookupStrategy.url_prefix", Str(), "", "URL (with trailing slash) put before the identifier."),
-    Key("HttpSource.BasicLookupStrategy.url_suffix", Str(), "", "Text put after the identifier in the URL, e.g. '.tif'."),
-    Key("HttpSource.BasicLookupStrategy.auth.basic.username", Str(), "", "User name for HTTP Basic authentication at the origin."),
-    Key("HttpSource.BasicLookupStrategy.auth.basic.secret", Str(), "", "Password for HTTP Basic authentication at the origin."),
-    Key(
-        "HttpSource.BasicLookupStrategy.send_head_requests",
-        Bool(),
-        True,
-        "Check each image with HEAD; false sends a one-byte ranged GET instead (for pre-signed URLs).",
-    ),
-    Key("HttpSource.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to the origin may take; blank for 30."),
-    Key("HttpSource.allow_insecure", Bool(), False, "Accept origins whose TLS certificates do not verify."),
-    *chunking_keys("HttpSource"),
-]
-
-S3_SOURCE_KEYS = [
-    Key("S3Source.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS."),
-    Key("S3Source.region", Str(), "", "AWS region; empty leaves it to the AWS configuration."),
-    Key("S3Source.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."),
-    Key("S3Source.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."),
-    Key(
-        "S3Source.lookup_strategy",
-        Choice(LOOKUP_STRATEGIES),
-        "BasicLookupStrategy",
-        "How S3Source turns an identifier into a bucket and key: prefix and suffix, or the delegate's s3source_object_info.",
-    ),
-    Key("S3Source.BasicLookupStrategy.bucket.name", Str(), "", "The bucket holding the images."),
-    Key("S3Source.BasicLookupStrategy.path_prefix", Str(), "", "Key prefix put before the identifier, e.g. 'images/'."),
-    Key("S3Source.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier in the key, e.g. '.tif'."),
-    Key("S3Source.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to S3 may take (not a Cantaloupe key)."),
-    *chunking_keys("S3Source"),
-]
-
 #: cache.server.derivative's values: where derivatives and infos are shared.
 DERIVATIVE_CACHES = ("", "FilesystemCache", "HeapCache", "RedisCache", "S3Cache")
-
-CACHE_KEYS = [
-    Key("cache.client.enabled", Bool(), True, "Send Cache-Control (from the cache.client.* keys) with images and info.json."),
-    Key("cache.client.max_age", Int(0, optional=True), 2592000, "Cache-Control max-age in seconds; blank for none."),
-    Key("cache.client.shared_max_age", Int(0, optional=True), None, "Cache-Control s-maxage in seconds; blank for none."),
-    Key("cache.client.public", Bool(), True, "Cache-Control public."),
-    Key("cache.client.private", Bool(), False, "Cache-Control private (when public is false)."),
-    Key("cache.client.no_cache", Bool(), False, "Cache-Control no-cache."),
-    Key("cache.client.no_store", Bool(), False, "Cache-Control no-store."),
-    Key("cache.client.must_revalidate", Bool(), False, "Cache-Control must-revalidate."),
-    Key("cache.client.proxy_revalidate", Bool(), False, "Cache-Control proxy-revalidate."),
-    Key("cache.client.no_transform", Bool(), True, "Cache-Control no-transform."),
-    Key("cache.server.derivative.enabled", Bool(), False, "Keep every image made (and each image's info) in the derivative cache."),
-    Key(
-        "cache.server.derivative",
-        Choice(DERIVATIVE_CACHES),
-        "",
-        "The derivative cache: FilesystemCache (this machine), HeapCache (each worker's memory), RedisCache or S3Cache (shared by many nodes).",
-    ),
-    Key(
-        "cache.server.derivative.ttl_seconds",
-        Int(0, optional=True),
-        2592000,
-        "Seconds a derivative stays valid after it is made; blank or 0 for ever.",
-    ),
-    Key("cache.server.info.enabled", Bool(), True, "Keep images' infos in memory (per worker) to answer info.json and find derivatives."),
-    Key(
-        "cache.server.resolve_first",
-        Bool(),
-        False,
-        "Ask the source whether an image still exists and is the same version before serving anything cached.",
-    ),
-    Key("cache.server.purge_missing", Bool(), False, "Purge what is cached of an image that its source no longer has."),
-    Key(
-        "cache.server.source.ttl_seconds",
-        Int(0, optional=True),
-        2592000,
-        "Seconds a downloaded source or a built pyramid is kept after its last use; blank or 0 for ever.",
-    ),
-    Key(
-        "cache.server.source.max_size",
-        ByteSize(),
-        10 << 30,
-        "Most bytes of downloaded sources and pyramids kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
-    ),
-    Key(
-        "FilesystemCache.pathname",
-        Str(),
-        "",
-        "Folder of the filesystem cache: derivatives in image/, infos in info/, CacheStrategy downloads in source/.",
-    ),
-    Key("FilesystemCache.dir.depth", Int(0, 8), 3, "Levels of folders (named from a hash of the identifier) above each entry."),
-    Key("FilesystemCache.dir.name_length", Int(1, 8), 2, "Characters in the name of each of those folders."),
-    Key(
-        "FilesystemCache.max_size",
-        ByteSize(),
-        10 << 30,
-        "Most bytes of derivatives kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
-    ),
-    Key(
-        "HeapCache.target_size",
-        ByteSize(),
-        2 << 30,
-        "Most bytes of derivatives kept in memory by each worker (Cantaloupe's default, for its one JVM); the least recently used go first.",
-    ),
-    Key("RedisCache.host", Str(), "localhost", "Host name of the Redis server."),
-    Key("RedisCache.port", Int(1, 65535), 6379, "Port of the Redis server."),
-    Key("RedisCache.ssl", Bool(), False, "Talk TLS to the Redis server."),
-    Key("RedisCache.password", Str(), "", "Password of the Redis server; empty for none."),
-    Key("RedisCache.database", Int(0), 0, "Number of the Redis database."),
-    Key("S3Cache.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS."),
-    Key("S3Cache.region", Str(), "", "AWS region; empty leaves it to the AWS configuration."),
-    Key("S3Cache.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."),
-    Key("S3Cache.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."),
-    Key("S3Cache.bucket.name", Str(), "", "The bucket holding the cache."),
-    Key("S3Cache.object_key_prefix", Str(), "", "Put before every object key of the cache, e.g. 'casaba/'."),
-]
-
-#: Keys by the names older Cantaloupe versions gave them, read as their current names.
-FORMER_NAMES = {"cache.server.ttl_seconds": "cache.server.derivative.ttl_seconds"}
 
 #: Cantaloupe's resampling filters (processor.downscale_filter, processor.upscale_filter).
 RESAMPLING_FILTERS = ("bell", "bicubic", "box", "bspline", "hermite", "lanczos3", "mitchell", "triangle")
@@ -317,108 +53,448 @@ RESAMPLING_FILTERS = ("bell", "bicubic", "box", "bspline", "hermite", "lanczos3"
 #: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
 TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
 
-KEYS: dict[str, Key] = {
-    k.name: k
-    for k in [
-        Key("http.host", Str(), "0.0.0.0", "Address the HTTP server listens on."),
-        Key("http.port", Int(1, 65535), 8182, "TCP port the HTTP server listens on."),
-        Key("http.workers", Int(0, 256), 0, "Server worker processes; 0 means one per CPU core."),
-        Key("base_uri", Str(), "", "Public base URI for ids and Link headers behind a proxy; empty means from the request."),
-        Key("slash_substitute", Str(), "", "Character sequence that stands for '/' in identifiers; empty for none."),
-        Key(
-            "meta_identifier.transformer",
-            Choice(("StandardMetaIdentifierTransformer", "DelegateMetaIdentifierTransformer")),
-            "StandardMetaIdentifierTransformer",
-            "How a page number and scale constraint are written inside an identifier: with the delimiter, or by the delegate.",
-        ),
-        Key(
-            "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter",
-            Str(),
-            ";",
-            "Separates the identifier from its page number, as in 'scan.tif;2'.",
-        ),
-        Key("max_pixels", Int(0), 10_000_000, "Most pixels a response may have; 0 for no limit."),
-        Key("max_scale", Float(0.0), 1.0, "Largest scale a request may ask for (1.0 = full size); 0 for no limit."),
-        Key(
-            "source.static",
-            Choice(("FilesystemSource", "HttpSource", "S3Source")),
-            "FilesystemSource",
-            "The source that serves every identifier: a folder, a web server or an S3 bucket.",
-        ),
-        Key(
-            "source.delegate",
-            Bool(),
-            False,
-            "Choose the source per identifier with the delegate's source method (source.static when it answers None).",
-        ),
-        Key(
-            "FilesystemSource.lookup_strategy",
-            Choice(LOOKUP_STRATEGIES),
-            "BasicLookupStrategy",
-            "How FilesystemSource turns an identifier into a path: prefix and suffix, or the delegate's filesystemsource_pathname.",
-        ),
-        Key(
-            "FilesystemSource.BasicLookupStrategy.path_prefix",
-            Str(),
-            "",
-            "Folder (with trailing slash) put before the identifier; empty serves Casaba's demo images.",
-        ),
-        Key("FilesystemSource.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier, e.g. '.tif'."),
-        *HTTP_SOURCE_KEYS,
-        *S3_SOURCE_KEYS,
-        *DELEGATE_KEYS,
-        Key(
-            "processor.stream_retrieval_strategy",
-            Choice(("StreamStrategy", "DownloadStrategy", "CacheStrategy")),
-            "StreamStrategy",
-            "How remote images are read: by ranges where the format allows it, downloaded per request, or into the source cache.",
-        ),
-        Key(
-            "processor.fallback_retrieval_strategy",
-            Choice(("DownloadStrategy", "CacheStrategy", "AbortStrategy")),
-            "DownloadStrategy",
-            "For remote images StreamStrategy does not read by ranges (all but TIFF, and origins ignoring Range).",
-        ),
-        *CACHE_KEYS,
-        Key("endpoint.iiif.2.enabled", Bool(), True, "Serve the IIIF Image API 2.1 at /iiif/2."),
-        Key("endpoint.iiif.3.enabled", Bool(), True, "Serve the IIIF Image API 3.0 at /iiif/3."),
-        Key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes."),
-        Key("endpoint.iiif.min_tile_size", Int(1), 512, "Tile size advertised for images that are not tiled."),
-        Key(
-            "source.pyramids.enabled",
-            Bool(),
-            True,
-            "Build a tiled pyramid of each large untiled image in the background (under FilesystemCache.pathname) and serve it in the image's place.",
-        ),
-        Key("source.pyramids.min_pixels", Int(1), 16_000_000, "Images with at least this many pixels get a pyramid."),
-        Key(
-            "source.pyramids.max_pixels",
-            Int(1),
-            1 << 32,
-            "Images with more pixels than this get no pyramid: a build reads band by band, but its time and disk grow with the image (and a header of a few bytes can declare billions of pixels).",
-        ),
-        Key(
-            "cache.decoded_tiles.max_size",
-            ByteSize(),
-            64 << 20,
-            "Memory for decoded tiles shared by neighbouring requests, per worker; as much again for JPEG tiles re-coded for partial reads, and an eighth for edge tiles cut to the image. 0 turns it off.",
-        ),
-        Key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality."),
-        Key(
-            "processor.jpg.progressive",
-            Bool(),
-            False,
-            "Progressive JPEG output (Cantaloupe's default is true; baseline decodes faster and costs less to make).",
-        ),
-        Key("processor.webp.quality", Int(1, 100), 80, "WebP output quality (WebP output is lossy; alpha is kept exactly)."),
-        Key(
-            "processor.tif.compression",
-            Choice(tuple(TIF_COMPRESSIONS)),
-            "LZW",
-            "TIFF output compression: Deflate, JPEG (at processor.jpg.quality), LZW, RLE (PackBits), or blank for none.",
-        ),
-        Key("processor.background_color", Color(), (255, 255, 255), "Colour behind transparent pixels in formats without alpha."),
-        Key("processor.downscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images smaller."),
-        Key("processor.upscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images larger."),
-    ]
-}
+#: Keys by the names older Cantaloupe versions gave them, read as their current names.
+FORMER_NAMES = {"cache.server.ttl_seconds": "cache.server.derivative.ttl_seconds"}
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    host: str = key("http.host", Str(), "0.0.0.0", "Address the HTTP server listens on.")
+    port: int = key("http.port", Int(1, 65535), 8182, "TCP port the HTTP server listens on.")
+    workers: int = key("http.workers", Int(0, 256), 0, "Server worker processes; 0 means one per CPU core.")
+
+
+@dataclass(frozen=True)
+class IiifSettings:
+    base_uri: str = key("base_uri", Str(), "", "Public base URI for ids and Link headers behind a proxy; empty means from the request.")
+    slash_substitute: str = key("slash_substitute", Str(), "", "Character sequence that stands for '/' in identifiers; empty for none.")
+    v2_enabled: bool = key("endpoint.iiif.2.enabled", Bool(), True, "Serve the IIIF Image API 2.1 at /iiif/2.")
+    v3_enabled: bool = key("endpoint.iiif.3.enabled", Bool(), True, "Serve the IIIF Image API 3.0 at /iiif/3.")
+    min_size: int = key("endpoint.iiif.min_size", Int(1), 64, "Smallest size listed in info.json sizes.")
+    min_tile_size: int = key("endpoint.iiif.min_tile_size", Int(1), 512, "Tile size advertised for images that are not tiled.")
+    max_pixels: int = key("max_pixels", Int(0), 10_000_000, "Most pixels a response may have; 0 for no limit.")
+    max_scale: float = key("max_scale", Float(0.0), 1.0, "Largest scale a request may ask for (1.0 = full size); 0 for no limit.")
+
+    def serves(self, version: str) -> bool:
+        """Whether the endpoint of the Image API ``version`` ("2" or "3") is enabled."""
+        return {"2": self.v2_enabled, "3": self.v3_enabled}[version]
+
+
+@dataclass(frozen=True)
+class MetaIdentifierSettings:
+    transformer: str = key(
+        "meta_identifier.transformer",
+        Choice(("StandardMetaIdentifierTransformer", "DelegateMetaIdentifierTransformer")),
+        "StandardMetaIdentifierTransformer",
+        "How a page number and scale constraint are written inside an identifier: with the delimiter, or by the delegate.",
+    )
+    delimiter: str = key(
+        "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter",
+        Str(),
+        ";",
+        "Separates the identifier from its page number, as in 'scan.tif;2'.",
+    )
+
+    @property
+    def by_delegate(self) -> bool:
+        return self.transformer == "DelegateMetaIdentifierTransformer"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    static: str = key(
+        "source.static",
+        Choice(("FilesystemSource", "HttpSource", "S3Source")),
+        "FilesystemSource",
+        "The source that serves every identifier: a folder, a web server or an S3 bucket.",
+    )
+    delegate: bool = key(
+        "source.delegate",
+        Bool(),
+        False,
+        "Choose the source per identifier with the delegate's source method (source.static when it answers None).",
+    )
+
+
+@dataclass(frozen=True)
+class FilesystemSourceSettings:
+    lookup_strategy: str = key(
+        "FilesystemSource.lookup_strategy",
+        Choice(LOOKUP_STRATEGIES),
+        "BasicLookupStrategy",
+        "How FilesystemSource turns an identifier into a path: prefix and suffix, or the delegate's filesystemsource_pathname.",
+    )
+    path_prefix: str = key(
+        "FilesystemSource.BasicLookupStrategy.path_prefix",
+        Str(),
+        "",
+        "Folder (with trailing slash) put before the identifier; empty serves Casaba's demo images.",
+    )
+    path_suffix: str = key("FilesystemSource.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier, e.g. '.tif'.")
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    """Cantaloupe's chunking keys of a remote source (names after its prefix), which mean here:
+    reads of a remote image are rounded out to chunks, and the chunks last read are kept with the
+    opened image for later reads."""
+
+    enabled: bool = key("chunking.enabled", Bool(), True, "Round remote reads out to chunks and keep recent chunks per image.")
+    chunk_size: int = key("chunking.chunk_size", ByteSize(low=1024), 64 << 10, "Size of one chunk (Cantaloupe's default is 512K).")
+    cache_enabled: bool = key("chunking.cache.enabled", Bool(), True, "Keep the chunks last read with each opened image.")
+    cache_max_size: int = key(
+        "chunking.cache.max_size", ByteSize(), 1 << 20, "Bytes of chunks kept per opened image (Cantaloupe's is 5M per request)."
+    )
+
+
+@dataclass(frozen=True)
+class HttpSourceSettings:
+    lookup_strategy: str = key(
+        "HttpSource.lookup_strategy",
+        Choice(LOOKUP_STRATEGIES),
+        "BasicLookupStrategy",
+        "How HttpSource turns an identifier into a URL: prefix and suffix, or the delegate's httpsource_resource_info.",
+    )
+    url_prefix: str = key("HttpSource.BasicLookupStrategy.url_prefix", Str(), "", "URL (with trailing slash) put before the identifier.")
+    url_suffix: str = key("HttpSource.BasicLookupStrategy.url_suffix", Str(), "", "Text put after the identifier in the URL, e.g. '.tif'.")
+    username: str = key("HttpSource.BasicLookupStrategy.auth.basic.username", Str(), "", "User name for HTTP Basic authentication at the origin.")
+    secret: str = key("HttpSource.BasicLookupStrategy.auth.basic.secret", Str(), "", "Password for HTTP Basic authentication at the origin.")
+    send_head_requests: bool = key(
+        "HttpSource.BasicLookupStrategy.send_head_requests",
+        Bool(),
+        True,
+        "Check each image with HEAD; false sends a one-byte ranged GET instead (for pre-signed URLs).",
+    )
+    request_timeout: float = key(
+        "HttpSource.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to the origin may take; blank for 30."
+    )
+    allow_insecure: bool = key("HttpSource.allow_insecure", Bool(), False, "Accept origins whose TLS certificates do not verify.")
+    chunking: ChunkingSettings = section(ChunkingSettings, "HttpSource.")
+
+
+@dataclass(frozen=True)
+class S3SourceSettings:
+    endpoint: str = key("S3Source.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS.")
+    region: str = key("S3Source.region", Str(), "", "AWS region; empty leaves it to the AWS configuration.")
+    access_key_id: str = key(
+        "S3Source.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."
+    )
+    secret_key: str = key(
+        "S3Source.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."
+    )
+    lookup_strategy: str = key(
+        "S3Source.lookup_strategy",
+        Choice(LOOKUP_STRATEGIES),
+        "BasicLookupStrategy",
+        "How S3Source turns an identifier into a bucket and key: prefix and suffix, or the delegate's s3source_object_info.",
+    )
+    bucket_name: str = key("S3Source.BasicLookupStrategy.bucket.name", Str(), "", "The bucket holding the images.")
+    path_prefix: str = key("S3Source.BasicLookupStrategy.path_prefix", Str(), "", "Key prefix put before the identifier, e.g. 'images/'.")
+    path_suffix: str = key("S3Source.BasicLookupStrategy.path_suffix", Str(), "", "Text put after the identifier in the key, e.g. '.tif'.")
+    request_timeout: float = key(
+        "S3Source.request_timeout", Float(0.001, blank=30.0), 30.0, "Seconds one request to S3 may take (not a Cantaloupe key)."
+    )
+    chunking: ChunkingSettings = section(ChunkingSettings, "S3Source.")
+
+
+@dataclass(frozen=True)
+class DelegateSettings:
+    script_enabled: bool = key(
+        "delegate_script.enabled", Bool(), False, "Use the delegate script: a Python file defining class CustomDelegate."
+    )
+    script_pathname: str = key(
+        "delegate_script.pathname",
+        Str(),
+        "delegates.py",
+        "The delegate script; a relative path is looked for beside the configuration file, then in the working folder.",
+    )
+    plugins: str = key(
+        "delegates.plugins",
+        Str(),
+        "",
+        "Installed delegate packages to use (entry-point names in the group casaba.delegates), comma-separated, in order.",
+    )
+    cache_enabled: bool = key(
+        "delegate_script.cache.enabled", Bool(), False, "Remember each delegate method's answer for the rest of the request."
+    )
+    timeout: float = key(
+        "delegates.timeout",
+        Float(0.001),
+        10.0,
+        "Seconds one delegate method may take; past it the request fails with 500 (a blocking method is left to finish).",
+    )
+
+    @property
+    def plugin_names(self) -> list[str]:
+        """The entry-point names in ``plugins``, in order."""
+        return [n.strip() for n in self.plugins.split(",") if n.strip()]
+
+    @property
+    def configured(self) -> bool:
+        """Whether a delegate is configured at all."""
+        return self.script_enabled or bool(self.plugin_names)
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    stream_strategy: str = key(
+        "processor.stream_retrieval_strategy",
+        Choice(("StreamStrategy", "DownloadStrategy", "CacheStrategy")),
+        "StreamStrategy",
+        "How remote images are read: by ranges where the format allows it, downloaded per request, or into the source cache.",
+    )
+    fallback_strategy: str = key(
+        "processor.fallback_retrieval_strategy",
+        Choice(("DownloadStrategy", "CacheStrategy", "AbortStrategy")),
+        "DownloadStrategy",
+        "For remote images StreamStrategy does not read by ranges (all but TIFF, and origins ignoring Range).",
+    )
+
+
+@dataclass(frozen=True)
+class ClientCacheSettings:
+    enabled: bool = key("cache.client.enabled", Bool(), True, "Send Cache-Control (from the cache.client.* keys) with images and info.json.")
+    max_age: int | None = key("cache.client.max_age", Int(0, optional=True), 2592000, "Cache-Control max-age in seconds; blank for none.")
+    shared_max_age: int | None = key(
+        "cache.client.shared_max_age", Int(0, optional=True), None, "Cache-Control s-maxage in seconds; blank for none."
+    )
+    public: bool = key("cache.client.public", Bool(), True, "Cache-Control public.")
+    private: bool = key("cache.client.private", Bool(), False, "Cache-Control private (when public is false).")
+    no_cache: bool = key("cache.client.no_cache", Bool(), False, "Cache-Control no-cache.")
+    no_store: bool = key("cache.client.no_store", Bool(), False, "Cache-Control no-store.")
+    must_revalidate: bool = key("cache.client.must_revalidate", Bool(), False, "Cache-Control must-revalidate.")
+    proxy_revalidate: bool = key("cache.client.proxy_revalidate", Bool(), False, "Cache-Control proxy-revalidate.")
+    no_transform: bool = key("cache.client.no_transform", Bool(), True, "Cache-Control no-transform.")
+
+    @property
+    def flags(self) -> list[str]:
+        """The Cache-Control directives without a value that are on, in Cantaloupe's order."""
+        on = [
+            ("no-cache", self.no_cache),
+            ("no-store", self.no_store),
+            ("must-revalidate", self.must_revalidate),
+            ("proxy-revalidate", self.proxy_revalidate),
+            ("no-transform", self.no_transform),
+        ]
+        return [name for name, set_ in on if set_]
+
+
+@dataclass(frozen=True)
+class ServerCacheSettings:
+    derivative_enabled: bool = key(
+        "cache.server.derivative.enabled", Bool(), False, "Keep every image made (and each image's info) in the derivative cache."
+    )
+    derivative: str = key(
+        "cache.server.derivative",
+        Choice(DERIVATIVE_CACHES),
+        "",
+        "The derivative cache: FilesystemCache (this machine), HeapCache (each worker's memory), RedisCache or S3Cache (shared by many nodes).",
+    )
+    derivative_ttl_seconds: int | None = key(
+        "cache.server.derivative.ttl_seconds",
+        Int(0, optional=True),
+        2592000,
+        "Seconds a derivative stays valid after it is made; blank or 0 for ever.",
+    )
+    info_enabled: bool = key(
+        "cache.server.info.enabled", Bool(), True, "Keep images' infos in memory (per worker) to answer info.json and find derivatives."
+    )
+    resolve_first: bool = key(
+        "cache.server.resolve_first",
+        Bool(),
+        False,
+        "Ask the source whether an image still exists and is the same version before serving anything cached.",
+    )
+    purge_missing: bool = key(
+        "cache.server.purge_missing", Bool(), False, "Purge what is cached of an image that its source no longer has."
+    )
+
+
+@dataclass(frozen=True)
+class SourceCacheSettings:
+    ttl_seconds: int | None = key(
+        "cache.server.source.ttl_seconds",
+        Int(0, optional=True),
+        2592000,
+        "Seconds a downloaded source or a built pyramid is kept after its last use; blank or 0 for ever.",
+    )
+    max_size: int = key(
+        "cache.server.source.max_size",
+        ByteSize(),
+        10 << 30,
+        "Most bytes of downloaded sources and pyramids kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
+    )
+
+
+@dataclass(frozen=True)
+class FilesystemCacheSettings:
+    pathname: str = key(
+        "FilesystemCache.pathname",
+        Str(),
+        "",
+        "Folder of the filesystem cache: derivatives in image/, infos in info/, CacheStrategy downloads in source/.",
+    )
+    dir_depth: int = key("FilesystemCache.dir.depth", Int(0, 8), 3, "Levels of folders (named from a hash of the identifier) above each entry.")
+    dir_name_length: int = key("FilesystemCache.dir.name_length", Int(1, 8), 2, "Characters in the name of each of those folders.")
+    max_size: int = key(
+        "FilesystemCache.max_size",
+        ByteSize(),
+        10 << 30,
+        "Most bytes of derivatives kept (not a Cantaloupe key); the least recently used go first. 0 for no bound.",
+    )
+
+
+@dataclass(frozen=True)
+class HeapCacheSettings:
+    target_size: int = key(
+        "HeapCache.target_size",
+        ByteSize(),
+        2 << 30,
+        "Most bytes of derivatives kept in memory by each worker (Cantaloupe's default, for its one JVM); the least recently used go first.",
+    )
+
+
+@dataclass(frozen=True)
+class RedisCacheSettings:
+    host: str = key("RedisCache.host", Str(), "localhost", "Host name of the Redis server.")
+    port: int = key("RedisCache.port", Int(1, 65535), 6379, "Port of the Redis server.")
+    ssl: bool = key("RedisCache.ssl", Bool(), False, "Talk TLS to the Redis server.")
+    password: str = key("RedisCache.password", Str(), "", "Password of the Redis server; empty for none.")
+    database: int = key("RedisCache.database", Int(0), 0, "Number of the Redis database.")
+
+
+@dataclass(frozen=True)
+class S3CacheSettings:
+    endpoint: str = key("S3Cache.endpoint", Str(), "", "Endpoint URL of an S3-compatible store (path-style addressing); empty for AWS.")
+    region: str = key("S3Cache.region", Str(), "", "AWS region; empty leaves it to the AWS configuration.")
+    access_key_id: str = key(
+        "S3Cache.access_key_id", Str(), "", "Access key ID; empty (with secret_key) uses the standard AWS credential chain."
+    )
+    secret_key: str = key(
+        "S3Cache.secret_key", Str(), "", "Secret access key; empty (with access_key_id) uses the standard AWS credential chain."
+    )
+    bucket_name: str = key("S3Cache.bucket.name", Str(), "", "The bucket holding the cache.")
+    object_key_prefix: str = key("S3Cache.object_key_prefix", Str(), "", "Put before every object key of the cache, e.g. 'casaba/'.")
+
+
+@dataclass(frozen=True)
+class PyramidSettings:
+    enabled: bool = key(
+        "source.pyramids.enabled",
+        Bool(),
+        True,
+        "Build a tiled pyramid of each large untiled image in the background (under FilesystemCache.pathname) and serve it in the image's place.",
+    )
+    min_pixels: int = key("source.pyramids.min_pixels", Int(1), 16_000_000, "Images with at least this many pixels get a pyramid.")
+    max_pixels: int = key(
+        "source.pyramids.max_pixels",
+        Int(1),
+        1 << 32,
+        "Images with more pixels than this get no pyramid: a build reads band by band, but its time and disk grow with the image (and a header of a few bytes can declare billions of pixels).",
+    )
+
+
+@dataclass(frozen=True)
+class DecodedTileSettings:
+    max_size: int = key(
+        "cache.decoded_tiles.max_size",
+        ByteSize(),
+        64 << 20,
+        "Memory for decoded tiles shared by neighbouring requests, per worker; as much again for JPEG tiles re-coded for partial reads, and an eighth for edge tiles cut to the image. 0 turns it off.",
+    )
+
+
+@dataclass(frozen=True)
+class ProcessorSettings:
+    jpg_quality: int = key("processor.jpg.quality", Int(1, 100), 80, "JPEG output quality.")
+    jpg_progressive: bool = key(
+        "processor.jpg.progressive",
+        Bool(),
+        False,
+        "Progressive JPEG output (Cantaloupe's default is true; baseline decodes faster and costs less to make).",
+    )
+    webp_quality: int = key("processor.webp.quality", Int(1, 100), 80, "WebP output quality (WebP output is lossy; alpha is kept exactly).")
+    tif_compression: str = key(
+        "processor.tif.compression",
+        Choice(tuple(TIF_COMPRESSIONS)),
+        "LZW",
+        "TIFF output compression: Deflate, JPEG (at processor.jpg.quality), LZW, RLE (PackBits), or blank for none.",
+    )
+    background_color: tuple[int, int, int] = key(
+        "processor.background_color", Color(), (255, 255, 255), "Colour behind transparent pixels in formats without alpha."
+    )
+    downscale_filter: str = key("processor.downscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images smaller.")
+    upscale_filter: str = key("processor.upscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images larger.")
+
+    @property
+    def tiff_compression(self) -> str:
+        """``tif_compression`` as the core names it."""
+        return TIF_COMPRESSIONS[self.tif_compression]
+
+
+@dataclass(frozen=True)
+class Sections:
+    """Casaba's keys, by section; ``Settings`` adds where they came from."""
+
+    http: HttpSettings = section(HttpSettings)
+    iiif: IiifSettings = section(IiifSettings)
+    meta_identifier: MetaIdentifierSettings = section(MetaIdentifierSettings)
+    source: SourceSettings = section(SourceSettings)
+    filesystem_source: FilesystemSourceSettings = section(FilesystemSourceSettings)
+    http_source: HttpSourceSettings = section(HttpSourceSettings)
+    s3_source: S3SourceSettings = section(S3SourceSettings)
+    retrieval: RetrievalSettings = section(RetrievalSettings)
+    pyramids: PyramidSettings = section(PyramidSettings)
+    delegates: DelegateSettings = section(DelegateSettings)
+    client_cache: ClientCacheSettings = section(ClientCacheSettings)
+    server_cache: ServerCacheSettings = section(ServerCacheSettings)
+    source_cache: SourceCacheSettings = section(SourceCacheSettings)
+    filesystem_cache: FilesystemCacheSettings = section(FilesystemCacheSettings)
+    heap_cache: HeapCacheSettings = section(HeapCacheSettings)
+    redis_cache: RedisCacheSettings = section(RedisCacheSettings)
+    s3_cache: S3CacheSettings = section(S3CacheSettings)
+    decoded_tiles: DecodedTileSettings = section(DecodedTileSettings)
+    processor: ProcessorSettings = section(ProcessorSettings)
+
+    def source_of(self, kind: str) -> FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings:
+        """The section of the source ``kind`` (one of source.static's values)."""
+        by_kind: dict[str, FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings] = {
+            "FilesystemSource": self.filesystem_source,
+            "HttpSource": self.http_source,
+            "S3Source": self.s3_source,
+        }
+        return by_kind[kind]
+
+
+def _walk(cls: type, prefix: str = "", path: tuple[str, ...] = ()) -> Iterator[tuple[Key, tuple[str, ...]]]:
+    """Each key of the section ``cls`` (and of the sections in it), with its attribute path."""
+    for f in fields(cls):
+        if _KEY in f.metadata:
+            declared: Key = f.metadata[_KEY]
+            yield replace(declared, name=prefix + declared.name), (*path, f.name)
+        else:
+            inner, more = f.metadata[_SECTION]
+            yield from _walk(inner, prefix + more, (*path, f.name))
+
+
+def build(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
+    """The section ``cls`` with every key's value taken from ``values`` (by key name)."""
+    made: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        if _KEY in f.metadata:
+            made[f.name] = values[prefix + f.metadata[_KEY].name]
+        else:
+            inner, more = f.metadata[_SECTION]
+            made[f.name] = build(inner, values, prefix + more)
+    return cls(**made)
+
+
+def key_of(section_cls: type, attribute: str) -> Key:
+    """The key a top-level section's attribute holds, e.g. ``key_of(HttpSettings, "port")``."""
+    declared: Key = next(f for f in fields(section_cls) if f.name == attribute).metadata[_KEY]
+    return declared
+
+
+#: Every key of Casaba's by name, and the attributes that hold its value.
+PATHS: dict[str, tuple[str, ...]] = {k.name: path for k, path in _walk(Sections)}
+KEYS: dict[str, Key] = {k.name: k for k, _ in _walk(Sections)}

@@ -1,18 +1,18 @@
 """Configuration from a Cantaloupe-style ``.properties`` file, environment twins and command-line
-overrides, checked once into a frozen ``Settings``."""
+overrides, checked once into a frozen ``Settings``; ``Settings.changed`` makes the next one."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import javaproperties
 
-from casaba.settings.keys import FORMER_NAMES, KEYS, Key
+from casaba.settings.keys import FORMER_NAMES, KEYS, PATHS, Key, Sections, build
 
 CONFIG_ENV = "CASABA_CONFIG"
 
@@ -22,21 +22,61 @@ class SettingsError(Exception):
 
 
 @dataclass(frozen=True)
-class Settings:
-    values: Mapping[str, Any]
-    path: Path | None = None
-    warnings: tuple[str, ...] = field(default=())
+class Settings(Sections):
+    """The configuration, checked and immutable: Casaba's keys as typed attributes, by section
+    (``settings.processor.jpg_quality``); the keys the configured delegates declare
+    (``extra_keys``), read by name with ``value``; the file read and what was wrong with it."""
 
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+    path: Path | None = None
+    warnings: tuple[str, ...] = ()
+    extra_keys: tuple[Key, ...] = ()
+    extra_values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def value(self, name: str) -> Any:
+        """The value of the key ``name``: how a delegate reads the keys it declares, and how
+        tools that list or edit keys by name read any key. A ``KeyError`` for unknown names."""
+        if name in self.extra_values:
+            return self.extra_values[name]
+        found: Any = self
+        for attribute in PATHS[name]:
+            found = getattr(found, attribute)
+        return found
+
+    def declared_keys(self) -> dict[str, Key]:
+        """Every key these settings have, by name: Casaba's, then the delegates'."""
+        return {**KEYS, **{k.name: k for k in self.extra_keys}}
+
+    def changed(self, raw: Mapping[str, str], origin: str = "changed") -> Settings:
+        """New settings: these, with the raw values given by key name parsed and checked as
+        ``load`` does; a bad value raises ``SettingsError`` naming the key."""
+        keys = self.declared_keys()
+        values = {name: self.value(name) for name in keys}
+        for name, text in raw.items():
+            if name not in keys:
+                raise SettingsError(f"unknown configuration key {name}")
+            values[name] = _parse(keys[name], text, origin)
+        return _checked(values, self.extra_keys, self.path, self.warnings)
 
 
 def _parse(key: Key, raw: str, origin: str) -> Any:
-    name = key.name
     try:
         return key.kind.parse(raw)
     except ValueError:
-        raise SettingsError(f"{name} = {raw!r} ({origin}) is not allowed: expected {key.kind.allowed}") from None
+        raise SettingsError(f"{key.name} = {raw!r} ({origin}) is not allowed: expected {key.kind.allowed}") from None
+
+
+def _checked(values: dict[str, Any], extra_keys: tuple[Key, ...], path: Path | None, warnings: tuple[str, ...]) -> Settings:
+    """Settings from every key's value by name, once the keys that go together agree."""
+    sections = build(Sections, values)
+    settings = Settings(
+        **{f.name: getattr(sections, f.name) for f in fields(Sections)},
+        path=path,
+        warnings=warnings,
+        extra_keys=extra_keys,
+        extra_values=MappingProxyType({k.name: values[k.name] for k in extra_keys}),
+    )
+    check_together(settings)
+    return settings
 
 
 def load(
@@ -49,7 +89,8 @@ def load(
     ``extra_keys`` are the keys the configured delegates declare, read the same way."""
     environ = os.environ if environ is None else environ
     keys = dict(KEYS)
-    for key in extra_keys:
+    extra = tuple(extra_keys)
+    for key in extra:
         if key.name in keys and keys[key.name] is not key:
             raise SettingsError(f"a delegate declares the key {key.name}, which is already taken")
         keys[key.name] = key
@@ -78,51 +119,51 @@ def load(
         if name not in keys:
             raise SettingsError(f"unknown configuration key {name}")
         values[name] = _parse(keys[name], raw, "command line")
-    check_together(values)
-    return Settings(MappingProxyType(values), path, tuple(warnings))
+    return _checked(values, tuple({k.name: k for k in extra}.values()), path, tuple(warnings))
 
 
-def check_together(values: Mapping[str, Any]) -> None:
+def check_together(s: Sections) -> None:
     """Keys that only make sense with others: the chosen source's must be set; what asks the
     delegate needs one."""
-    source = values["source.static"]
-    if source == "HttpSource" and values["HttpSource.lookup_strategy"] == "BasicLookupStrategy":
-        prefix = values["HttpSource.BasicLookupStrategy.url_prefix"]
+    source = s.source.static
+    if source == "HttpSource" and s.http_source.lookup_strategy == "BasicLookupStrategy":
+        prefix = s.http_source.url_prefix
         if not prefix.startswith(("http://", "https://")):
             raise SettingsError(f"HttpSource.BasicLookupStrategy.url_prefix = {prefix!r} must be an http:// or https:// URL when source.static = HttpSource")
-    basic_s3 = values["S3Source.lookup_strategy"] == "BasicLookupStrategy"
-    if source == "S3Source" and basic_s3 and not values["S3Source.BasicLookupStrategy.bucket.name"]:
+    basic_s3 = s.s3_source.lookup_strategy == "BasicLookupStrategy"
+    if source == "S3Source" and basic_s3 and not s.s3_source.bucket_name:
         raise SettingsError("S3Source.BasicLookupStrategy.bucket.name must name a bucket when source.static = S3Source")
-    if bool(values["S3Source.access_key_id"]) != bool(values["S3Source.secret_key"]):
+    if bool(s.s3_source.access_key_id) != bool(s.s3_source.secret_key):
         raise SettingsError("S3Source.access_key_id and S3Source.secret_key go together: set both, or neither for the AWS credential chain")
-    for key in ("processor.stream_retrieval_strategy", "processor.fallback_retrieval_strategy"):
-        if values[key] == "CacheStrategy" and not values["FilesystemCache.pathname"]:
-            raise SettingsError(f"{key} = CacheStrategy needs FilesystemCache.pathname (the folder of the source cache)")
-    if not values["delegate_script.enabled"] and not values["delegates.plugins"].strip():
-        for key, asks in (
-            ("source.delegate", True),
-            (f"{source}.lookup_strategy", "ScriptLookupStrategy"),
-            ("meta_identifier.transformer", "DelegateMetaIdentifierTransformer"),
+    strategies = (("processor.stream_retrieval_strategy", s.retrieval.stream_strategy), ("processor.fallback_retrieval_strategy", s.retrieval.fallback_strategy))
+    for name, strategy in strategies:
+        if strategy == "CacheStrategy" and not s.filesystem_cache.pathname:
+            raise SettingsError(f"{name} = CacheStrategy needs FilesystemCache.pathname (the folder of the source cache)")
+    if not s.delegates.configured:
+        for setting, asks in (
+            ("source.delegate = true", s.source.delegate),
+            (f"{source}.lookup_strategy = ScriptLookupStrategy", s.source_of(source).lookup_strategy == "ScriptLookupStrategy"),
+            ("meta_identifier.transformer = DelegateMetaIdentifierTransformer", s.meta_identifier.by_delegate),
         ):
-            if values[key] == asks:
-                raise SettingsError(f"{key} = {str(asks).lower() if asks is True else asks} asks the delegate, but there is none: set delegate_script.enabled = true or delegates.plugins")
-    check_caches(values)
+            if asks:
+                raise SettingsError(f"{setting} asks the delegate, but there is none: set delegate_script.enabled = true or delegates.plugins")
+    check_caches(s)
 
 
-def check_caches(values: Mapping[str, Any]) -> None:
+def check_caches(s: Sections) -> None:
     """The derivative cache chosen must be configured enough to work."""
-    if values["FilesystemCache.dir.depth"] * values["FilesystemCache.dir.name_length"] > 32:
+    if s.filesystem_cache.dir_depth * s.filesystem_cache.dir_name_length > 32:
         raise SettingsError("FilesystemCache.dir.depth x FilesystemCache.dir.name_length must be at most 32 (an MD5 in hex)")
-    if not values["cache.server.derivative.enabled"]:
+    if not s.server_cache.derivative_enabled:
         return
-    cache = values["cache.server.derivative"]
+    cache = s.server_cache.derivative
     if not cache:
         raise SettingsError("cache.server.derivative.enabled = true needs cache.server.derivative: FilesystemCache, HeapCache, RedisCache or S3Cache")
-    if cache == "FilesystemCache" and not values["FilesystemCache.pathname"]:
+    if cache == "FilesystemCache" and not s.filesystem_cache.pathname:
         raise SettingsError("cache.server.derivative = FilesystemCache needs FilesystemCache.pathname (the folder of the cache)")
-    if cache == "S3Cache" and not values["S3Cache.bucket.name"]:
+    if cache == "S3Cache" and not s.s3_cache.bucket_name:
         raise SettingsError("cache.server.derivative = S3Cache needs S3Cache.bucket.name")
-    if bool(values["S3Cache.access_key_id"]) != bool(values["S3Cache.secret_key"]):
+    if bool(s.s3_cache.access_key_id) != bool(s.s3_cache.secret_key):
         raise SettingsError("S3Cache.access_key_id and S3Cache.secret_key go together: set both, or neither for the AWS credential chain")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from casaba.pyramids import pyramids_from_settings
 from casaba.settings import Settings
+from casaba.settings.keys import FilesystemSourceSettings
 from casaba.sources.base import Source
 from casaba.sources.copies import Copies
 from casaba.sources.retrieval import Retrieval, Strategy
@@ -18,7 +19,7 @@ REMOTE_KINDS = ("HttpSource", "S3Source")
 
 def source_from_settings(settings: Settings) -> Source:
     """The source ``source.static`` names, configured from its keys."""
-    return source_of_kind(settings, settings["source.static"])
+    return source_of_kind(settings, settings.source.static)
 
 
 def source_of_kind(settings: Settings, kind: str) -> Source:
@@ -26,36 +27,33 @@ def source_of_kind(settings: Settings, kind: str) -> Source:
     if kind == "HttpSource":
         from casaba.sources.http import HttpSource
 
-        basic = "HttpSource.BasicLookupStrategy."
+        web = settings.http_source
         return HttpSource(
-            settings[basic + "url_prefix"],
-            settings[basic + "url_suffix"],
-            username=settings[basic + "auth.basic.username"],
-            secret=settings[basic + "auth.basic.secret"],
-            timeout=settings["HttpSource.request_timeout"],
-            allow_insecure=settings["HttpSource.allow_insecure"],
-            send_head_requests=settings[basic + "send_head_requests"],
+            web.url_prefix,
+            web.url_suffix,
+            username=web.username,
+            secret=web.secret,
+            timeout=web.request_timeout,
+            allow_insecure=web.allow_insecure,
+            send_head_requests=web.send_head_requests,
         )
     if kind == "S3Source":
         from casaba.sources.s3 import S3Source
 
-        basic = "S3Source.BasicLookupStrategy."
+        s3 = settings.s3_source
         return S3Source(
-            settings[basic + "bucket.name"],
-            settings[basic + "path_prefix"],
-            settings[basic + "path_suffix"],
-            endpoint=settings["S3Source.endpoint"],
-            region=settings["S3Source.region"],
-            access_key_id=settings["S3Source.access_key_id"],
-            secret_key=settings["S3Source.secret_key"],
-            timeout=settings["S3Source.request_timeout"],
+            s3.bucket_name,
+            s3.path_prefix,
+            s3.path_suffix,
+            endpoint=s3.endpoint,
+            region=s3.region,
+            access_key_id=s3.access_key_id,
+            secret_key=s3.secret_key,
+            timeout=s3.request_timeout,
         )
     from casaba.sources.filesystem import FilesystemSource
 
-    return FilesystemSource(
-        settings["FilesystemSource.BasicLookupStrategy.path_prefix"],
-        settings["FilesystemSource.BasicLookupStrategy.path_suffix"],
-    )
+    return FilesystemSource(settings.filesystem_source.path_prefix, settings.filesystem_source.path_suffix)
 
 
 def retrieval_from_settings(settings: Settings, executor: Executor) -> Retrieval:
@@ -67,28 +65,25 @@ def retrieval_from_settings(settings: Settings, executor: Executor) -> Retrieval
 
 def copies_from_settings(settings: Settings) -> Copies | None:
     """Where downloaded sources and pyramids are kept, and their bounds; none without a folder."""
-    folder = settings["FilesystemCache.pathname"]
+    folder = settings.filesystem_cache.pathname
     if not folder:
         return None
-    return Copies(Path(folder), settings["cache.server.source.max_size"], settings["cache.server.source.ttl_seconds"] or 0)
+    return Copies(Path(folder), settings.source_cache.max_size, settings.source_cache.ttl_seconds or 0)
 
 
 def strategy_from_settings(settings: Settings, kind: str | None = None) -> Strategy:
     """How remote images are read, from the processor.*_retrieval_strategy keys and the
     chunking keys of the source ``kind`` (``source.static`` unless given)."""
-    kind = kind or settings["source.static"]
-    strategy = Strategy(
-        stream=settings["processor.stream_retrieval_strategy"],
-        fallback=settings["processor.fallback_retrieval_strategy"],
-    )
-    if kind not in ("HttpSource", "S3Source"):
+    kind = kind or settings.source.static
+    strategy = Strategy(stream=settings.retrieval.stream_strategy, fallback=settings.retrieval.fallback_strategy)
+    remote = settings.source_of(kind)
+    if isinstance(remote, FilesystemSourceSettings):
         return strategy
-    chunked = settings[f"{kind}.chunking.enabled"]
-    kept = settings[f"{kind}.chunking.cache.enabled"]
+    chunking = remote.chunking
     return Strategy(
         stream=strategy.stream,
         fallback=strategy.fallback,
-        chunk_size=settings[f"{kind}.chunking.chunk_size"] if chunked else 0,
-        chunk_cache=settings[f"{kind}.chunking.cache.max_size"] if chunked and kept else 0,
-        timeout=settings[f"{kind}.request_timeout"],
+        chunk_size=chunking.chunk_size if chunking.enabled else 0,
+        chunk_cache=chunking.cache_max_size if chunking.enabled and chunking.cache_enabled else 0,
+        timeout=remote.request_timeout,
     )

@@ -27,18 +27,18 @@ class BasicAuth(Delegate):
 
     @classmethod
     def startup(cls, settings: Settings) -> None:
-        if not settings["basic_auth.username"] or not settings["basic_auth.secret"]:
+        if not settings.value("basic_auth.username") or not settings.value("basic_auth.secret"):
             raise ValueError("basic_auth.username and basic_auth.secret must both be set")
-        if ":" in settings["basic_auth.username"]:
+        if ":" in settings.value("basic_auth.username"):
             raise ValueError("basic_auth.username cannot contain ':' (Basic credentials are user:password)")
-        if any(c in settings["basic_auth.realm"] for c in '"\\\r\n'):
+        if any(c in settings.value("basic_auth.realm") for c in '"\\\r\n'):
             raise ValueError("basic_auth.realm cannot contain quotes, backslashes or line breaks")
 
     def pre_authorize(self) -> bool | dict[str, object]:
         header = self.context["request_headers"].get("authorization", "")
-        if credentials_match(header, self.settings["basic_auth.username"], self.settings["basic_auth.secret"]):
+        if credentials_match(header, self.settings.value("basic_auth.username"), self.settings.value("basic_auth.secret")):
             return True
-        realm = self.settings["basic_auth.realm"]
+        realm = self.settings.value("basic_auth.realm")
         return {"status_code": 401, "challenge": f'Basic realm="{realm}" charset="UTF-8"'}
 
 

@@ -26,34 +26,34 @@ class InfoRights(Delegate):
     @classmethod
     def startup(cls, settings: Settings) -> None:
         for key in ("info_rights.rights", "info_rights.service.id"):
-            value = settings[key]
+            value = settings.value(key)
             if value and not value.startswith(("http://", "https://")):
                 raise ValueError(f"{key} = {value!r} must be an http:// or https:// URI")
-        if settings["info_rights.service.id"] and not settings["info_rights.service.type"]:
+        if settings.value("info_rights.service.id") and not settings.value("info_rights.service.type"):
             raise ValueError("info_rights.service.type must be set with info_rights.service.id")
 
     def extra_iiif3_information_response_keys(self) -> dict[str, Any]:
         s = self.settings
         keys: dict[str, Any] = {}
-        if s["info_rights.rights"]:
-            keys["rights"] = s["info_rights.rights"]
-        if s["info_rights.service.id"]:
-            service = {"id": s["info_rights.service.id"], "type": s["info_rights.service.type"]}
-            if s["info_rights.service.profile"]:
-                service["profile"] = s["info_rights.service.profile"]
+        if s.value("info_rights.rights"):
+            keys["rights"] = s.value("info_rights.rights")
+        if s.value("info_rights.service.id"):
+            service = {"id": s.value("info_rights.service.id"), "type": s.value("info_rights.service.type")}
+            if s.value("info_rights.service.profile"):
+                service["profile"] = s.value("info_rights.service.profile")
             keys["service"] = [service]
         return keys
 
     def extra_iiif2_information_response_keys(self) -> dict[str, Any]:
         s = self.settings
         keys: dict[str, Any] = {}
-        if s["info_rights.rights"]:
-            keys["license"] = s["info_rights.rights"]
-        if s["info_rights.service.id"]:
-            service = {"@id": s["info_rights.service.id"]}
-            if s["info_rights.service.context"]:
-                service = {"@context": s["info_rights.service.context"], **service}
-            if s["info_rights.service.profile"]:
-                service["profile"] = s["info_rights.service.profile"]
+        if s.value("info_rights.rights"):
+            keys["license"] = s.value("info_rights.rights")
+        if s.value("info_rights.service.id"):
+            service = {"@id": s.value("info_rights.service.id")}
+            if s.value("info_rights.service.context"):
+                service = {"@context": s.value("info_rights.service.context"), **service}
+            if s.value("info_rights.service.profile"):
+                service["profile"] = s.value("info_rights.service.profile")
             keys["service"] = service
         return keys

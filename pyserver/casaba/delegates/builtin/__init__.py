@@ -11,8 +11,8 @@ from casaba.settings import Settings
 def builtins_for(settings: Settings) -> list[tuple[str, type]]:
     """The built-in plugins the configuration needs: none unless it asks a delegate."""
     found: list[tuple[str, type]] = []
-    if settings["source.delegate"]:
+    if settings.source.delegate:
         found.append(("builtin.static_source", StaticSource))
-    if settings["meta_identifier.transformer"] == "DelegateMetaIdentifierTransformer":
+    if settings.meta_identifier.by_delegate:
         found.append(("builtin.standard_meta_identifier", StandardMetaIdentifierTransformer))
     return found

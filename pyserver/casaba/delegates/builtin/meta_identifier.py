@@ -10,17 +10,14 @@ from casaba.delegates import answers
 from casaba.delegates.hookspecs import Delegate, hookimpl
 from casaba.iiif import meta_identifier as standard
 
-DELIMITER = "meta_identifier.transformer.StandardMetaIdentifierTransformer.delimiter"
-
-
 class StandardMetaIdentifierTransformer(Delegate):
     blocking = False
 
     @hookimpl(trylast=True)
     def deserialize_meta_identifier(self, meta_identifier: str) -> dict[str, Any]:
-        return answers.components(standard.parse(meta_identifier, self.settings[DELIMITER]))
+        return answers.components(standard.parse(meta_identifier, self.settings.meta_identifier.delimiter))
 
     @hookimpl(trylast=True)
     def serialize_meta_identifier(self, components: dict[str, Any]) -> str:
         meta = answers.meta_identifier(components, "serialize_meta_identifier")
-        return standard.serialize(meta, self.settings[DELIMITER])
+        return standard.serialize(meta, self.settings.meta_identifier.delimiter)

@@ -10,4 +10,4 @@ class StaticSource(Delegate):
 
     @hookimpl(trylast=True)
     def source(self) -> str:
-        return str(self.settings["source.static"])
+        return self.settings.source.static

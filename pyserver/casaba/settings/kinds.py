@@ -1,0 +1,130 @@
+"""How the raw text of a configuration value becomes a value: one ``Kind`` per type of key, each
+saying in ``allowed`` what it accepts, for error messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+
+class Kind:
+    """How a raw string becomes a value; ``allowed`` says what is accepted, for error messages."""
+
+    allowed = "text"
+
+    def parse(self, raw: str) -> Any:
+        return raw
+
+
+@dataclass(frozen=True)
+class Str(Kind):
+    pass
+
+
+@dataclass(frozen=True)
+class Bool(Kind):
+    allowed = "true or false"
+    _values = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+    def parse(self, raw: str) -> bool:
+        try:
+            return self._values[raw.strip().lower()]
+        except KeyError:
+            raise ValueError from None
+
+
+@dataclass(frozen=True)
+class Int(Kind):
+    low: int = 0
+    high: int | None = None
+    #: A blank entry is allowed and means None (Cantaloupe leaves some numbers blank).
+    optional: bool = False
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        bound = f" to {self.high}" if self.high is not None else " up"
+        return f"an integer from {self.low}{bound}" + (" or blank" if self.optional else "")
+
+    def parse(self, raw: str) -> int | None:
+        if not raw.strip() and self.optional:
+            return None
+        value = int(raw.strip())
+        if value < self.low or (self.high is not None and value > self.high):
+            raise ValueError
+        return value
+
+
+#: Byte-size units, as Cantaloupe writes them (powers of 1024), case aside.
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "M": 1 << 20, "MB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "T": 1 << 40, "TB": 1 << 40}
+
+
+@dataclass(frozen=True)
+class ByteSize(Kind):
+    """A size in bytes, as Cantaloupe writes them: 65536, 64K, 512KB, 5M, 1G, 1T, 1.5G, 512 K."""
+
+    low: int = 0
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        least = f" of at least {self.low}" if self.low else ""
+        return f"a size in bytes{least} such as 65536, 1.5G, 64K or 5M (units K, M, G, T: powers of 1024)"
+
+    def parse(self, raw: str) -> int:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", raw)
+        if not m or m.group(2).upper() not in _UNITS:
+            raise ValueError
+        value = int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+        if value < self.low:
+            raise ValueError
+        return value
+
+
+@dataclass(frozen=True)
+class Float(Kind):
+    low: float = 0.0
+    #: The value of a blank entry (Cantaloupe's sample leaves some numbers blank), if allowed.
+    blank: float | None = None
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        return f"a number from {self.low:g} up" + (" or blank" if self.blank is not None else "")
+
+    def parse(self, raw: str) -> float:
+        if not raw.strip() and self.blank is not None:
+            return self.blank
+        value = float(raw.strip().rstrip("fF"))
+        if not value >= self.low or value == float("inf"):
+            raise ValueError
+        return value
+
+
+@dataclass(frozen=True)
+class Choice(Kind):
+    options: tuple[str, ...]
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(o or "(blank)" for o in self.options)
+
+    def parse(self, raw: str) -> str:
+        value = raw.strip()
+        if value not in self.options:
+            raise ValueError
+        return value
+
+
+_NAMED_COLORS = {"white": (255, 255, 255), "black": (0, 0, 0)}
+
+
+@dataclass(frozen=True)
+class Color(Kind):
+    allowed = "white, black or a #RRGGBB colour"
+
+    def parse(self, raw: str) -> tuple[int, int, int]:
+        value = raw.strip().lower()
+        if value in _NAMED_COLORS:
+            return _NAMED_COLORS[value]
+        if re.fullmatch(r"#[0-9a-f]{6}", value):
+            return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
+        raise ValueError
