@@ -104,30 +104,37 @@ def pyramid(source: Path, target: Path, page: int, tile: int, quality: int) -> N
 
 
 @main.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), envvar=CONFIG_ENV, show_envvar=True, help="A Cantaloupe-style .properties file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("request", required=False, default="full/max/0/default.jpg")
-def inspect(file: Path, request: str) -> None:
-    """Show FILE's structure and the plan for REQUEST (region/size/rotation/quality.format)."""
+def inspect(config: Path | None, file: Path, request: str) -> None:
+    """Show FILE's structure and the plan the server makes of it for REQUEST
+    (region/size/rotation/quality.format), with the configured limits, encoders and filters."""
     from casaba import _core
     from casaba.errors import HttpError
-    from casaba.iiif.params import Limits, Version, parse_image_request, resolve
+    from casaba.iiif.derivatives import plan, resolve_region
+    from casaba.iiif.params import Limits, Version, parse_image_request
+    from casaba.settings import load
 
     try:
+        settings = load(config)
         image = _core.Image.open(str(file))
         req = parse_image_request(file.name, request.strip("/").split("/"), Version.V3)
-        resolved = resolve(req, image.width, image.height, Limits())
+        resolved, region = resolve_region(req, image.width, image.height, None, Limits(settings.iiif.max_pixels, settings.iiif.max_scale))
+        made = plan(image, region, resolved, settings.processor)
+    except SettingsError as e:
+        raise click.ClickException(str(e)) from None
     except (_core.CoreError, HttpError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"format:      {image.format} ({image.compression})")
     click.echo(f"size:        {image.width} x {image.height}, {image.channels} channel(s)")
     click.echo(f"tiles:       {image.tile_size or 'none'}")
     click.echo("levels:      " + ", ".join(f"{w}x{h}" for w, h in image.levels))
-    plan = image.plan(resolved.region, resolved.size, mirror=resolved.mirror, rotation=resolved.rotation, quality=resolved.quality, format=resolved.format)
     click.echo("plan:")
-    for step in plan.steps:
+    for step in made.steps:
         click.echo(f"  {step}")
-    if not plan.passthrough:
-        click.echo(f"passthrough: no, {plan.passthrough_refusal}")
+    if not made.passthrough:
+        click.echo(f"passthrough: no, {made.passthrough_refusal}")
 
 
 @main.group()

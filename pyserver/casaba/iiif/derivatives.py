@@ -10,10 +10,9 @@ import hashlib
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 from urllib.parse import quote
 
-from casaba import _core
+from casaba import _core, __version__
 from casaba.caches.base import Hit, Key
 from casaba.caches.facade import CacheFacade, derivative_key
 from casaba.caches.info import ImageInfo
@@ -24,6 +23,7 @@ from casaba.iiif.info import PROFILES
 from casaba.iiif.meta_identifier import MetaIdentifier
 from casaba.iiif.opening import Opened
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
+from casaba.settings.keys import ProcessorSettings
 
 #: Characters RFC 3986 allows in a path segment stay as they are in ids; '/' is encoded.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
@@ -49,15 +49,26 @@ def etag(image: ImageInfo, meta: MetaIdentifier, settings_tag: str, *parts: str)
     return '"' + hashlib.sha1(key.encode()).hexdigest()[:32] + '"'
 
 
+def resolve_region(req: ImageRequest, width: int, height: int, scale: tuple[int, int] | None, limits: Limits) -> tuple[Resolved, tuple[int, int, int, int]]:
+    """The request in the pixels clients see (of the image ``width`` x ``height`` under the
+    scale constraint ``scale``), and its region in the stored image's."""
+    size = scale_constraint.virtual_size(width, height, scale)
+    resolved = resolve(req, *size, scale_constraint.limits(limits, scale))
+    return resolved, scale_constraint.full_region(resolved.region, size, (width, height))
+
+
+def plan(image: _core.Image, region: tuple[int, int, int, int], resolved: Resolved, processor: ProcessorSettings) -> _core.Plan:
+    """The core's plan of a derivative, with the configured encoders and filters."""
+    r = resolved
+    return image.plan(region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **processor.plan_options)
+
+
 class Derivatives:
-    def __init__(
-        self, limits: Limits, encoding: dict[str, Any], settings_tag: str, executor: Executor, remote_executor: Executor, caches: CacheFacade
-    ) -> None:
+    def __init__(self, limits: Limits, processor: ProcessorSettings, executor: Executor, remote_executor: Executor, caches: CacheFacade) -> None:
         self.limits = limits
-        #: What the core's plan takes besides the request: qualities, compression, filters.
-        self.encoding = encoding
+        self.processor = processor
         #: What else, besides the request and the source's version, changes a derivative's bytes.
-        self.settings_tag = settings_tag
+        self.settings_tag = "|".join([__version__, *map(str, processor.plan_options.values())])
         self.executor = executor
         self.remote_executor = remote_executor
         self.caches = caches
@@ -66,10 +77,7 @@ class Derivatives:
         self._plans: Lru[tuple[str, Opened], _core.Plan] = Lru(4096)
 
     def resolve(self, req: ImageRequest, image: ImageInfo, scale: tuple[int, int] | None) -> tuple[Resolved, tuple[int, int, int, int]]:
-        """The request in the pixels clients see, and its region in the stored image's."""
-        size = scale_constraint.virtual_size(image.width, image.height, scale)
-        resolved = resolve(req, *size, scale_constraint.limits(self.limits, scale))
-        return resolved, scale_constraint.full_region(resolved.region, size, (image.width, image.height))
+        return resolve_region(req, image.width, image.height, scale, self.limits)
 
     def prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
         """Everything about an image request that depends only on it, the image, the base URI
@@ -101,19 +109,18 @@ class Derivatives:
     async def make(self, opened: Opened, prepared: Prepared) -> Hit:
         """Plan and render a derivative, through the derivative cache when there is one."""
         image = opened.image
-        plan = self._plans.get((prepared.key.name, opened))
-        if plan is None:
-            r = prepared.resolved
-            plan = image.plan(prepared.region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **self.encoding)
-            self._plans.put((prepared.key.name, opened), plan)
-        if plan.passthrough and not opened.handle.remote:
+        planned = self._plans.get((prepared.key.name, opened))
+        if planned is None:
+            planned = plan(image, prepared.region, prepared.resolved, self.processor)
+            self._plans.put((prepared.key.name, opened), planned)
+        if planned.passthrough and not opened.handle.remote:
             # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
             # and so would a cache entry.
-            body = image.render(plan)
+            body = image.render(planned)
             return Hit(len(body), body=body)
         # Remote reads wait on the network: their own threads, never the loop's.
         executor = self.remote_executor if opened.handle.remote else self.executor
-        render = partial(asyncio.get_running_loop().run_in_executor, executor, image.render, plan)
+        render = partial(asyncio.get_running_loop().run_in_executor, executor, image.render, planned)
         if self.caches.derivatives:
             return await self.caches.produce(prepared.key, render)
         body = await render()

@@ -19,10 +19,8 @@ from collections.abc import Awaitable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 from urllib.parse import quote
 
-from casaba import __version__
 from casaba.caches.client import cache_control
 from casaba.caches.facade import CacheFacade
 from casaba.caches.info import ImageInfo
@@ -97,17 +95,8 @@ class IiifService:
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.opener = Opener(retrieval, caches)
-        encoding: dict[str, Any] = {
-            "jpeg_quality": settings.processor.jpg_quality,
-            "jpeg_progressive": settings.processor.jpg_progressive,
-            "webp_quality": settings.processor.webp_quality,
-            "tiff_compression": settings.processor.tiff_compression,
-            "background": settings.processor.background_color,
-            "downscale_filter": settings.processor.downscale_filter,
-            "upscale_filter": settings.processor.upscale_filter,
-        }
-        self.settings_tag = "|".join([__version__, *map(str, encoding.values())])
-        self.derivatives = Derivatives(self.limits, encoding, self.settings_tag, *executors, caches)
+        self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
+        self.settings_tag = self.derivatives.settings_tag
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Answers[ImageAsk | InfoAsk] | None = None if delegates.per_request else Answers()
 

@@ -431,6 +431,19 @@ class ProcessorSettings:
         """``tif_compression`` as the core names it."""
         return TIF_COMPRESSIONS[self.tif_compression]
 
+    @property
+    def plan_options(self) -> dict[str, Any]:
+        """The options of the core's ``Image.plan`` that these keys set."""
+        return {
+            "jpeg_quality": self.jpg_quality,
+            "jpeg_progressive": self.jpg_progressive,
+            "webp_quality": self.webp_quality,
+            "tiff_compression": self.tiff_compression,
+            "background": self.background_color,
+            "downscale_filter": self.downscale_filter,
+            "upscale_filter": self.upscale_filter,
+        }
+
 
 @dataclass(frozen=True)
 class Sections:
