@@ -22,7 +22,7 @@ from casaba.delegates.loading import configure_from_environment, delegate_classe
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.params import Version
-from casaba.iiif.service import IiifService
+from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings
 

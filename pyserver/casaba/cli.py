@@ -94,7 +94,8 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
 @click.option("--quality", type=int, default=90, help="JPEG quality of the tiles.")
 def pyramid(source: Path, target: Path, page: int, tile: int, quality: int) -> None:
     """Write SOURCE (whole, upright) as a tiled pyramidal JPEG TIFF at TARGET."""
-    from casaba import _core, pyramids
+    from casaba import _core
+    from casaba.sources import pyramids
 
     try:
         built = pyramids.build(source, target, page, tile, quality)
@@ -112,7 +113,7 @@ def inspect(config: Path | None, file: Path, request: str) -> None:
     (region/size/rotation/quality.format), with the configured limits, encoders and filters."""
     from casaba import _core
     from casaba.errors import HttpError
-    from casaba.iiif.derivatives import plan, resolve_region
+    from casaba.serving.derivatives import plan, resolve_region
     from casaba.iiif.params import Limits, Version, parse_image_request
     from casaba.settings import load
 

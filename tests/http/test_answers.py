@@ -1,4 +1,4 @@
-"""Answers remembered by request (casaba.iiif.answers): a repeated stored tile, rendered
+"""Answers remembered by request (casaba.serving.answers): a repeated stored tile, rendered
 derivative (no derivative cache) or FilesystemCache hit is answered as the full path answers it,
 and stops being answered from memory as soon as what it rests on changes (the source file, the
 cache file)."""

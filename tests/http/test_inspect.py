@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from casaba import _core
-from casaba.iiif.derivatives import plan, resolve_region
+from casaba.serving.derivatives import plan, resolve_region
 from casaba.iiif.params import Limits, Version, parse_image_request
 from casaba.settings import load
 from casaba.testing import running_server, write_properties

@@ -42,7 +42,7 @@ def test_a_pyramid_is_built_after_the_first_request_and_then_serves(tmp_path, sa
     tile = f"/iiif/3/{name}/512,256,256,256/256,/0/default.jpg"
     info = f"/iiif/3/{name}/info.json"
     with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as client:
-        for _ in range(2):  # the second answered from memory (casaba.iiif.answers)
+        for _ in range(2):  # the second answered from memory (casaba.serving.answers)
             assert client.get(info).json()["tiles"][0]["width"] == 512  # endpoint.iiif.min_tile_size
         first = client.get(tile)
         assert first.status_code == 200
@@ -73,7 +73,7 @@ def test_the_pyramid_command_stands_the_image_upright(tmp_path):
 
 
 def test_a_failed_build_is_not_tried_again(tmp_path):
-    from casaba.pyramids import Pyramids
+    from casaba.sources.pyramids import Pyramids
     from casaba.sources.copies import Copies
 
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
@@ -91,7 +91,7 @@ def test_a_failed_build_is_not_tried_again(tmp_path):
 
 
 def test_a_tiled_jpeg2000_needs_no_pyramid(tmp_path):
-    from casaba.pyramids import Pyramids
+    from casaba.sources.pyramids import Pyramids
     from casaba.sources.copies import Copies
 
     Image.fromarray(np.zeros((900, 1300, 3), np.uint8)).save(tmp_path / "in.png")
@@ -105,7 +105,7 @@ def test_a_tiled_jpeg2000_needs_no_pyramid(tmp_path):
 
 def test_an_image_beyond_the_bound_gets_no_pyramid(tmp_path):
     """A header may declare billions of pixels in a few bytes; a build would read them all."""
-    from casaba.pyramids import Pyramids
+    from casaba.sources.pyramids import Pyramids
     from casaba.sources.copies import Copies
 
     Image.fromarray(np.zeros((1000, 2000, 3), np.uint8)).save(tmp_path / "plain.jpg")

@@ -14,7 +14,7 @@ from casaba.delegates.loading import configure, manager_from_settings
 from casaba.delegates.manager import DelegateManager
 from casaba.errors import Redirect as RedirectResponse
 from casaba.http import Request
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.meta_identifier import MetaIdentifier
 from casaba.settings import SettingsError, load
 from casaba.settings.keys import Int, Key, Str
 

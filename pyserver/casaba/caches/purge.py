@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from casaba.caches import cache_from_settings
-from casaba.iiif import meta_identifier
+from casaba import meta_identifier
 from casaba.settings import Settings
 from casaba.sources import copies_from_settings
 

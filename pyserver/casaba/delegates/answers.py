@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from casaba.errors import HttpError, NotImplementedFeature, ServerError
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.meta_identifier import MetaIdentifier
 
 DENIED_MESSAGES = {401: "Authentication is required.", 403: "Access to this image is not allowed."}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from casaba.http import Request
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.meta_identifier import MetaIdentifier
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Resolved
 
 

@@ -27,9 +27,9 @@ from casaba.delegates.hookspecs import HOOKS, PROJECT, Delegate
 from casaba.delegates.sources import SourceRouter
 from casaba.errors import Redirect as RedirectResponse
 from casaba.http import Request
-from casaba.iiif import meta_identifier
+from casaba import meta_identifier
 from casaba.iiif.info import PROFILES, PROTOCOL
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.meta_identifier import MetaIdentifier
 from casaba.iiif.params import ImageRequest, Resolved, Version
 from casaba.settings import Settings, SettingsError
 from casaba.sources.base import SourceImage

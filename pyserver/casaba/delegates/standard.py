@@ -9,8 +9,8 @@ from typing import Any
 
 from casaba.delegates.answers import NO_DECISIONS, Decisions
 from casaba.http import Request
-from casaba.iiif import meta_identifier
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba import meta_identifier
+from casaba.meta_identifier import MetaIdentifier
 from casaba.iiif.params import ImageRequest, Resolved, Version
 from casaba.sources.base import Source, SourceImage
 

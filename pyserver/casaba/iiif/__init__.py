@@ -1,2 +1,3 @@
-"""The IIIF Image API: request parameters (``params``), image information (``info``) and the
-endpoint itself (``image``)."""
+"""The IIIF Image API as data, without I/O: request parameters (``params``), image information
+(``info``), scale constraints and ``Content-Disposition``. How requests are served is
+``casaba.serving``'s business."""

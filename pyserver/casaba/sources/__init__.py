@@ -6,7 +6,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from pathlib import Path
 
-from casaba.pyramids import pyramids_from_settings
+from casaba.sources.pyramids import pyramids_from_settings
 from casaba.settings import Settings
 from casaba.settings.keys import FilesystemSourceSettings
 from casaba.sources.base import Source

@@ -94,6 +94,12 @@ class SourceChanged(HttpError):
         super().__init__("The image changed at its source while it was being read; try again.", [("retry-after", "1")])
 
 
+def complete(written: int, located: RemoteImage) -> None:
+    """A download of ``located`` that wrote ``written`` bytes holds all of it, or it is a 502."""
+    if written != located.size:
+        raise BadGateway("The image's source sent fewer or more bytes than it announced.")
+
+
 def missing(identifier: str) -> str:
     """The public message for an identifier that names no image."""
     return f"No image has the identifier {identifier!r}."

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import hashlib
 import os
 import tempfile
 import threading
@@ -33,20 +32,17 @@ from functools import partial
 from pathlib import Path
 
 from casaba import _core
-from casaba.errors import BadGateway, GatewayTimeout, NotImplementedFeature
-from casaba.filelock import FileLock
-from casaba.pyramids import Pyramids
+from casaba.errors import GatewayTimeout, NotImplementedFeature
+from casaba.sources.pyramids import Pyramids
 from casaba.sources.copies import Copies
-from casaba.singleflight import SingleFlight
-from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage
+from casaba.sources.base import LocalImage, RangesIgnored, RemoteImage, RemoteObject, SourceImage, complete
+from casaba.sources.source_cache import SourceCache
 
 #: Formats read through ranged reads: a few for the directories, then only the tiles a request needs.
 RANGED_FORMATS = frozenset({"tiff"})
 #: Content-Types of formats read whole. The origin's word only spares the first ranged read: a
 #: wrong one costs a download, never a wrong answer, as the core recognises formats by their bytes.
 WHOLE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-#: Lock stripes guarding downloads into the source cache across worker processes.
-LOCK_STRIPES = 256
 
 
 @dataclass(frozen=True)
@@ -171,11 +167,6 @@ class Retrieval:
             os.unlink(name)
 
 
-def complete(written: int, located: RemoteImage) -> None:
-    if written != located.size:
-        raise BadGateway("The image's source sent fewer or more bytes than it announced.")
-
-
 class BlockingReader:
     """What the core reads through, from a worker thread: each read runs the source's async read
     on the event loop and waits for it. The first bytes, read when the image was located, are
@@ -201,41 +192,3 @@ class BlockingReader:
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise GatewayTimeout(f"The image's source did not answer within {self.timeout:g} s.") from None
-
-
-class SourceCache:
-    """Remote images downloaded once, each under a name made from its key and version, written
-    to a temporary name and renamed into place. Concurrent requests in a worker share one
-    download; workers take a file lock (one of ``LOCK_STRIPES``) so that they do too."""
-
-    def __init__(self, copies: Copies) -> None:
-        self.copies = copies
-        self.folder = copies.root / "source"
-        self.flights: SingleFlight[Path] = SingleFlight()
-
-    def path_for(self, located: RemoteImage) -> Path:
-        digest = hashlib.sha256(f"{located.key}\0{located.version}".encode()).hexdigest()
-        return self.folder / digest[:2] / digest
-
-    async def fetch(self, located: RemoteImage) -> Path:
-        path = self.path_for(located)
-        if self.copies.used(path):
-            return path
-        return await self.flights.run(path.name, lambda: self._download(located, path))
-
-    async def _download(self, located: RemoteImage, path: Path) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = self.folder / f"{int(path.name[:4], 16) % LOCK_STRIPES:03d}.lock"
-        async with FileLock(lock):
-            if path.exists():  # another worker fetched it meanwhile
-                return path
-            part = path.with_name(f".{path.name}.{os.getpid()}.part")
-            try:
-                with open(part, "wb") as f:
-                    await located.object.download(f)
-                    complete(f.tell(), located)
-                os.replace(part, path)
-            finally:
-                part.unlink(missing_ok=True)
-        self.copies.added()
-        return path

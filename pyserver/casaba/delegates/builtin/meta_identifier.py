@@ -8,7 +8,7 @@ from typing import Any
 
 from casaba.delegates import answers
 from casaba.delegates.hookspecs import Delegate, hookimpl
-from casaba.iiif import meta_identifier as standard
+from casaba import meta_identifier as standard
 
 class StandardMetaIdentifierTransformer(Delegate):
     blocking = False

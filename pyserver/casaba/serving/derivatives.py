@@ -20,8 +20,8 @@ from casaba.caches.lru import Lru
 from casaba.delegates.answers import NO_DECISIONS, Decisions
 from casaba.iiif import scale_constraint
 from casaba.iiif.info import PROFILES
-from casaba.iiif.meta_identifier import MetaIdentifier
-from casaba.iiif.opening import Opened
+from casaba.meta_identifier import MetaIdentifier
+from casaba.serving.opening import Opened
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
 from casaba.settings.keys import ProcessorSettings
 

@@ -29,14 +29,15 @@ from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.delegates.standard import NoDelegates, StandardCall
 from casaba.errors import Redirect
 from casaba.http import Request, Response
-from casaba.iiif import meta_identifier, scale_constraint
-from casaba.iiif.answers import Answers
-from casaba.iiif.conditional import not_modified, validators
-from casaba.iiif.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared, etag
+from casaba import meta_identifier
+from casaba.iiif import scale_constraint
+from casaba.serving.answers import Answers
+from casaba.serving.conditional import not_modified, validators
+from casaba.serving.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared, etag
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
-from casaba.iiif.meta_identifier import MetaIdentifier
-from casaba.iiif.opening import Opened, Opener
+from casaba.meta_identifier import MetaIdentifier
+from casaba.serving.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
 from casaba.settings import Settings
 from casaba.sources.retrieval import Retrieval

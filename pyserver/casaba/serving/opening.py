@@ -15,7 +15,7 @@ from casaba.caches.facade import CacheFacade
 from casaba.caches.info import ImageInfo
 from casaba.caches.lru import Lru
 from casaba.errors import NotFound
-from casaba.iiif.meta_identifier import MetaIdentifier
+from casaba.meta_identifier import MetaIdentifier
 from casaba.singleflight import SingleFlight
 from casaba.sources.base import SourceImage
 from casaba.sources.retrieval import Handle, Retrieval
