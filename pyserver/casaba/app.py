@@ -66,12 +66,12 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
-        request = Request.from_scope(scope)
         try:
-            response = await self.iiif.again(request) or await self.route(request)
+            # A request worked out before is answered from the scope as it comes.
+            response = await self.iiif.again(scope) or await self.route(Request.from_scope(scope))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
-        send(proto, request, response)
+        send(proto, scope, response)
 
     async def route(self, request: Request) -> Response:
         parts = request.path.split("/")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 CORS_HEADERS = [("access-control-allow-origin", "*")]
@@ -12,6 +12,26 @@ PREFLIGHT_HEADERS = [
     ("access-control-allow-headers", "Authorization, Content-Type, Accept, Range, If-None-Match, If-Modified-Since"),
     ("access-control-max-age", "86400"),
 ]
+
+
+class Headers(Protocol):
+    def get(self, name: str) -> Any: ...
+
+
+class RequestLine(Protocol):
+    """What names a request and what it may be answered from: a ``Request``, and Granian's scope
+    as it comes (a repeated request is answered without making a ``Request``)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def query_string(self) -> str: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def headers(self) -> Headers: ...
 
 
 @dataclass(slots=True)
@@ -70,7 +90,7 @@ class Request:
         return f"{scheme}://{host}{path}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -80,7 +100,7 @@ class Response:
     file_size: int = 0
 
 
-def send(proto: Any, request: Request, response: Response) -> None:
+def send(proto: Any, request: RequestLine, response: Response) -> None:
     headers = response.headers + CORS_HEADERS
     if response.status == 304:
         proto.response_empty(response.status, headers)

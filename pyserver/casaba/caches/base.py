@@ -39,7 +39,7 @@ class Key:
     kind: str = IMAGE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """A cached entry: a local file holding exactly its bytes (sent from there), or the bytes."""
 

@@ -90,10 +90,6 @@ class CacheFacade:
             self.infos.put(identifier, page, shared)
         return shared
 
-    def knows(self, identifier: str, page: int, info: ImageInfo) -> bool:
-        """Whether ``info`` is the one remembered, as last ``seen``: then seeing it again does nothing."""
-        return self.infos is not None and self.infos.get(identifier, page) is info
-
     async def seen(self, identifier: str, page: int, info: ImageInfo) -> None:
         """An image was just located and opened: remember its info. One that is not the version
         last seen has what was cached of it purged (with ``resolve_first``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from email.utils import formatdate, parsedate_to_datetime
 
-from casaba.http import Request, Response
+from casaba.http import Headers, Response
 
 
 def validators(modified_ns: int | None, etag: str, extra: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -15,9 +15,8 @@ def validators(modified_ns: int | None, etag: str, extra: list[tuple[str, str]])
     return [("etag", etag), ("last-modified", formatdate(modified_ns // 1_000_000_000, usegmt=True)), *extra]
 
 
-def not_modified(request: Request, modified_ns: int | None, etag: str, extra: list[tuple[str, str]]) -> Response | None:
-    """A 304 when the client's copy (by ETag, else by date) is current."""
-    headers = request.headers
+def not_modified(headers: Headers, modified_ns: int | None, etag: str, extra: list[tuple[str, str]]) -> Response | None:
+    """A 304 when the client's copy (by ETag, else by date) is current, as the request's headers say."""
     if_none_match = headers.get("if-none-match")
     if if_none_match:
         tags = [t.strip() for t in if_none_match.split(",")]

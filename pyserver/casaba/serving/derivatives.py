@@ -75,6 +75,12 @@ class Derivatives:
         self._prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
         # By derivative key: it names the pixels asked for, whatever the URL or API version.
         self._plans: Lru[tuple[str, Opened], _core.Plan] = Lru(4096)
+        # Derivatives last made as a stored tile sent as it is: no cache holds them.
+        self._stored: Lru[str, bool] = Lru(4096)
+
+    def stored(self, prepared: Prepared) -> bool:
+        """Whether the derivative was a stored tile when last made: then no cache is asked for it."""
+        return self._stored.get(prepared.key.name) is not None
 
     def resolve(self, req: ImageRequest, image: ImageInfo, scale: tuple[int, int] | None) -> tuple[Resolved, tuple[int, int, int, int]]:
         return resolve_region(req, image.width, image.height, scale, self.limits)
@@ -116,6 +122,8 @@ class Derivatives:
         if planned.passthrough and not opened.handle.remote:
             # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
             # and so would a cache entry.
+            if self.caches.derivatives:
+                self._stored.put(prepared.key.name, True)
             body = image.render(planned)
             return Hit(len(body), body=body)
         # Remote reads wait on the network: their own threads, never the loop's.

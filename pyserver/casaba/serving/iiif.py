@@ -28,7 +28,7 @@ from casaba.delegates.answers import NO_DECISIONS
 from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.delegates.standard import NoDelegates, StandardCall
 from casaba.errors import Redirect
-from casaba.http import Request, Response
+from casaba.http import Request, RequestLine, Response
 from casaba import meta_identifier
 from casaba.iiif import scale_constraint
 from casaba.serving.answers import Answers
@@ -40,6 +40,7 @@ from casaba.meta_identifier import MetaIdentifier
 from casaba.serving.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
 from casaba.settings import Settings
+from casaba.sources.base import SourceChanged
 from casaba.sources.retrieval import Retrieval
 
 Call = DelegateCall | StandardCall
@@ -113,18 +114,20 @@ class IiifService:
         location = self.public_id(request, version, identifier) + "/info.json"
         return Response(303, [("location", location)])
 
-    async def again(self, request: Request) -> Response | None:
-        """The answer to a request remembered from before, if its image is still as it was."""
+    async def again(self, request: RequestLine) -> Response | None:
+        """The answer to a request worked out before, if its image is still the one it was
+        worked out against; else None, and the request takes every step."""
         if self.answers is None or request.method not in ("GET", "HEAD"):
             return None
         asked = self.answers.get(request)
         if isinstance(asked, ImageAsk):
-            return await self._answer_image(request, asked, *await self._image_info(asked.meta, asked.call))
-        if isinstance(asked, InfoAsk):
+            image, opened = await self._image_info(asked.meta, asked.call)
+            if image is asked.image or image == asked.image:
+                return await self._answer_image(request, asked, opened)
+        elif isinstance(asked, InfoAsk):
             image, _ = await self.opener.info(asked.meta, asked.call)
-            if image == asked.image:
+            if image is asked.image or image == asked.image:
                 return self._answer_info(request, asked)
-            self.answers.forget(request)
         return None
 
     # --- info.json -------------------------------------------------------------------------
@@ -165,8 +168,8 @@ class IiifService:
         )
         return InfoAsk(meta, call, image, tag, headers, json.dumps(body, separators=(",", ":")).encode())
 
-    def _answer_info(self, request: Request, asked: InfoAsk) -> Response:
-        cached = not_modified(request, asked.image.modified_ns, asked.etag, self.cache_control)
+    def _answer_info(self, request: RequestLine, asked: InfoAsk) -> Response:
+        cached = not_modified(request.headers, asked.image.modified_ns, asked.etag, self.cache_control)
         return cached or Response(200, list(asked.headers), asked.body)
 
     # --- images ----------------------------------------------------------------------------
@@ -174,10 +177,17 @@ class IiifService:
     async def image(self, request: Request, version: Version, identifier: str, params: Sequence[str]) -> Response:
         req = parse_request(identifier, tuple(params), version)
         meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
-        image, opened = await self._image_info(meta, call)
         base = request.base_uri(self.settings.iiif.base_uri)
+        image, opened = await self._image_info(meta, call)
         asked = await self._ask_image(request, req, version, base, meta, call, image)
-        return await self._answer_image(request, asked, image, opened)
+        response = await self._answer_image(request, asked, opened)
+        if response is None:  # changed at its source since its info was kept: once more, as it is now
+            image, opened = await self._image_info(meta, call)
+            asked = await self._ask_image(request, req, version, base, meta, call, image)
+            response = await self._answer_image(request, asked, opened)
+        if response is None:
+            raise SourceChanged()
+        return response
 
     def _image_info(self, meta: MetaIdentifier, call: Call) -> Awaitable[tuple[ImageInfo, Opened | None]]:
         """The image's info as an image request must see it: kept only with a derivative cache
@@ -203,21 +213,22 @@ class IiifService:
             self.answers.remember(request, asked)
         return asked
 
-    async def _answer_image(self, request: Request, asked: ImageAsk, image: ImageInfo, opened: Opened | None) -> Response:
-        """``image`` is the image's info now: if it is not the one the request was worked out
-        against, the request is worked out again."""
-        if image is not asked.image and image != asked.image:
-            asked = await self._ask_image(request, asked.req, asked.version, asked.base, asked.meta, asked.call, image)
+    async def _answer_image(self, request: RequestLine, asked: ImageAsk, opened: Opened | None) -> Response | None:
+        """The answer, from the derivative cache or made of ``opened`` (opened here if need be);
+        None when the image turns out not to be the one ``asked`` was worked out against (its
+        info was kept from before it changed: the caches are told)."""
         prepared = asked.prepared
-        cached = not_modified(request, image.modified_ns, prepared.etag, self.cache_control)
+        cached = not_modified(request.headers, asked.image.modified_ns, prepared.etag, self.cache_control)
         if cached:
             return cached
-        hit = await self.caches.lookup(prepared.key) if self.caches.derivatives else None
+        asks_cache = self.caches.derivatives and not self.derivatives.stored(prepared)
+        hit = await self.caches.lookup(prepared.key) if asks_cache else None
         if hit is None:
             if opened is None:
                 opened = await self.opener.open(asked.meta, asked.call)
-                if opened.info is not image and opened.info != image:  # changed at its source since its info was kept
-                    return await self._answer_image(request, asked, opened.info, opened)
+                if opened.info is not asked.image and opened.info != asked.image:
+                    await self.caches.seen(asked.meta.identifier, asked.meta.page, opened.info)
+                    return None
             hit = await self.derivatives.make(opened, prepared)
         if hit.path is not None:
             return Response(200, list(asked.headers), file=hit.path, file_size=hit.size)

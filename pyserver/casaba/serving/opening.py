@@ -87,8 +87,6 @@ class Opener:
             # Concurrent first requests for an image open (or download) it once.
             flight = f"{located.key}\0{located.version}\0{meta.page}"
             opened = await self._opening.run(flight, partial(self._open, located, meta.page))
-        if not self.caches.knows(meta.identifier, meta.page, opened.info):
-            await self.caches.seen(meta.identifier, meta.page, opened.info)
         return opened
 
     async def _open(self, located: SourceImage, page: int) -> Opened:
@@ -102,10 +100,15 @@ class Opener:
         """The info of the image (page) a meta-identifier names: with ``kept``, as the caches
         keep it (so that a cached derivative or an info.json opens nothing), else (or when none
         is kept) from opening the image, which asks its source."""
-        known = await self.caches.info(meta.identifier, meta.page) if kept else None
+        if not kept:
+            opened = await self.open(meta, call)
+            return opened.info, opened
+        known = await self.caches.info(meta.identifier, meta.page)
         if known is not None and not self._pyramid_since(known, meta.page):
             return known, None
         opened = await self.open(meta, call)
+        # The caches had no info, or one from before a pyramid was built: they learn this one.
+        await self.caches.seen(meta.identifier, meta.page, opened.info)
         return opened.info, opened
 
     def _pyramid_since(self, info: ImageInfo, page: int) -> bool:

@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 from casaba.errors import BadGateway, HttpError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalImage:
     """A file on this machine."""
 
