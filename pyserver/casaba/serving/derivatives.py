@@ -112,23 +112,30 @@ class Derivatives:
         key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
         return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key)
 
-    async def make(self, opened: Opened, prepared: Prepared) -> Hit:
-        """Plan and render a derivative, through the derivative cache when there is one."""
-        image = opened.image
+    def _plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
+        """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
-            planned = plan(image, prepared.region, prepared.resolved, self.processor)
+            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor)
             self._plans.put((prepared.key.name, opened), planned)
-        if planned.passthrough and not opened.handle.remote:
-            # A stored tile sent as it is takes microseconds: a thread hand-off would cost more,
-            # and so would a cache entry.
-            if self.caches.derivatives:
-                self._stored.put(prepared.key.name, True)
-            body = image.render(planned)
-            return Hit(len(body), body=body)
+        return planned
+
+    def stored_tile(self, opened: Opened, prepared: Prepared) -> bytes | None:
+        """The derivative, when it is a tile of a local image sent as it is stored, read here: that
+        takes microseconds, less than a thread hand-off or a cache entry would cost."""
+        planned = self._plan(opened, prepared)
+        if not planned.passthrough or opened.handle.remote:
+            return None
+        if self.caches.derivatives:
+            self._stored.put(prepared.key.name, True)
+        return opened.image.render(planned)
+
+    async def render(self, opened: Opened, prepared: Prepared) -> Hit:
+        """Render a derivative on the pixel threads, through the derivative cache when there is one."""
+        planned = self._plan(opened, prepared)
         # Remote reads wait on the network: their own threads, never the loop's.
         executor = self.remote_executor if opened.handle.remote else self.executor
-        render = partial(asyncio.get_running_loop().run_in_executor, executor, image.render, planned)
+        render = partial(asyncio.get_running_loop().run_in_executor, executor, opened.image.render, planned)
         if self.caches.derivatives:
             return await self.caches.produce(prepared.key, render)
         body = await render()

@@ -5,7 +5,8 @@
    image request authorization and the delegates' decisions, resolved into a ``Prepared``
    derivative (``derivatives``); for info.json, the document;
 2. **answer**: the image's info as it is now (kept, or from the source), a 304 to a current
-   client, the derivative from the cache or made (``derivatives.make``), and the response.
+   client, the derivative from the cache or made (a stored tile read as it is, else rendered:
+   ``derivatives``), and the response.
 
 What the first step works out depends only on the request and the image's info. Without
 delegates it is remembered by request (``answers``), so a repeated request starts at step 2,
@@ -15,7 +16,7 @@ once and holds for every answer."""
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -189,10 +190,13 @@ class IiifService:
             raise SourceChanged()
         return response
 
-    def _image_info(self, meta: MetaIdentifier, call: Call) -> Awaitable[tuple[ImageInfo, Opened | None]]:
+    async def _image_info(self, meta: MetaIdentifier, call: Call) -> tuple[ImageInfo, Opened | None]:
         """The image's info as an image request must see it: kept only with a derivative cache
         (a cached derivative is then sent without opening anything), else from the source."""
-        return self.opener.info(meta, call, kept=self.caches.derivatives)
+        if self.caches.derivatives:
+            return await self.opener.info(meta, call)
+        opened = await self.opener.open(meta, call)
+        return opened.info, opened
 
     async def _ask_image(
         self, request: Request, req: ImageRequest, version: Version, base: str, meta: MetaIdentifier, call: Call, image: ImageInfo
@@ -229,7 +233,10 @@ class IiifService:
                 if opened.info is not asked.image and opened.info != asked.image:
                     await self.caches.seen(asked.meta.identifier, asked.meta.page, opened.info)
                     return None
-            hit = await self.derivatives.make(opened, prepared)
+            stored = self.derivatives.stored_tile(opened, prepared)
+            if stored is not None:
+                return Response(200, list(asked.headers), stored)
+            hit = await self.derivatives.render(opened, prepared)
         if hit.path is not None:
             return Response(200, list(asked.headers), file=hit.path, file_size=hit.size)
         return Response(200, list(asked.headers), hit.read())

@@ -96,13 +96,9 @@ class Opener:
             self.opened.put(opened)
         return opened
 
-    async def info(self, meta: MetaIdentifier, call: Locates, kept: bool = True) -> tuple[ImageInfo, Opened | None]:
-        """The info of the image (page) a meta-identifier names: with ``kept``, as the caches
-        keep it (so that a cached derivative or an info.json opens nothing), else (or when none
-        is kept) from opening the image, which asks its source."""
-        if not kept:
-            opened = await self.open(meta, call)
-            return opened.info, opened
+    async def info(self, meta: MetaIdentifier, call: Locates) -> tuple[ImageInfo, Opened | None]:
+        """The info of the image (page) a meta-identifier names, as the caches keep it (so that
+        a cached derivative or an info.json opens nothing), else from opening the image."""
         known = await self.caches.info(meta.identifier, meta.page)
         if known is not None and not self._pyramid_since(known, meta.page):
             return known, None
