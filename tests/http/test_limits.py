@@ -70,6 +70,7 @@ PAST_A_LIMIT = [
     ("0,0,64,48/^40000,30000/0/default.png", 403, "largest image this server makes"),
     ("0,0,48,48/^25000,25000/45/default.png", 403, "(35356x35356 once rotated) exceeds the largest image"),
     ("0,0,48,48/^25000,25000/45/default.tif", 403, "largest image this server makes"),
+    ("full/^99999999999,/45/default.jpg", 403, "largest image this server makes"),
 ]
 
 

@@ -52,6 +52,9 @@ def test_the_most_pixels_the_core_makes_after_rotation():
         resolve(request("^23171,23171", "45", "png"), 1000, 1000, NO_LIMITS)
     with pytest.raises(Forbidden, match="largest image"):
         resolve(request("^32768,32769", "0", "tif"), 1000, 1000, NO_LIMITS)
+    # Past the core's 32-bit sides as well: refused, not passed to it.
+    with pytest.raises(Forbidden, match="largest image"):
+        resolve(request("^99999999999,", "45", "png"), 1000, 1000, NO_LIMITS)
 
 
 def test_max_pixels_and_max_scale_at_their_edges():

@@ -242,7 +242,11 @@ def check_output(size: tuple[int, int], rotation: float, fmt: str) -> None:
     """Refuse an output the core would not make: the ``size`` turned by ``rotation`` (clockwise
     degrees, 0 to 360) as the core turns it, against the most pixels the core makes and the
     largest side ``fmt`` holds."""
-    w, h = _core.output_size(*size, rotation)
+    w, h = size
+    # Turned only when it may fit: a turn never makes fewer pixels, and a size past them may be
+    # past the core's 32-bit sides too.
+    if w * h <= _core.MAX_PIXELS:
+        w, h = _core.output_size(w, h, rotation)
     turned = "" if (w, h) == size else f" ({w}x{h} once rotated)"
     if w * h > _core.MAX_PIXELS:
         raise Forbidden(f"The requested size {size[0]}x{size[1]}{turned} exceeds the largest image this server makes ({_core.MAX_PIXELS} pixels).")
