@@ -2,6 +2,8 @@
 //! `Error::Request`), the largest side each format holds after rotation, the steps that enter the
 //! plan, and when a stored tile is the answer as it is.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use super::*;
 use crate::codec::{self, Codec};
 use crate::encode::{png, tiff_pyramid};
@@ -22,9 +24,12 @@ fn png_image() -> Box<dyn Codec> {
     codec::open(ByteSource::Memory(bytes), &Limits::default(), 0).expect("an opened PNG")
 }
 
-/// A 600x500 pyramidal TIFF in 256x256 JPEG tiles.
+/// A 600x500 pyramidal TIFF in 256x256 JPEG tiles, written to a file of its own (tests run at
+/// once).
 fn tiled_image() -> Box<dyn Codec> {
-    let path = std::env::temp_dir().join(format!("casaba-plan-test-{}.tif", std::process::id()));
+    static MADE: AtomicU32 = AtomicU32::new(0);
+    let n = MADE.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("casaba-plan-test-{}-{n}.tif", std::process::id()));
     let mut whole = Some(gradient(600, 500));
     let rows = |_, _| Ok(whole.take().expect("the pixels, asked for once"));
     tiff_pyramid::write(&path, (600, 500, 3), None, rows, 256, 85, None, &Limits::default()).expect("a pyramid");
