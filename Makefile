@@ -49,10 +49,10 @@ check:
 	$(PY) -m mypy pyserver/casaba
 	$(PY) -m mypy $(foreach p,$(PLUGINS),$(p)/src)
 
-## Install what the tests need and run the whole suite: the Rust core's unit tests (a debug build,
-## about a minute on 2 cores), then pytest (the plugins' tests too).
+## Install what the tests need and run the whole suite: the Rust core's unit tests and its layering
+## test (a debug build, about a minute on 2 cores), then pytest (the plugins' tests too).
 test: test-deps check
-	cargo test --lib --quiet
+	cargo test --lib --test layers --quiet
 	$(VENV)/bin/pytest
 
 ## Speed figures (see benchmarks/README.md).

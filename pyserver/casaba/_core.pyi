@@ -1,7 +1,7 @@
-"""Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings.rs."""
+"""Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings/."""
 
 from os import PathLike
-from typing import Protocol, final
+from typing import Final, Protocol, final
 
 __all__ = [
     "CoreError",
@@ -10,6 +10,9 @@ __all__ = [
     "ImageFormatError",
     "ImageIoError",
     "LimitError",
+    "MAX_PIXELS",
+    "max_side",
+    "output_size",
     "Plan",
     "RequestError",
     "set_decoded_tile_cache_size",
@@ -24,6 +27,15 @@ class UnsupportedError(CoreError): ...
 class LimitError(CoreError): ...
 class ImageIoError(CoreError): ...
 class RequestError(CoreError): ...
+
+#: The most pixels the core holds in one image (its default decode limit), the output included.
+MAX_PIXELS: Final[int]
+
+def max_side(format: str) -> int | None:
+    """The widest and tallest image the core writes in ``format``; None where it has no limit."""
+
+def output_size(width: int, height: int, degrees: float) -> tuple[int, int]:
+    """The output of a ``width`` x ``height`` request turned clockwise by ``degrees`` (0–360), as a plan makes it."""
 
 class _Reader(Protocol):
     """What ``Image.open_reader`` reads through; ``read`` returns exactly ``length`` bytes."""

@@ -27,3 +27,16 @@ impl Limits {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_limit_holds_a_gigapixel_and_not_one_pixel_more() {
+        let limits = Limits::default();
+        assert!(limits.check(1 << 15, 1 << 15).is_ok());
+        assert!(matches!(limits.check(1 << 15, (1 << 15) + 1), Err(Error::Limit(_))));
+        assert!(matches!(Limits { max_decode_pixels: 100 }.check(11, 10), Err(Error::Limit(_))));
+    }
+}

@@ -1,6 +1,7 @@
 """Errors split by fault: unsupported features (`UnsupportedError`), damaged files
-(`ImageFormatError`), the decode limit (`LimitError`), storage (`ImageIoError`); and a
-request that does not fit the image is the caller's mistake (`ValueError`)."""
+(`ImageFormatError`), the decode limit (`LimitError`), storage (`ImageIoError`); a request that
+does not fit the image is the client's (`RequestError`); and an argument the core does not know
+(a quality, format or compression name) is the caller's mistake (`ValueError`)."""
 
 import io
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from casaba._core import CoreError, Image, ImageFormatError, ImageIoError, LimitError, UnsupportedError
+from casaba._core import CoreError, Image, ImageFormatError, ImageIoError, LimitError, RequestError, UnsupportedError
 
 from .helpers import array, run
 from .synth import LONG, SHORT, jp2_file, patch_tiff, photo, simple_tiff, tiff_bytes
@@ -215,16 +216,25 @@ def test_missing_file(tmp_path):
         ((0, 0, 0, 10), (10, 10), {}),
         ((0, 0, 10, 10), (0, 10), {}),
         ((0, 0, 10, 10), (10, 10), {"rotation": 361}),
-        ((0, 0, 10, 10), (10, 10), {"quality": "sepia"}),
-        ((0, 0, 10, 10), (10, 10), {"format": "jp2"}),
-        ((0, 0, 10, 10), (10, 10), {"format": "tif", "tiff_compression": "zstd"}),
         ((0, 0, 320, 240), (16_384, 10), {"format": "webp"}),
+        ((0, 0, 320, 240), (12_000, 12_000), {"format": "webp", "rotation": 45}),
         ((0, 0, 320, 240), (10, 65_536), {"format": "gif", "rotation": 90}),
+        ((0, 0, 320, 240), (65_501, 10), {"format": "jpg"}),
+        ((0, 0, 320, 240), (65_501, 10), {"format": "tif", "tiff_compression": "jpeg"}),
     ],
 )
-def test_requests_that_do_not_fit_are_value_errors(region, size, options):
-    with pytest.raises(ValueError):
+def test_requests_that_do_not_fit_are_request_errors(region, size, options):
+    with pytest.raises(RequestError):
         Image.from_bytes(PNG).plan(region, size, **options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"quality": "sepia"}, {"format": "jp2"}, {"format": "tif", "tiff_compression": "zstd"}],
+)
+def test_unknown_names_are_value_errors(options):
+    with pytest.raises(ValueError):
+        Image.from_bytes(PNG).plan((0, 0, 10, 10), (10, 10), **options)
 
 
 def test_a_plan_for_another_image_is_refused():

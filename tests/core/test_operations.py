@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from casaba._core import Image
+from casaba._core import Image, RequestError
 
 from .helpers import assert_close, decode, diff, luma, render
 from .synth import alpha_ramp, photo
@@ -221,7 +221,7 @@ def test_bitonal_of_an_image_with_alpha_is_black_and_white_in_jpeg():
 
 def test_regions_that_overflow_32_bits_are_refused_not_panicking():
     img = _png(np.zeros((4, 4, 3), np.uint8), "RGB")
-    with pytest.raises(ValueError):
+    with pytest.raises(RequestError):
         img.plan((0xFFFFFFFF, 0, 2, 2), (2, 2))
 
 

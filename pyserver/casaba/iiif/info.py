@@ -7,7 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from casaba.iiif.params import CORE_MAX_PIXELS, OUTPUT_FORMATS, Limits, Version
+from casaba import _core
+from casaba.iiif.params import OUTPUT_FORMATS, Limits, Version
 
 PROTOCOL = "http://iiif.io/api/image"
 
@@ -88,7 +89,7 @@ def upscaling_allowed(limits: Limits) -> bool:
 def max_area(width: int, height: int, limits: Limits) -> int:
     """The most pixels a response may have for this image: max_pixels, the area at max_scale,
     and what the core holds at most."""
-    bounds = [CORE_MAX_PIXELS]
+    bounds = [_core.MAX_PIXELS]
     if limits.max_pixels:
         bounds.append(limits.max_pixels)
     if limits.max_scale:

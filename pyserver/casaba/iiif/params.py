@@ -1,5 +1,10 @@
 """IIIF Image API request parameters: parsed from path segments into a frozen ``ImageRequest``,
 resolved against an image's size into pixels, and written back in canonical form. Pure: no I/O.
+
+Resolution owns every check that is the client's fault, so that such a request is a 4xx before
+the core is called: the upscaling rules, ``max_scale``, ``max_pixels``, and the limits the core
+exports (the largest side each output format holds, the most pixels the core makes), checked
+against the output after rotation as the core computes it.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from casaba import _core
 from casaba.errors import BadRequest, Forbidden
 
 QUALITIES = ("default", "color", "gray", "bitonal")
@@ -17,10 +23,6 @@ QUALITIES = ("default", "color", "gray", "bitonal")
 OUTPUT_FORMATS = ("jpg", "png", "gif", "webp", "tif")
 #: Their media types.
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp", "tif": "image/tiff"}
-#: The widest and tallest image a format can hold, where it has a limit (the core refuses more too).
-MAX_SIDE = {"jpg": 65_535, "gif": 65_535, "webp": 16_383}
-#: The most pixels the core will hold in one image (its default decode limit).
-CORE_MAX_PIXELS = 1 << 30
 #: Formats the Image API names; asking for one not in OUTPUT_FORMATS is a 400 that says so.
 KNOWN_FORMATS = ("jpg", "png", "gif", "webp", "tif", "jp2", "pdf")
 
@@ -233,18 +235,32 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
         raise BadRequest(f"The requested size {w}x{h} exceeds the largest scale allowed (max_scale = {limits.max_scale:g}).")
     if limits.max_pixels and w * h > limits.max_pixels:
         raise Forbidden(f"The requested size {w}x{h} exceeds the most pixels allowed (max_pixels = {limits.max_pixels}).")
-    if w * h > CORE_MAX_PIXELS:
-        raise Forbidden(f"The requested size {w}x{h} exceeds the largest image this server makes ({CORE_MAX_PIXELS} pixels).")
     return w, h
+
+
+def check_output(size: tuple[int, int], rotation: float, fmt: str) -> None:
+    """Refuse an output the core would not make: the ``size`` turned by ``rotation`` (clockwise
+    degrees, 0 to 360) as the core turns it, against the most pixels the core makes and the
+    largest side ``fmt`` holds."""
+    w, h = size
+    # Turned only when it may fit: a turn never makes fewer pixels, and a size past them may be
+    # past the core's 32-bit sides too.
+    if w * h <= _core.MAX_PIXELS:
+        w, h = _core.output_size(w, h, rotation)
+    turned = "" if (w, h) == size else f" ({w}x{h} once rotated)"
+    if w * h > _core.MAX_PIXELS:
+        raise Forbidden(f"The requested size {size[0]}x{size[1]}{turned} exceeds the largest image this server makes ({_core.MAX_PIXELS} pixels).")
+    side = _core.max_side(fmt)
+    if side is not None and max(w, h) > side:
+        raise BadRequest(f"The requested size {size[0]}x{size[1]}{turned} is too large for {fmt}: at most {side} pixels wide and high.")
 
 
 def resolve(req: ImageRequest, width: int, height: int, limits: Limits) -> Resolved:
     region = resolve_region(req.region, width, height)
     size = resolve_size(req.size, region[2], region[3], limits)
-    side = MAX_SIDE.get(req.format)
-    if side and max(size) > side:
-        raise BadRequest(f"The requested size {size[0]}x{size[1]} is too large for {req.format}: at most {side} pixels wide and high.")
-    return Resolved(region, size, req.rotation.mirror, req.rotation.degrees % 360, req.quality, req.format)
+    rotation = req.rotation.degrees % 360
+    check_output(size, rotation, req.format)
+    return Resolved(region, size, req.rotation.mirror, rotation, req.quality, req.format)
 
 
 def _number(v: float) -> str:

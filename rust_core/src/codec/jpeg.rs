@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use turbojpeg::raw;
 
-use crate::codec::{jpeg_markers, parts, Bands, Codec};
+use crate::codec::cmyk::CmykToRgb;
+use crate::codec::tiff::ifd::TiffReader;
+use crate::codec::{parts, Bands, Codec};
 use crate::errors::{format_error, unsupported, Result};
+use crate::formats::jpeg_markers;
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::ops::cmyk::CmykToRgb;
+use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -221,7 +224,7 @@ impl JpegCodec {
             levels,
             tile: None,
             compression: "jpeg",
-            orientation: markers.orientation,
+            orientation: markers.exif.map(exif_orientation).unwrap_or_default(),
             pages: 1,
             icc: markers.icc.map(Arc::from),
         };
@@ -229,6 +232,17 @@ impl JpegCodec {
         let reads_bands = header.crops() && !header.progressive;
         Ok(JpegCodec { source, structure, denominators, cmyk, reads_bands })
     }
+}
+
+const EXIF_ORIENTATION: u16 = 274;
+
+/// The orientation an EXIF block (a little TIFF file) gives; damaged metadata is ignored, as
+/// viewers do.
+fn exif_orientation(tiff: &[u8]) -> Orientation {
+    let source = ByteSource::Memory(tiff.to_vec());
+    let value = TiffReader::new(&source)
+        .and_then(|reader| reader.directory(reader.first_directory()).and_then(|dir| reader.uint(&dir, EXIF_ORIENTATION, Some(1))));
+    Orientation::from_tag(value.unwrap_or(1))
 }
 
 impl Codec for JpegCodec {

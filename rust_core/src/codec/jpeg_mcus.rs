@@ -3,7 +3,7 @@
 //! touching the rest. Stored tiles carry no restart markers, so reading a corner of one
 //! otherwise Huffman-decodes every MCU up to the corner's last row, left of it included.
 
-use crate::codec::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
+use crate::formats::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;

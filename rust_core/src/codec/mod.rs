@@ -1,10 +1,11 @@
 //! Decoders: each recognises its format from the first bytes, describes the file as a
 //! [`Structure`], and reads one rectangle of one level.
 
+pub mod chunk_cache;
+pub mod cmyk;
 pub mod gif;
 pub mod jp2;
 pub mod jpeg;
-pub(crate) mod jpeg_markers;
 pub mod jpeg_mcus;
 pub mod png;
 pub mod tiff;
@@ -13,9 +14,9 @@ pub mod webp;
 use std::sync::Arc;
 
 use crate::errors::{unsupported, Error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::passthrough::{Refusal, StoredTile};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Structure};
@@ -38,17 +39,48 @@ pub trait Codec: Send + Sync {
         None
     }
 
-    /// The stored JPEG tile that is exactly `rect` of `level` (cut to it at an edge), ready to
-    /// be sent, or why there is none.
-    fn stored_jpeg_tile(&self, _level: usize, _rect: Rect) -> std::result::Result<StoredTile, Refusal> {
-        Err(Refusal::NotJpegTiles)
+    /// How `level` is stored in chunks, for a file stored so: facts from which a caller decides
+    /// whether a stored chunk answers a request as it is.
+    fn stored_chunks(&self, _level: usize) -> Option<StoredChunks<'_>> {
+        None
     }
 
-    /// The complete JPEG stream of a stored tile of `level` (see `stored_jpeg_tile`), cut to
-    /// the image at an edge.
-    fn read_stored_jpeg(&self, _level: usize, _tile: StoredTile) -> Result<Vec<u8>> {
-        Err(unsupported("this image has no stored JPEG tiles"))
+    /// The complete JPEG stream of JPEG-compressed chunk `index` of `level` (the file's shared
+    /// tables merged in), as stored: padded to the full chunk size at an edge.
+    fn read_stored_jpeg(&self, _level: usize, _index: u32) -> Result<Vec<u8>> {
+        Err(unsupported("this image has no stored JPEG chunks"))
     }
+}
+
+/// How one level of a file is stored in chunks (tiles or strips), as the file says.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredChunks<'a> {
+    pub compression: Compression,
+    /// Tiles, rather than strips.
+    pub tiled: bool,
+    /// A chunk's width and height; chunks at the right and bottom edges are stored padded to it.
+    pub size: (u32, u32),
+    /// The level's width and height.
+    pub level: (u32, u32),
+    pub colours: StoredColours,
+    /// Stored samples per pixel, extra samples included.
+    pub samples: u16,
+    /// Whether an extra sample is alpha.
+    pub alpha: bool,
+    /// Each chunk's stored size in bytes, in row-major order.
+    pub byte_counts: &'a [u64],
+    /// The number under which the chunk cache keeps this opening's chunks.
+    pub cache_id: u64,
+}
+
+/// What the stored samples of chunks mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredColours {
+    YCbCr,
+    Rgb,
+    Gray,
+    /// Inverted gray, a palette, CMYK.
+    Other,
 }
 
 /// Reads rows `top..bottom` of an image, each band below the one before (see `Codec::bands`).

@@ -3,7 +3,7 @@
 
 use turbojpeg::raw;
 
-use crate::codec::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
+use crate::formats::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
 use crate::errors::{format_error, Result};
 use crate::icc;
 use crate::pixels::Pixels;
@@ -23,8 +23,9 @@ pub fn encode_samples(data: &[u8], width: u32, height: u32, channels: u8, qualit
     compress(data, width, height, channels, quality, progressive, false)
 }
 
-/// libjpeg's largest width or height: bands of a taller image would each encode, and join into
-/// a JPEG no decoder reads.
+/// libjpeg-turbo's largest width or height (JPEG_MAX_DIMENSION; the format's 16 bits would
+/// allow 65,535): a larger image fails to encode, and bands of a taller one would each encode,
+/// and join into a JPEG no decoder reads.
 pub const MAX_SIDE: u32 = 65_500;
 
 /// Baseline JPEG of samples like `encode_samples`', with a restart marker after every MCU row,

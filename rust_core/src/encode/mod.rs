@@ -8,6 +8,7 @@ pub mod tiff_ifd;
 pub mod tiff_pyramid;
 pub mod webp;
 
+use crate::formats::tiff_compression::Compression;
 use crate::pixels::Pixels;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +50,7 @@ impl OutputFormat {
     /// The widest and tallest image the format can hold, where it has a limit of its own.
     pub fn max_side(self) -> Option<u32> {
         match self {
-            OutputFormat::Jpeg => Some(65_535),
+            OutputFormat::Jpeg => Some(jpeg::MAX_SIDE),
             OutputFormat::Gif => Some(gif::MAX_SIDE),
             OutputFormat::Webp => Some(webp::MAX_SIDE),
             OutputFormat::Png | OutputFormat::Tiff => None,
@@ -66,7 +67,18 @@ pub struct Settings {
     pub jpeg_progressive: bool,
     /// 1–100, for lossy WebP.
     pub webp_quality: u8,
-    pub tiff_compression: tiff::Compression,
+    pub tiff_compression: Compression,
+}
+
+impl Settings {
+    /// The widest and tallest image encoded as `format` with these settings: the format's own
+    /// limit, and JPEG's for a JPEG-compressed TIFF (its strips are JPEGs as wide as the image).
+    pub fn max_side(&self, format: OutputFormat) -> Option<u32> {
+        match format {
+            OutputFormat::Tiff if self.tiff_compression == Compression::Jpeg => OutputFormat::Jpeg.max_side(),
+            _ => format.max_side(),
+        }
+    }
 }
 
 /// One-channel pixels of only 0 and 255 as 1 bit each (1 = white), each row starting on a byte.

@@ -11,11 +11,9 @@ use weezl::BitOrder;
 use crate::encode::tiff_ifd::{self, compression as code, photometric, position, tag, Entry};
 use crate::encode::{jpeg, pack_bits};
 use crate::errors::{format_error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::ops::color;
 use crate::pixels::Pixels;
-
-/// The compressions a TIFF is read and written with: one list for both.
-pub use crate::codec::tiff::Compression;
 
 /// The Compression tag's value for `c`.
 fn code_of(c: Compression) -> u16 {

@@ -1,6 +1,5 @@
 //! Where pixels change: resize, mirror and rotate, colour.
 
-pub mod cmyk;
 pub mod color;
 pub mod orient;
 pub mod resize;

@@ -45,8 +45,24 @@ pub fn rotate(p: Pixels, degrees: u32) -> Pixels {
     Pixels { width: nw as u32, height: nh as u32, channels: p.channels, data }
 }
 
+/// Clockwise `degrees` as a number of quarter turns (0–3), when they are one.
+pub fn quarter_turns(degrees: f64) -> Option<u32> {
+    let quarter = degrees / 90.0;
+    ((quarter - quarter.round()).abs() < 1e-9).then(|| quarter.round() as u32 % 4)
+}
+
+/// The size of a `w` x `h` image turned clockwise by `degrees`: swapped by an odd number of
+/// quarter turns, else the bounding box of the turned image (see `rotate_any`).
+pub fn turned_size(w: u32, h: u32, degrees: f64) -> (u32, u32) {
+    match quarter_turns(degrees) {
+        Some(quarters) if quarters % 2 == 1 => (h, w),
+        Some(_) => (w, h),
+        None => rotated_size(w, h, degrees),
+    }
+}
+
 /// The bounding box of a `w` x `h` image turned by `degrees`.
-pub fn rotated_size(w: u32, h: u32, degrees: f64) -> (u32, u32) {
+fn rotated_size(w: u32, h: u32, degrees: f64) -> (u32, u32) {
     let (sin, cos) = degrees.to_radians().sin_cos();
     let (w, h) = (f64::from(w), f64::from(h));
     // A hair below the exact size, so that float error never adds a row or column.
@@ -55,10 +71,12 @@ pub fn rotated_size(w: u32, h: u32, degrees: f64) -> (u32, u32) {
     (nw as u32, nh as u32)
 }
 
-/// Rotate clockwise by any angle. The result always has alpha: the corners the image does not
-/// cover are transparent. Sampling is bilinear on premultiplied values, so edges are smooth.
-pub fn rotate_any(p: &Pixels, degrees: f64, limits: &Limits) -> Result<Pixels> {
-    let (nw, nh) = rotated_size(p.width, p.height, degrees);
+/// Rotate clockwise by any angle onto a `canvas`-sized image, centred (the plan gives the
+/// canvas: the bounding box of the turned image, `turned_size`). The result always has alpha:
+/// the corners the image does not cover are transparent. Sampling is bilinear on premultiplied
+/// values, so edges are smooth.
+pub fn rotate_any(p: &Pixels, degrees: f64, canvas: (u32, u32), limits: &Limits) -> Result<Pixels> {
+    let (nw, nh) = canvas;
     let c = p.channels as usize;
     let colors = if c >= 3 { 3 } else { 1 };
     let has_alpha = c == 2 || c == 4;

@@ -1,5 +1,5 @@
 //! Where an image's bytes come from: a file read by offset, bytes already in memory, or an
-//! object elsewhere read through a Python reader ([`remote`]).
+//! object elsewhere read through a reader ([`remote`]).
 //!
 //! Decoders ask for byte ranges, so a tiled file costs only the tiles a request touches.
 

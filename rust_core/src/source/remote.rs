@@ -1,5 +1,5 @@
-//! Bytes that live elsewhere (a web server, an S3 bucket), fetched through a Python object's
-//! `read(offset, length) -> bytes`. The GIL is taken only for that call.
+//! Bytes that live elsewhere (a web server, an S3 bucket), fetched through a reader (in the
+//! server, a Python object's `read(offset, length) -> bytes`; see `bindings`).
 //!
 //! Reads are rounded out to aligned chunks, and the last few chunks are kept, so the many small
 //! reads of a TIFF's directories cost a few round trips, and neighbouring tiles share a fetch.
@@ -8,11 +8,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use pyo3::prelude::*;
-use pyo3::intern;
-use pyo3::types::PyBytes;
-
 use crate::errors::{Error, Result};
+
+/// What reads an object elsewhere: `len` bytes from `offset`, or the error it met
+/// (`Error::Reader`, handed back to the caller as it is).
+pub trait Fetch: Send + Sync {
+    fn fetch(&self, offset: u64, len: usize) -> Result<Vec<u8>>;
+}
 
 /// How reads are rounded and how much of what was fetched is kept.
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +26,7 @@ pub struct Chunking {
 }
 
 pub struct Remote {
-    reader: Py<PyAny>,
+    reader: Box<dyn Fetch>,
     len: u64,
     chunk: u64,
     /// How many chunks the cache holds.
@@ -63,7 +65,7 @@ impl Chunks {
 }
 
 impl Remote {
-    pub fn new(reader: Py<PyAny>, len: u64, chunking: Chunking) -> Remote {
+    pub fn new(reader: Box<dyn Fetch>, len: u64, chunking: Chunking) -> Remote {
         let capacity = chunking.cache_size.checked_div(chunking.chunk_size).unwrap_or(0);
         // Chunks without a cache would only make every read larger.
         let chunk = if capacity == 0 { 0 } else { chunking.chunk_size };
@@ -120,18 +122,15 @@ impl Remote {
         Ok(out)
     }
 
-    /// One call to the reader. Whatever it raises is handed back to Python unchanged.
+    /// One call to the reader, which must return exactly the bytes asked for.
     fn fetch(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
-        Python::attach(|py| {
-            let got = self.reader.bind(py).call_method1(intern!(py, "read"), (offset, len)).map_err(Error::Reader)?;
-            let bytes = got.cast::<PyBytes>().map_err(|e| Error::Reader(e.into()))?.as_bytes();
-            if bytes.len() != len {
-                return Err(Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    format!("the reader returned {} bytes where {len} were asked for", bytes.len()),
-                )));
-            }
-            Ok(bytes.to_vec())
-        })
+        let bytes = self.reader.fetch(offset, len)?;
+        if bytes.len() != len {
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the reader returned {} bytes where {len} were asked for", bytes.len()),
+            )));
+        }
+        Ok(bytes)
     }
 }

@@ -4,12 +4,13 @@
 use std::io::Read;
 use std::ops::Range;
 
+use crate::codec::cmyk::{self, CmykToRgb};
 use crate::codec::jpeg;
-use crate::codec::tiff::layout::{Alpha, Compression, Layout, Photometric};
+use crate::codec::tiff::layout::{Alpha, Layout, Photometric};
 use crate::errors::{format_error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::ops::cmyk::{self, CmykToRgb};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 

@@ -1,38 +1,11 @@
 //! How one TIFF directory stores its pixels: size, chunk grid, compression and sample layout.
 
-use crate::errors::{format_error, unsupported, Result};
 use crate::codec::tiff::ifd::{tag, Directory, TiffReader};
+use crate::errors::{format_error, unsupported, Result};
+use crate::formats::tiff_compression::Compression;
 
 /// The largest stored pixel read: four 16-bit samples (RGBA, or RGB with one extra sample).
 const MAX_BITS_PER_PIXEL: u64 = 64;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compression {
-    None,
-    Lzw,
-    Deflate,
-    PackBits,
-    Jpeg,
-}
-
-impl Compression {
-    /// By the name `name()` gives.
-    pub fn parse(name: &str) -> Option<Compression> {
-        [Compression::None, Compression::Lzw, Compression::Deflate, Compression::PackBits, Compression::Jpeg]
-            .into_iter()
-            .find(|c| c.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::Lzw => "lzw",
-            Compression::Deflate => "deflate",
-            Compression::PackBits => "packbits",
-            Compression::Jpeg => "jpeg",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Photometric {

@@ -7,22 +7,20 @@ mod chunk;
 pub(crate) mod ifd;
 mod layout;
 
-pub use layout::Compression;
-
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chunk_cache::{self, PartRead};
+use crate::codec::chunk_cache::{self, PartRead};
+use crate::codec::cmyk::CmykToRgb;
 use crate::codec::jpeg;
 use crate::codec::jpeg_mcus::McuJpeg;
-use crate::codec::{parts, Bands, Codec};
+use crate::codec::{parts, Bands, Codec, StoredChunks, StoredColours};
 use crate::errors::{format_error, Error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::limits::Limits;
-use crate::ops::cmyk::CmykToRgb;
 use crate::orientation::Orientation;
-use crate::passthrough::{self, Refusal, StoredTile};
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 use crate::structure::{Format, Level, Structure};
@@ -297,57 +295,37 @@ impl Codec for TiffCodec {
         Ok(pixels)
     }
 
-    fn stored_jpeg_tile(&self, level: usize, rect: Rect) -> std::result::Result<StoredTile, Refusal> {
+    fn stored_chunks(&self, level: usize) -> Option<StoredChunks<'_>> {
         let layout = &self.layouts[level];
-        if layout.compression != Compression::Jpeg || !layout.tiled {
-            return Err(Refusal::NotJpegTiles);
-        }
-        let (tw, th) = (layout.chunk_w, layout.chunk_h);
-        if rect.x % tw != 0 || rect.y % th != 0 {
-            return Err(Refusal::NotOneTile);
-        }
-        // A tile at the right or bottom edge holds the rest of the image, padded.
-        let rest = (tw.min(layout.width - rect.x), th.min(layout.height - rect.y));
-        if (rect.w, rect.h) != rest {
-            return Err(Refusal::NotOneTile);
-        }
-        let cut = (rest != (tw, th)).then_some(rest);
-        // The stored stream says itself whether it holds YCbCr or RGB (JFIF or Adobe markers,
-        // component ids), and a viewer reads it as the core's decoder does; what a plain JPEG
-        // cannot carry is alpha or CMYK meant to be shown as RGB.
-        let plain = match layout.photometric {
-            Photometric::YCbCr | Photometric::Rgb => layout.samples == 3,
-            Photometric::BlackIsZero => layout.samples == 1,
-            _ => false,
+        let colours = match layout.photometric {
+            Photometric::YCbCr => StoredColours::YCbCr,
+            Photometric::Rgb => StoredColours::Rgb,
+            Photometric::BlackIsZero => StoredColours::Gray,
+            _ => StoredColours::Other,
         };
-        if !plain || layout.alpha != Alpha::None {
-            return Err(Refusal::ColourModel);
-        }
-        let (cols, _) = layout.grid();
-        let index = (rect.y / th) * cols + rect.x / tw;
-        // A real tile holds at least SOI, a frame and a scan; more than three bytes a sample
-        // is beyond any JPEG quality.
-        let most = u64::from(tw) * u64::from(th) * u64::from(layout.samples) * 3 + 65_536;
-        let count = layout.counts[index as usize];
-        if count < 64 || count > most {
-            return Err(Refusal::ImplausibleTile);
-        }
-        Ok(StoredTile { index, cut })
+        Some(StoredChunks {
+            compression: layout.compression,
+            tiled: layout.tiled,
+            size: (layout.chunk_w, layout.chunk_h),
+            level: (layout.width, layout.height),
+            colours,
+            samples: layout.samples,
+            alpha: layout.alpha != Alpha::None,
+            byte_counts: &layout.counts,
+            cache_id: self.id,
+        })
     }
 
-    fn read_stored_jpeg(&self, level: usize, tile: StoredTile) -> Result<Vec<u8>> {
+    fn read_stored_jpeg(&self, level: usize, index: u32) -> Result<Vec<u8>> {
         let layout = &self.layouts[level];
-        let i = tile.index as usize;
-        let stored = || chunk::jpeg_stream(layout, &self.source, layout.offsets[i], layout.counts[i]);
-        let Some((width, height)) = tile.cut else {
-            return stored();
-        };
-        let key = (self.id, level, tile.index);
-        if let Some(cut) = chunk_cache::get_cut(&key) {
-            return Ok(cut.to_vec());
+        if layout.compression != Compression::Jpeg {
+            return Err(format_error("the chunk is not stored as JPEG"));
         }
-        let cut = passthrough::cut(&stored()?, (layout.chunk_w, layout.chunk_h), width, height)?;
-        chunk_cache::put_cut(key, Arc::new(cut.clone()));
-        Ok(cut)
+        let i = index as usize;
+        let (offset, count) = (layout.offsets.get(i), layout.counts.get(i));
+        let (Some(&offset), Some(&count)) = (offset, count) else {
+            return Err(format_error("the level has no such chunk"));
+        };
+        chunk::jpeg_stream(layout, &self.source, offset, count)
     }
 }

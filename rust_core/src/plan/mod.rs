@@ -1,17 +1,23 @@
 //! The plan for one request: which level to read, what rectangle of it, and the steps that
-//! change something. Steps with no effect never enter the plan.
+//! change something, or the stored tile that is the answer as it is ([`passthrough`]). Steps
+//! with no effect never enter the plan. A request the image cannot answer is refused here as
+//! the request's fault (`Error::Request`).
+
+pub mod passthrough;
 
 use std::sync::Arc;
 
 use crate::codec::Codec;
-use crate::encode::{self, tiff, OutputFormat};
-use crate::errors::{format_error, Result};
+use crate::encode::{self, OutputFormat};
+use crate::errors::{Error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::icc;
-use crate::ops::orient::rotated_size;
+use crate::ops::orient::{quarter_turns, turned_size};
 use crate::ops::resize::{Filter, SourceBox};
-use crate::passthrough::{self, Refusal, StoredTile};
 use crate::structure::{Level, Structure};
+
+pub use passthrough::{Refusal, StoredTile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quality {
@@ -62,9 +68,9 @@ pub enum Step {
     Mirror,
     /// Clockwise degrees: 90, 180 or 270.
     Rotate(u32),
-    /// Clockwise degrees, not a multiple of 90: the canvas grows to hold the turned image and
-    /// its uncovered corners are transparent.
-    RotateAny(f64),
+    /// Clockwise degrees, not a multiple of 90, onto a canvas of this size that holds the
+    /// turned image; its uncovered corners are transparent.
+    RotateAny { degrees: f64, canvas: (u32, u32) },
     /// Composite over this colour and drop alpha, for a format without transparency.
     Flatten([u8; 3]),
     Gray,
@@ -99,25 +105,33 @@ fn area_in_level(level: &Level, s: &Structure, r: &Rect) -> (f64, f64, f64, f64)
 
 const EPS: f64 = 1e-6;
 
-/// The mirror and clockwise rotation that together stand the stored pixels upright and then
-/// do what the request asks: a mirror moved past a rotation reverses it.
-fn orient(s: &Structure, ops: &Operations) -> (bool, f64) {
+/// The mirror, and the clockwise quarter turns (in degrees), that stand the stored pixels
+/// upright before the request's rotation, with the request's mirror: a mirror moved past a
+/// rotation reverses it.
+fn orient(s: &Structure, mirror: bool) -> (bool, u32) {
     let (fix_mirror, fix_turn) = s.orientation.correction();
-    let turn = if ops.mirror { (360 - fix_turn) % 360 } else { fix_turn };
-    (fix_mirror ^ ops.mirror, (ops.rotation + f64::from(turn)) % 360.0)
+    let turn = if mirror { (360 - fix_turn) % 360 } else { fix_turn };
+    (fix_mirror ^ mirror, turn)
 }
 
 pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
     let s = codec.structure();
     let (uw, uh) = s.orientation.upright((s.width, s.height));
     if !ops.region.fits_in(uw, uh) {
-        return Err(format_error(format!("region {:?} is not inside the {uw}x{uh} image", ops.region)));
+        let r = ops.region;
+        return Err(Error::Request(format!("the region {},{},{},{} is not inside the {uw}x{uh} image", r.x, r.y, r.w, r.h)));
     }
     if ops.width == 0 || ops.height == 0 {
-        return Err(format_error("the output size is empty"));
+        return Err(Error::Request("the output size is empty".into()));
     }
     if !(0.0..=360.0).contains(&ops.rotation) {
-        return Err(format_error(format!("rotation {} is not between 0 and 360", ops.rotation)));
+        return Err(Error::Request(format!("the rotation {} is not between 0 and 360", ops.rotation)));
+    }
+    // The output: the requested size turned by the requested rotation (`bindings` gives Python
+    // the same function, so that a request is refused before it reaches the core).
+    let output = turned_size(ops.width, ops.height, ops.rotation);
+    if let Some(max) = ops.encoding.max_side(ops.format).filter(|&max| output.0 > max || output.1 > max) {
+        return Err(Error::Request(format!("{} images are at most {max} pixels wide and high", ops.format.extension())));
     }
     let r = s.orientation.to_stored(ops.region, (s.width, s.height));
     let (out_w, out_h) = s.orientation.upright((ops.width, ops.height));
@@ -150,22 +164,20 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
         let filter = if shrinks { ops.downscale } else { ops.upscale };
         steps.push(Step::Resize { area, width: out_w, height: out_h, filter });
     }
-    let (mirror, rotation) = orient(s, ops);
+    let (mirror, turn) = orient(s, ops.mirror);
     if mirror {
         steps.push(Step::Mirror);
     }
-    let quarter = rotation / 90.0;
-    let output = if (quarter - quarter.round()).abs() < 1e-9 {
-        let degrees = (quarter.round() as u32 % 4) * 90;
-        if degrees != 0 {
-            steps.push(Step::Rotate(degrees));
+    match quarter_turns(ops.rotation) {
+        Some(quarters) => {
+            let degrees = (quarters * 90 + turn) % 360;
+            if degrees != 0 {
+                steps.push(Step::Rotate(degrees));
+            }
         }
-        if degrees % 180 == 90 { (out_h, out_w) } else { (out_w, out_h) }
-    } else {
-        steps.push(Step::RotateAny(rotation));
-        rotated_size(out_w, out_h, rotation)
-    };
-    let alpha = s.channels == 2 || s.channels == 4 || steps.iter().any(|s| matches!(s, Step::RotateAny(_)));
+        None => steps.push(Step::RotateAny { degrees: (ops.rotation + f64::from(turn)) % 360.0, canvas: output }),
+    }
+    let alpha = s.channels == 2 || s.channels == 4 || steps.iter().any(|s| matches!(s, Step::RotateAny { .. }));
     // Flatten before colour, so that a bitonal image from one with alpha is black and white only.
     if alpha && !ops.format.has_alpha() {
         steps.push(Step::Flatten(ops.background));
@@ -175,14 +187,11 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
         Quality::Bitonal => steps.push(Step::Bitonal),
         _ => {}
     }
-    if let Some(max) = ops.format.max_side().filter(|&max| output.0 > max || output.1 > max) {
-        return Err(format_error(format!("{} images are at most {max} pixels wide and high", ops.format.extension())));
-    }
     let recoloured = steps.iter().any(|s| matches!(s, Step::Gray | Step::Bitonal));
     let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, s.channels));
-    let mut plan = Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc, passthrough: Err(Refusal::Processing) };
-    plan.passthrough = passthrough::decide(codec, &plan);
-    Ok(plan)
+    let request = passthrough::Request { format: ops.format, changes_pixels: !steps.is_empty(), read };
+    let passthrough = passthrough::decide(request, codec.stored_chunks(level));
+    Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc, passthrough })
 }
 
 impl Plan {
@@ -212,7 +221,7 @@ impl Plan {
             }
             Step::Mirror => "mirror".into(),
             Step::Rotate(degrees) => format!("rotate {degrees}"),
-            Step::RotateAny(degrees) => format!("rotate {degrees} onto a larger transparent canvas"),
+            Step::RotateAny { degrees, .. } => format!("rotate {degrees} onto a larger transparent canvas"),
             Step::Flatten(_) => "flatten alpha".into(),
             Step::Gray => "gray".into(),
             Step::Bitonal => "bitonal".into(),
@@ -220,7 +229,7 @@ impl Plan {
         let e = &self.encoding;
         lines.push(match self.format {
             OutputFormat::Jpeg => format!("encode jpg q{}", e.jpeg_quality),
-            OutputFormat::Tiff if e.tiff_compression == tiff::Compression::Jpeg => format!("encode tif jpeg q{}", e.jpeg_quality),
+            OutputFormat::Tiff if e.tiff_compression == Compression::Jpeg => format!("encode tif jpeg q{}", e.jpeg_quality),
             OutputFormat::Tiff => format!("encode tif {}", e.tiff_compression.name()),
             OutputFormat::Webp => format!("encode webp q{}", e.webp_quality),
             OutputFormat::Png | OutputFormat::Gif => format!("encode {}", self.format.extension()),
@@ -228,3 +237,6 @@ impl Plan {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,25 +1,29 @@
-//! Every Python-facing class and function. Inputs are converted once here; pixel work runs
-//! with the GIL released.
+//! Every Python-facing class and function, and the only module that knows Python. Inputs are
+//! converted once here; pixel work runs with the GIL released.
+
+mod errors;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::chunk_cache;
-use crate::codec::{self, Codec};
-use crate::encode::{self, tiff, tiff_pyramid, OutputFormat};
-use crate::errors;
+use crate::codec::{self, chunk_cache, Codec};
+use crate::encode::{self, tiff_pyramid, OutputFormat};
+use crate::errors::{Error, Result};
+use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::icc;
 use crate::limits::Limits;
+use crate::ops::orient::turned_size;
 use crate::ops::resize::Filter;
 use crate::pipeline;
 use crate::pixels::Pixels;
 use crate::plan::{self, Operations, Plan, Quality};
-use crate::source::remote::{Chunking, Remote};
+use crate::source::remote::{Chunking, Fetch, Remote};
 use crate::source::ByteSource;
 
 /// An opened image: its structure, read from the headers, and the means to read its pixels.
@@ -86,7 +90,7 @@ impl PyImage {
     ) -> PyResult<PyImage> {
         let limits = limits_from(max_decode_pixels);
         let index = page_index(page)?;
-        let source = ByteSource::Remote(Remote::new(reader, size, Chunking { chunk_size, cache_size }));
+        let source = ByteSource::Remote(Remote::new(Box::new(PyReader(reader)), size, Chunking { chunk_size, cache_size }));
         let codec = py.detach(|| codec::open(source, &limits, index))?;
         Ok(PyImage { codec, limits })
     }
@@ -174,7 +178,7 @@ impl PyImage {
         let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
         let format = OutputFormat::parse(format).ok_or_else(|| PyValueError::new_err(format!("unknown output format {format:?}")))?;
-        let tiff_compression = tiff::Compression::parse(tiff_compression)
+        let tiff_compression = Compression::parse(tiff_compression)
             .ok_or_else(|| PyValueError::new_err(format!("unknown TIFF compression {tiff_compression:?}")))?;
         let ops = Operations {
             region: Rect::new(region.0, region.1, region.2, region.3),
@@ -189,7 +193,7 @@ impl PyImage {
             downscale: filter(downscale_filter)?,
             upscale: filter(upscale_filter)?,
         };
-        let plan = plan::plan(self.codec.as_ref(), &ops).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let plan = plan::plan(self.codec.as_ref(), &ops)?;
         let steps = plan.describe(self.codec.structure());
         Ok(PyPlan { plan, steps })
     }
@@ -275,6 +279,36 @@ impl PyPlan {
     }
 }
 
+/// A Python object's `read(offset, length) -> bytes`, for a remote source. The GIL is taken only
+/// for that call; whatever it raises is handed back to Python unchanged.
+struct PyReader(Py<PyAny>);
+
+impl Fetch for PyReader {
+    fn fetch(&self, offset: u64, len: usize) -> Result<Vec<u8>> {
+        Python::attach(|py| {
+            let raised = |e: PyErr| Error::Reader(Box::new(e));
+            let got = self.0.bind(py).call_method1(intern!(py, "read"), (offset, len)).map_err(raised)?;
+            Ok(got.cast::<PyBytes>().map_err(|e| raised(e.into()))?.as_bytes().to_vec())
+        })
+    }
+}
+
+/// The widest and tallest image the core writes in `format` (one of jpg, png, gif, webp, tif),
+/// or None where the format has no limit of its own.
+#[pyfunction]
+fn max_side(format: &str) -> PyResult<Option<u32>> {
+    let format = OutputFormat::parse(format).ok_or_else(|| PyValueError::new_err(format!("unknown output format {format:?}")))?;
+    Ok(format.max_side())
+}
+
+/// The size of the output of a request for `width` x `height` turned clockwise by `degrees`
+/// (0–360), as a plan makes it: swapped by a quarter turn, else the bounding box of the turned
+/// image.
+#[pyfunction]
+fn output_size(width: u32, height: u32, degrees: f64) -> (u32, u32) {
+    turned_size(width, height, degrees)
+}
+
 /// Set the byte budget of the per-process cache of decoded tiles and strips (0 turns it off).
 #[pyfunction]
 fn set_decoded_tile_cache_size(bytes: usize) {
@@ -327,6 +361,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
     m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
     m.add_function(wrap_pyfunction!(decoded_tile_cache_usage, m)?)?;
+    m.add_function(wrap_pyfunction!(max_side, m)?)?;
+    m.add_function(wrap_pyfunction!(output_size, m)?)?;
+    m.add("MAX_PIXELS", Limits::default().max_decode_pixels)?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;
     m.add("ImageFormatError", py.get_type::<errors::ImageFormatError>())?;
     m.add("UnsupportedError", py.get_type::<errors::UnsupportedError>())?;

@@ -1,16 +1,11 @@
-//! A JPEG's marker segments, and what they say outside its pixels: the EXIF orientation (APP1),
-//! Adobe's colour transform flag (APP14, which also means CMYK samples are stored inverted) and
-//! the ICC profile (APP2).
-
-use crate::codec::tiff::ifd::TiffReader;
-use crate::orientation::Orientation;
-use crate::source::ByteSource;
-
-const EXIF_ORIENTATION: u16 = 274;
+//! A JPEG's marker segments, read by the decoder and written by the encoder, and what they say
+//! outside its pixels: the EXIF block (APP1), Adobe's colour transform flag (APP14, which also
+//! means CMYK samples are stored inverted) and the ICC profile (APP2).
 
 #[derive(Debug, Default)]
-pub struct Markers {
-    pub orientation: Orientation,
+pub struct Markers<'a> {
+    /// The EXIF block: a little TIFF file, whose tags the decoder reads.
+    pub exif: Option<&'a [u8]>,
     pub adobe: bool,
     pub icc: Option<Vec<u8>>,
 }
@@ -87,12 +82,12 @@ pub fn end_with_intervals<'a>(out: &mut Vec<u8>, intervals: impl IntoIterator<It
 
 /// Walk the marker segments up to the first scan. Damaged metadata is ignored, as viewers do:
 /// the pixels decide whether the file is usable.
-pub fn scan(data: &[u8]) -> Markers {
+pub fn scan(data: &[u8]) -> Markers<'_> {
     let mut m = Markers::default();
     let mut icc_chunks: Vec<(u8, &[u8])> = Vec::new();
     for Segment { marker, body, .. } in segments(data) {
         match marker {
-            0xE1 if body.starts_with(b"Exif\0\0") => m.orientation = exif_orientation(&body[6..]),
+            0xE1 if body.starts_with(b"Exif\0\0") => m.exif = Some(&body[6..]),
             0xE2 if body.starts_with(b"ICC_PROFILE\0") && body.len() > 14 => icc_chunks.push((body[12], &body[14..])),
             0xEE if body.starts_with(b"Adobe") => m.adobe = true,
             _ => {}
@@ -103,11 +98,4 @@ pub fn scan(data: &[u8]) -> Markers {
         m.icc = Some(icc_chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect());
     }
     m
-}
-
-fn exif_orientation(tiff: &[u8]) -> Orientation {
-    let source = ByteSource::Memory(tiff.to_vec());
-    let value = TiffReader::new(&source)
-        .and_then(|reader| reader.directory(reader.first_directory()).and_then(|dir| reader.uint(&dir, EXIF_ORIENTATION, Some(1))));
-    Orientation::from_tag(value.unwrap_or(1))
 }

@@ -2,7 +2,7 @@
 //! recently used: neighbouring requests that are not aligned to tiles share most of their tiles,
 //! and deep-zoom viewers ask for neighbours. Small levels read whole (thumbnails) are kept whole
 //! among them too. Beside them, within an eighth of the budget, stored edge tiles once cut to
-//! the image's edge (see `passthrough::cut`): a cut costs a few hundred microseconds, sending it
+//! the image's edge (see `pipeline`): a cut costs a few hundred microseconds, sending it
 //! again nothing. And within a budget of their own as large, JPEG chunks re-coded for partial
 //! reads (see `jpeg_mcus`): a tenth of the size of their pixels, so that many more chunks of an
 //! image read at random places stay at hand.
