@@ -10,7 +10,7 @@ Variants: no delegate; a delegate script whose class defines nothing; a no-op
 call goes to a thread); and the casaba-basic-auth plugin with correct credentials, if installed.
 
 Two ways, interleaved round by round so that a busy machine disturbs every variant alike:
-**in process** (``App.route`` awaited in a loop: the server's own time, without HTTP) and
+**in process** (``casaba.app.route`` awaited in a loop: the server's own time, without HTTP) and
 **over HTTP** (one Granian worker per variant, a keep-alive client, one request at a time).
 Prints medians per request and the difference from no delegate.
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from casaba.app import App
+from casaba.app import App, route
 from casaba.delegates.loading import configure
 from casaba.http import Request
 from casaba.testing import running_server, write_properties
@@ -102,13 +102,13 @@ async def in_process(configs: dict[str, dict[str, str]], scripts: Path, rounds: 
     times: dict[str, list[float]] = {name: [] for name in apps}
     for app in apps.values():
         for _ in range(50):
-            response = await app.route(request)
+            response = await route(app.iiif, request)
             assert response.status == 200 and response.body[:2] == b"\xff\xd8", response
     for _ in range(rounds):
         for name, app in apps.items():
             started = time.perf_counter()
             for _ in range(per_round):
-                await app.route(request)
+                await route(app.iiif, request)
             times[name].append((time.perf_counter() - started) / per_round)
     return times
 
@@ -150,7 +150,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         scripts = Path(tmp)
         configs = variants(folder, scripts)
-        report("in process (App.route, median per request)", asyncio.run(in_process(configs, scripts, args.rounds, args.per_round)))
+        report("in process (route, median per request)", asyncio.run(in_process(configs, scripts, args.rounds, args.per_round)))
         report("over HTTP (one worker, keep-alive client, median per request)", over_http(configs, args.rounds, args.per_round))
 
 

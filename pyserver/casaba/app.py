@@ -50,8 +50,9 @@ class App:
         self.delegates = manager_from_settings(settings, found)
         retrieval = retrieval_from_settings(settings, self.remote_executor)
         self.caches = facade_from_settings(settings)
+        #: What the settings make, read once by each request: swapping it for one made of other
+        #: settings changes the answers of the requests that start after.
         self.iiif = IiifService(settings, self.delegates, (self.executor, self.remote_executor), retrieval, self.caches)
-        self.versions = {v for v in Version if settings.iiif.serves(v.value)}
 
     def __rsgi_del__(self, loop: Any) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
@@ -66,43 +67,47 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
+        iiif = self.iiif
         try:
             # A request worked out before is answered from the scope as it comes.
-            response = await self.iiif.again(scope) or await self.route(Request.from_scope(scope))
+            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
         send(proto, scope, response)
 
-    async def route(self, request: Request) -> Response:
-        parts = request.path.split("/")
-        if len(parts) >= 3 and parts[1] == "iiif" and parts[2] in ("2", "3"):
-            version = Version(parts[2])
-            if version not in self.versions:
-                raise NotFound(f"The IIIF Image API {version.value} endpoint is not enabled.")
-            if request.method == "OPTIONS":
-                return Response(204, list(PREFLIGHT_HEADERS))
-            if request.method not in ("GET", "HEAD"):
-                raise MethodNotAllowed("Only GET, HEAD and OPTIONS are allowed.", [("allow", "GET, HEAD, OPTIONS")])
-            return await self.route_iiif(request, version, parts[3:])
-        raise NotFound("Not found.")
 
-    async def route_iiif(self, request: Request, version: Version, rest: list[str]) -> Response:
-        if rest and rest[-1] == "":
-            rest = rest[:-1]
-        if len(rest) >= 2 and rest[-1] == "info.json":
-            identifier, handler = rest[:-1], "info"
-        elif len(rest) >= 5 and "." in rest[-1]:
-            identifier, handler = rest[:-4], "image"
-        else:
-            identifier, handler = rest, "redirect"
-        ident = self.iiif.identifier("/".join(identifier))
-        if not ident:
-            raise NotFound("No identifier was given.")
-        if handler == "info":
-            return await self.iiif.info(request, version, ident)
-        if handler == "image":
-            return await self.iiif.image(request, version, ident, rest[-4:])
-        return await self.iiif.redirect(request, version, ident)
+async def route(iiif: IiifService, request: Request) -> Response:
+    """The route table: the IIIF endpoints of the enabled versions."""
+    parts = request.path.split("/")
+    if len(parts) >= 3 and parts[1] == "iiif" and parts[2] in ("2", "3"):
+        version = Version(parts[2])
+        if version not in iiif.versions:
+            raise NotFound(f"The IIIF Image API {version.value} endpoint is not enabled.")
+        if request.method == "OPTIONS":
+            return Response(204, list(PREFLIGHT_HEADERS))
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("Only GET, HEAD and OPTIONS are allowed.", [("allow", "GET, HEAD, OPTIONS")])
+        return await route_iiif(iiif, request, version, parts[3:])
+    raise NotFound("Not found.")
+
+
+async def route_iiif(iiif: IiifService, request: Request, version: Version, rest: list[str]) -> Response:
+    if rest and rest[-1] == "":
+        rest = rest[:-1]
+    if len(rest) >= 2 and rest[-1] == "info.json":
+        identifier, handler = rest[:-1], "info"
+    elif len(rest) >= 5 and "." in rest[-1]:
+        identifier, handler = rest[:-4], "image"
+    else:
+        identifier, handler = rest, "redirect"
+    ident = iiif.identifier("/".join(identifier))
+    if not ident:
+        raise NotFound("No identifier was given.")
+    if handler == "info":
+        return await iiif.info(request, version, ident)
+    if handler == "image":
+        return await iiif.image(request, version, ident, rest[-4:])
+    return await iiif.redirect(request, version, ident)
 
 
 def create_app() -> App:

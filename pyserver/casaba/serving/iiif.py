@@ -97,6 +97,7 @@ class IiifService:
         self.caches = caches
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
+        self.versions = {v for v in Version if settings.iiif.serves(v.value)}
         self.opener = Opener(retrieval, caches)
         self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
         self.settings_tag = self.derivatives.settings_tag
