@@ -112,7 +112,7 @@ class Derivatives:
         key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
         return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key)
 
-    def _plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
+    def plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
         """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
@@ -120,19 +120,17 @@ class Derivatives:
             self._plans.put((prepared.key.name, opened), planned)
         return planned
 
-    def stored_tile(self, opened: Opened, prepared: Prepared) -> bytes | None:
-        """The derivative, when it is a tile of a local image sent as it is stored, read here: that
-        takes microseconds, less than a thread hand-off or a cache entry would cost."""
-        planned = self._plan(opened, prepared)
+    def stored_tile(self, opened: Opened, prepared: Prepared, planned: _core.Plan) -> bytes | None:
+        """The derivative, when its plan sends a tile of a local image as it is stored, read here:
+        that takes microseconds, less than a thread hand-off or a cache entry would cost."""
         if not planned.passthrough or opened.handle.remote:
             return None
         if self.caches.derivatives:
             self._stored.put(prepared.key.name, True)
         return opened.image.render(planned)
 
-    async def render(self, opened: Opened, prepared: Prepared) -> Hit:
+    async def render(self, opened: Opened, prepared: Prepared, planned: _core.Plan) -> Hit:
         """Render a derivative on the pixel threads, through the derivative cache when there is one."""
-        planned = self._plan(opened, prepared)
         # Remote reads wait on the network: their own threads, never the loop's.
         executor = self.remote_executor if opened.handle.remote else self.executor
         render = partial(asyncio.get_running_loop().run_in_executor, executor, opened.image.render, planned)

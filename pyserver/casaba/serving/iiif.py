@@ -234,10 +234,11 @@ class IiifService:
                 if opened.info is not asked.image and opened.info != asked.image:
                     await self.caches.seen(asked.meta.identifier, asked.meta.page, opened.info)
                     return None
-            stored = self.derivatives.stored_tile(opened, prepared)
+            planned = self.derivatives.plan(opened, prepared)
+            stored = self.derivatives.stored_tile(opened, prepared, planned)
             if stored is not None:
                 return Response(200, list(asked.headers), stored)
-            hit = await self.derivatives.render(opened, prepared)
+            hit = await self.derivatives.render(opened, prepared, planned)
         if hit.path is not None:
             return Response(200, list(asked.headers), file=hit.path, file_size=hit.size)
         return Response(200, list(asked.headers), hit.read())
