@@ -57,6 +57,8 @@ class CacheFacade:
     def __init__(self, cache: Cache | None, *, infos: bool = True, resolve_first: bool = False, purge_missing: bool = False) -> None:
         #: The derivative cache, if enabled.
         self.cache = cache
+        #: Whether there is one.
+        self.derivatives = cache is not None
         self.infos = Infos() if infos else None
         self.resolve_first = resolve_first
         self.purge_missing = purge_missing
@@ -65,10 +67,6 @@ class CacheFacade:
         self._purge_checked = 0.0
         self._logged = 0.0
         self._down_until = 0.0
-
-    @property
-    def derivatives(self) -> bool:
-        return self.cache is not None
 
     def _usable(self) -> bool:
         return self.cache is not None and time.monotonic() >= self._down_until

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from casaba.errors import BadGateway, HttpError
 
 
-@dataclass(frozen=True, slots=True)
-class LocalImage:
-    """A file on this machine."""
+class LocalImage(NamedTuple):
+    """A file on this machine (a named tuple: one is made for every request, and a tuple is the
+    cheapest immutable value to make)."""
 
     path: Path
     #: Modification time in nanoseconds and size in bytes: a change in either is a new version.
