@@ -6,25 +6,23 @@ answers depend on the request alone (no delegates)."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
-
-from casaba.caches.lru import Lru
-from casaba.http import RequestLine
+from casaba.http import Headers
 
 #: Requests remembered per worker; each is a few hundred bytes (no pixels, no open files).
 CAPACITY = 8192
 
-T = TypeVar("T")
+#: What names a request for this memory.
+Key = tuple[str, ...]
 
 
-def request_key(request: RequestLine) -> tuple[str, ...]:
+def request_key(path: str, query: str, scheme: str, headers: Headers) -> Key:
     """The request's path, query and scheme, and the headers an answer depends on besides them:
     those of the public base URI, and for info.json the media type asked for."""
-    get = request.headers.get
+    get = headers.get
     return (
-        request.path,
-        request.query_string,
-        request.scheme,
+        path,
+        query,
+        scheme,
         get("host") or "",
         get("x-forwarded-host") or "",
         get("x-forwarded-proto") or "",
@@ -32,17 +30,3 @@ def request_key(request: RequestLine) -> tuple[str, ...]:
         get("x-forwarded-path") or "",
         get("accept") or "",
     )
-
-
-class Answers(Generic[T]):
-    def __init__(self, capacity: int = CAPACITY) -> None:
-        self._entries: Lru[tuple[str, ...], T] = Lru(capacity)
-
-    def get(self, request: RequestLine) -> T | None:
-        return self._entries.get(request_key(request))
-
-    def remember(self, request: RequestLine, asked: T) -> None:
-        self._entries.put(request_key(request), asked)
-
-    def forget(self, request: RequestLine) -> None:
-        self._entries.pop(request_key(request))

@@ -29,10 +29,12 @@ from casaba.delegates.answers import NO_DECISIONS
 from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.delegates.standard import NoDelegates, StandardCall
 from casaba.errors import Redirect
-from casaba.http import Request, RequestLine, Response
+from casaba.http import Headers, Request, RequestLine, Response
 from casaba import meta_identifier
 from casaba.iiif import scale_constraint
-from casaba.serving.answers import Answers
+from casaba.caches.lru import Lru
+from casaba.serving import answers
+from casaba.serving.answers import request_key
 from casaba.serving.conditional import not_modified, validators
 from casaba.serving.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared, etag
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
@@ -102,7 +104,7 @@ class IiifService:
         self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
         self.settings_tag = self.derivatives.settings_tag
         # Delegates may answer each request differently: then nothing is remembered.
-        self.answers: Answers[ImageAsk | InfoAsk] | None = None if delegates.per_request else Answers()
+        self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)
 
     def identifier(self, segment: str) -> str:
         sub = self.settings.iiif.slash_substitute
@@ -121,15 +123,16 @@ class IiifService:
         worked out against; else None, and the request takes every step."""
         if self.answers is None or request.method not in ("GET", "HEAD"):
             return None
-        asked = self.answers.get(request)
+        headers = request.headers  # (Granian makes a new one each time it is asked)
+        asked = self.answers.get(request_key(request.path, request.query_string, request.scheme, headers))
         if isinstance(asked, ImageAsk):
             image, opened = await self._image_info(asked.meta, asked.call)
             if image is asked.image or image == asked.image:
-                return await self._answer_image(request, asked, opened)
+                return await self._answer_image(headers, asked, opened)
         elif isinstance(asked, InfoAsk):
             image, _ = await self.opener.info(asked.meta, asked.call)
             if image is asked.image or image == asked.image:
-                return self._answer_info(request, asked)
+                return self._answer_info(headers, asked)
         return None
 
     # --- info.json -------------------------------------------------------------------------
@@ -139,8 +142,8 @@ class IiifService:
         image, _ = await self.opener.info(meta, call)
         asked = await self._ask_info(request, version, identifier, meta, call, image)
         if self.answers is not None:
-            self.answers.remember(request, asked)
-        return self._answer_info(request, asked)
+            self.answers.put(request_key(request.path, request.query_string, request.scheme, request.headers), asked)
+        return self._answer_info(request.headers, asked)
 
     async def _ask_info(self, request: Request, version: Version, identifier: str, meta: MetaIdentifier, call: Call, image: ImageInfo) -> InfoAsk:
         body = info(
@@ -170,8 +173,8 @@ class IiifService:
         )
         return InfoAsk(meta, call, image, tag, headers, json.dumps(body, separators=(",", ":")).encode())
 
-    def _answer_info(self, request: RequestLine, asked: InfoAsk) -> Response:
-        cached = not_modified(request.headers, asked.image.modified_ns, asked.etag, self.cache_control)
+    def _answer_info(self, headers: Headers, asked: InfoAsk) -> Response:
+        cached = not_modified(headers, asked.image.modified_ns, asked.etag, self.cache_control)
         return cached or Response(200, list(asked.headers), asked.body)
 
     # --- images ----------------------------------------------------------------------------
@@ -182,11 +185,11 @@ class IiifService:
         base = request.base_uri(self.settings.iiif.base_uri)
         image, opened = await self._image_info(meta, call)
         asked = await self._ask_image(request, req, version, base, meta, call, image)
-        response = await self._answer_image(request, asked, opened)
+        response = await self._answer_image(request.headers, asked, opened)
         if response is None:  # changed at its source since its info was kept: once more, as it is now
             image, opened = await self._image_info(meta, call)
             asked = await self._ask_image(request, req, version, base, meta, call, image)
-            response = await self._answer_image(request, asked, opened)
+            response = await self._answer_image(request.headers, asked, opened)
         if response is None:
             raise SourceChanged()
         return response
@@ -215,15 +218,15 @@ class IiifService:
             headers.append(("content-disposition", disposition))
         asked = ImageAsk(req, version, base, meta, call, image, prepared, tuple(headers))
         if self.answers is not None:
-            self.answers.remember(request, asked)
+            self.answers.put(request_key(request.path, request.query_string, request.scheme, request.headers), asked)
         return asked
 
-    async def _answer_image(self, request: RequestLine, asked: ImageAsk, opened: Opened | None) -> Response | None:
+    async def _answer_image(self, headers: Headers, asked: ImageAsk, opened: Opened | None) -> Response | None:
         """The answer, from the derivative cache or made of ``opened`` (opened here if need be);
         None when the image turns out not to be the one ``asked`` was worked out against (its
         info was kept from before it changed: the caches are told)."""
         prepared = asked.prepared
-        cached = not_modified(request.headers, asked.image.modified_ns, prepared.etag, self.cache_control)
+        cached = not_modified(headers, asked.image.modified_ns, prepared.etag, self.cache_control)
         if cached:
             return cached
         asks_cache = self.caches.derivatives and not self.derivatives.stored(prepared)
