@@ -115,3 +115,34 @@ def test_a_repeated_info_json_follows_its_source_and_the_media_type_asked_for(fo
         subprocess.run(["vips", "tiffsave", str(smaller), str(folder / "new.tif"), "--tile", "--pyramid", "--compression", "jpeg"], check=True)
         os.replace(folder / "new.tif", folder / "images" / "pyramid.tif")
         assert c.get(info).json()["width"] == 300
+
+
+def test_a_repeated_stored_tile_follows_its_source_beside_a_derivative_cache(folder):
+    # Stored tiles are never cached: their repeats read the file again, and see it change.
+    settings = {
+        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/images/",
+        "cache.server.derivative.enabled": "true",
+        "cache.server.derivative": "FilesystemCache",
+        "FilesystemCache.pathname": str(folder / "cache"),
+    }
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
+        first = c.get(TILE)
+        for _ in range(3):
+            same_answer(first, c.get(TILE))
+        assert not any((folder / "cache" / "image").rglob("*_*"))
+        pyramid(folder / "new.tif", 200)
+        os.replace(folder / "new.tif", folder / "images" / "pyramid.tif")
+        changed = c.get(TILE)
+        assert changed.status_code == 200 and mean(changed.content) == pytest.approx(200, abs=3)
+        assert changed.headers["etag"] != first.headers["etag"]
+
+
+def test_only_reads_are_answered_from_memory(folder):
+    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/images/"}
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
+        for path in (TILE, "/iiif/3/pyramid.tif/info.json"):
+            first = c.get(path)
+            c.get(path)
+            assert c.post(path).status_code == 405
+            assert c.options(path).status_code == 204
+            assert c.get(path, headers={"if-none-match": first.headers["etag"]}).status_code == 304
