@@ -59,9 +59,6 @@ def parse_request(identifier: str, params: tuple[str, ...], version: Version) ->
 class ImageAsk:
     """An image request worked out against one info of its image."""
 
-    req: ImageRequest
-    version: Version
-    base: str
     meta: MetaIdentifier
     call: Call
     image: ImageInfo
@@ -102,7 +99,6 @@ class IiifService:
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}
         self.opener = Opener(retrieval, caches)
         self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
-        self.settings_tag = self.derivatives.settings_tag
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)
 
@@ -163,7 +159,7 @@ class IiifService:
             links.append(f'<{profile.context}>;rel="http://www.w3.org/ns/json-ld#context";type="application/ld+json"')
         image_id = body.get("id") or body["@id"]
         extra_tag = (json.dumps(extra, sort_keys=True, default=str),) if extra else ()
-        tag = etag(image, meta, self.settings_tag, "info", version.value, image_id, media_type, *extra_tag)
+        tag = etag(image, meta, self.derivatives.settings_tag, "info", version.value, image_id, media_type, *extra_tag)
         # The media type follows the Accept header, so shared caches must key on it.
         headers = (
             ("content-type", media_type),
@@ -183,16 +179,14 @@ class IiifService:
         req = parse_request(identifier, tuple(params), version)
         meta, call = await self.begin(request, version, identifier, "/" + "/".join(params))
         base = request.base_uri(self.settings.iiif.base_uri)
-        image, opened = await self._image_info(meta, call)
-        asked = await self._ask_image(request, req, version, base, meta, call, image)
-        response = await self._answer_image(request.headers, asked, opened)
-        if response is None:  # changed at its source since its info was kept: once more, as it is now
+        # A second time only when the image changed at its source since its info was kept.
+        for _ in range(2):
             image, opened = await self._image_info(meta, call)
             asked = await self._ask_image(request, req, version, base, meta, call, image)
             response = await self._answer_image(request.headers, asked, opened)
-        if response is None:
-            raise SourceChanged()
-        return response
+            if response is not None:
+                return response
+        raise SourceChanged()
 
     async def _image_info(self, meta: MetaIdentifier, call: Call) -> tuple[ImageInfo, Opened | None]:
         """The image's info as an image request must see it: kept only with a derivative cache
@@ -216,7 +210,7 @@ class IiifService:
         disposition = content_disposition(request.query.get(QUERY_ARG), req.identifier, req.format)
         if disposition:
             headers.append(("content-disposition", disposition))
-        asked = ImageAsk(req, version, base, meta, call, image, prepared, tuple(headers))
+        asked = ImageAsk(meta, call, image, prepared, tuple(headers))
         if self.answers is not None:
             self.answers.put(request_key(request.path, request.query_string, request.scheme, request.headers), asked)
         return asked
