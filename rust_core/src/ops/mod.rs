@@ -1,6 +1,7 @@
-//! Where pixels change: resize, mirror and rotate, colour, and where overlays go.
+//! Where pixels change: resize, mirror and rotate, colour, where overlays go, and text for them.
 
 pub mod color;
 pub mod orient;
 pub mod position;
 pub mod resize;
+pub mod text;
