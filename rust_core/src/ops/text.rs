@@ -5,11 +5,15 @@
 
 use std::sync::OnceLock;
 
-use ab_glyph::{point, Font as _, FontArc, GlyphId, OutlineCurve, OutlinedGlyph, Point, PxScale, PxScaleFactor};
+use ab_glyph::{point, Font as _, FontArc, GlyphId, OutlinedGlyph, Point, PxScale, PxScaleFactor};
 
 use crate::errors::{format_error, Result};
 use crate::ops::position::Position;
 use crate::pixels::Pixels;
+
+mod stroke;
+
+use stroke::{stroke_outline, Coverage};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
@@ -20,8 +24,6 @@ const JAVA_ROUNDING_UP: f64 = 0.95;
 const BASELINE_FUDGE: f64 = 0.73;
 /// The gap Cantaloupe leaves between a visible background's edge and the text.
 const BOX_PADDING: u32 = 5;
-/// How far a flattened curve may stray from the true one, in pixels.
-const FLATTEN_TOLERANCE: f64 = 0.1;
 
 /// A TrueType or OpenType font; cheap to clone (the parsed font is shared).
 #[derive(Clone, Debug)]
@@ -255,19 +257,6 @@ fn java_round(v: f64) -> i64 {
     (v + 0.5).floor() as i64
 }
 
-/// A coverage map (0 to 1 per pixel) the size of the label.
-struct Coverage {
-    width: usize,
-    height: usize,
-    values: Vec<f32>,
-}
-
-impl Coverage {
-    fn new(width: usize, height: usize) -> Coverage {
-        Coverage { width, height, values: vec![0.0; width * height] }
-    }
-}
-
 /// Each glyph of the label with its pen position, in label pixels.
 fn placed_glyphs<'a>(
     lines: &'a Lines,
@@ -295,7 +284,7 @@ fn draw(lines: &Lines, style: &TextStyle, layout: &Layout) -> Pixels {
     let mut stroke = (style.stroke_width > 0.001).then(|| Coverage::new(width, height));
     // A glyph is rasterised whole before it is clipped; one far larger than the label (only an
     // odd font's can be) is skipped rather than allowed to allocate beyond the label's size.
-    let largest_glyph = (16 * width * height).max(1 << 16) as f32;
+    let largest_glyph = width.saturating_mul(height).saturating_mul(16).max(1 << 16) as f32;
     for (id, at) in placed_glyphs(lines, style, layout) {
         let Some(outline) = style.font.0.outline(id) else { continue };
         if let Some(stroke) = stroke.as_mut() {
@@ -344,78 +333,6 @@ fn over(dst: &mut [f32; 4], color: [u8; 4], coverage: f32) {
         dst[c] = (src * src_a + dst[c] * dst[3] * (1.0 - src_a)) / out_a;
     }
     dst[3] = out_a;
-}
-
-/// Java's `BasicStroke(width)` drawn along a glyph's outline, approximated: every point within
-/// width/2 of the outline (a band centred on it, inside and out, as Java's stroke is), with a
-/// one-pixel soft edge for anti-aliasing. Corners come out round where Java mitres them.
-fn stroke_outline(stroke: &mut Coverage, curves: &[OutlineCurve], at: Point, scale: f32, width: f32) {
-    // Past the label's own size a wider stroke covers nothing more of it, so a huge width costs
-    // no more than a label-sized one.
-    let reach = (f64::from(width) / 2.0).min((stroke.width + stroke.height) as f64);
-    let to_px = |p: &Point| (f64::from(at.x + p.x * scale), f64::from(at.y - p.y * scale));
-    for curve in curves {
-        match curve {
-            OutlineCurve::Line(a, b) => stroke_segment(stroke, to_px(a), to_px(b), reach),
-            OutlineCurve::Quad(a, b, c) => {
-                let (a, b, c) = (to_px(a), to_px(b), to_px(c));
-                let bend = ((a.0 - 2.0 * b.0 + c.0).hypot(a.1 - 2.0 * b.1 + c.1) / (8.0 * FLATTEN_TOLERANCE)).sqrt();
-                stroke_flattened(stroke, bend, reach, |t| {
-                    let u = 1.0 - t;
-                    (u * u * a.0 + 2.0 * u * t * b.0 + t * t * c.0, u * u * a.1 + 2.0 * u * t * b.1 + t * t * c.1)
-                });
-            }
-            OutlineCurve::Cubic(a, b, c, d) => {
-                let (a, b, c, d) = (to_px(a), to_px(b), to_px(c), to_px(d));
-                let bend = (a.0 - 2.0 * b.0 + c.0)
-                    .hypot(a.1 - 2.0 * b.1 + c.1)
-                    .max((b.0 - 2.0 * c.0 + d.0).hypot(b.1 - 2.0 * c.1 + d.1));
-                let bend = (3.0 * bend / (4.0 * FLATTEN_TOLERANCE)).sqrt();
-                stroke_flattened(stroke, bend, reach, |t| {
-                    let u = 1.0 - t;
-                    let (k0, k1, k2, k3) = (u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t);
-                    (k0 * a.0 + k1 * b.0 + k2 * c.0 + k3 * d.0, k0 * a.1 + k1 * b.1 + k2 * c.1 + k3 * d.1)
-                });
-            }
-        }
-    }
-}
-
-/// A curve as `pieces` straight segments (at least one, at most 256).
-fn stroke_flattened(stroke: &mut Coverage, pieces: f64, reach: f64, at: impl Fn(f64) -> (f64, f64)) {
-    let pieces = pieces.ceil().clamp(1.0, 256.0) as usize;
-    let mut from = at(0.0);
-    for i in 1..=pieces {
-        let to = at(i as f64 / pieces as f64);
-        stroke_segment(stroke, from, to, reach);
-        from = to;
-    }
-}
-
-/// Raises the coverage of every pixel near the segment a–b to how far inside `reach` of it its
-/// centre lies (a one-pixel ramp), keeping the larger of that and what is there.
-fn stroke_segment(stroke: &mut Coverage, a: (f64, f64), b: (f64, f64), reach: f64) {
-    let margin = reach + 1.0;
-    let clip = |lo: f64, hi: f64, side: usize| {
-        let lo = (lo - margin).floor().max(0.0);
-        let hi = (hi + margin).ceil().min(side as f64);
-        (lo as usize, hi.max(lo) as usize)
-    };
-    let (x0, x1) = clip(a.0.min(b.0), a.0.max(b.0), stroke.width);
-    let (y0, y1) = clip(a.1.min(b.1), a.1.max(b.1), stroke.height);
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let length2 = dx * dx + dy * dy;
-    for y in y0..y1 {
-        let py = y as f64 + 0.5;
-        for x in x0..x1 {
-            let px = x as f64 + 0.5;
-            let t = if length2 > 0.0 { (((px - a.0) * dx + (py - a.1) * dy) / length2).clamp(0.0, 1.0) } else { 0.0 };
-            let distance = (px - a.0 - t * dx).hypot(py - a.1 - t * dy);
-            let c = (reach + 0.5 - distance).clamp(0.0, 1.0) as f32;
-            let v = &mut stroke.values[y * stroke.width + x];
-            *v = v.max(c);
-        }
-    }
 }
 
 #[cfg(test)]
