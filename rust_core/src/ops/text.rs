@@ -65,6 +65,7 @@ pub struct TextStyle {
     pub glyph_spacing: f32,
     /// The glyphs' RGBA fill.
     pub color: [u8; 4],
+    /// The outline stroke's RGBA colour.
     pub stroke_color: [u8; 4],
     /// Width in pixels of the outline stroke, centred on the glyphs' outline; none at 0.
     pub stroke_width: f32,
@@ -99,12 +100,15 @@ pub fn label(
     Some((draw(&lines, style, &layout), layout.box_origin))
 }
 
-/// One line's glyphs and its width per point of size (advances and tracking, without kerning,
-/// as Java lays text out unless `TextAttribute.KERNING` is asked for, which Cantaloupe does not).
+/// One line's glyphs and its width per point of size: advances without kerning, as Java lays
+/// text out unless `TextAttribute.KERNING` is asked for, which Cantaloupe does not.
 struct Line {
     glyphs: Vec<GlyphId>,
     /// Pixels of advance per point of font size.
     width_per_point: f64,
+    /// The glyphs that advance the pen: only these are followed by the tracking, as Java's
+    /// `StandardGlyphVector` adds it (a zero-width mark stays on its base).
+    tracked: usize,
 }
 
 /// The lines of a string: split at '\n' with empty lines dropped, as Commons Lang's
@@ -120,7 +124,8 @@ impl Lines {
                 .map(|line| {
                     let glyphs: Vec<GlyphId> = line.chars().map(|c| font.0.glyph_id(c)).collect();
                     let advance: f64 = glyphs.iter().map(|&g| f64::from(font.0.h_advance_unscaled(g))).sum();
-                    Line { glyphs, width_per_point: advance / units }
+                    let tracked = glyphs.iter().filter(|&&g| font.0.h_advance_unscaled(g) != 0.0).count();
+                    Line { glyphs, width_per_point: advance / units, tracked }
                 })
                 .collect(),
         )
@@ -131,7 +136,7 @@ impl Lines {
         let tracking = f64::from(style.glyph_spacing) * size;
         self.0
             .iter()
-            .map(|line| (line.width_per_point * size + tracking * line.glyphs.len() as f64 + 0.5).floor().max(0.0))
+            .map(|line| (line.width_per_point * size + tracking * line.tracked as f64 + 0.5).floor().max(0.0))
             .collect()
     }
 
@@ -170,15 +175,15 @@ impl Lines {
     }
 }
 
-/// Java's `FontMetrics.getHeight` at `size`: ascent, descent and leading, each made whole the
-/// way Java makes them.
+/// Java's `FontMetrics.getHeight` at `size`: the ascent made whole, plus the descent and leading
+/// made whole together, each the way Java makes them.
 fn line_height(font: &Font, size: f64) -> f64 {
     let scale = size / font.units_per_em();
     let ascent = f64::from(font.0.ascent_unscaled()) * scale;
     let descent = -f64::from(font.0.descent_unscaled()) * scale;
     let gap = f64::from(font.0.line_gap_unscaled()) * scale;
     let whole = |v: f64| (JAVA_ROUNDING_UP + v).floor();
-    whole(ascent) + whole(descent) + (whole(descent + gap) - whole(descent))
+    whole(ascent) + whole(descent + gap)
 }
 
 /// Where the box goes and where each line starts, in whole canvas pixels.
@@ -269,7 +274,10 @@ fn placed_glyphs<'a>(
         let mut pen = x as f64;
         line.glyphs.iter().map(move |&id| {
             let at = point(pen as f32, y as f32);
-            pen += f64::from(style.font.0.h_advance_unscaled(id)) * scale + tracking;
+            let advance = style.font.0.h_advance_unscaled(id);
+            if advance != 0.0 {
+                pen += f64::from(advance) * scale + tracking;
+            }
             (id, at)
         })
     })
@@ -542,6 +550,16 @@ mod tests {
                 .expect("fits");
         assert!(p.width < 100 && p.height < 100);
         assert!(started.elapsed().as_secs_f64() < 2.0, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn glyph_spacing_is_ems_after_each_glyph_that_advances() {
+        let plain = style(20.0, [0; 4]);
+        let spaced = TextStyle { glyph_spacing: 0.1, ..plain.clone() };
+        let width = |text: &str, s: &TextStyle| measure(text, s, 20.0).0;
+        assert_eq!(width("AAAA", &spaced), width("AAAA", &plain) + 8.0);
+        // A combining acute has no advance, so it takes no tracking.
+        assert_eq!(width("e\u{301}", &spaced), width("e\u{301}", &plain) + 2.0);
     }
 
     #[test]
