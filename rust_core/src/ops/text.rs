@@ -300,7 +300,9 @@ fn draw(lines: &Lines, style: &TextStyle, layout: &Layout) -> Pixels {
         }
         let glyph = OutlinedGlyph::new(id.with_scale_and_position(PxScale::from(1.0), at), outline, factor);
         let bounds = glyph.px_bounds();
-        if bounds.width() * bounds.height() > largest_glyph {
+        let outside =
+            bounds.max.x <= 0.0 || bounds.max.y <= 0.0 || bounds.min.x >= width as f32 || bounds.min.y >= height as f32;
+        if outside || bounds.width() * bounds.height() > largest_glyph {
             continue;
         }
         let (left, top) = (bounds.min.x as i64, bounds.min.y as i64);
