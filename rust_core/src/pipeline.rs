@@ -10,7 +10,7 @@ use crate::geometry::Rect;
 use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
-use crate::ops::{color, orient, resize};
+use crate::ops::{color, orient, overlay, resize};
 use crate::plan::{Plan, Step, StoredTile};
 use crate::turbo;
 
@@ -51,12 +51,13 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
         return Ok(jpeg);
     }
     for step in &plan.steps {
-        p = Arc::new(match *step {
-            Step::Resize { area, width, height, filter } => resize::resize(&p, area, width, height, filter, limits)?,
+        p = Arc::new(match step {
+            Step::Resize { area, width, height, filter } => resize::resize(&p, *area, *width, *height, *filter, limits)?,
             Step::Mirror => orient::mirror(Arc::unwrap_or_clone(p)),
-            Step::Rotate(degrees) => orient::rotate(Arc::unwrap_or_clone(p), degrees),
-            Step::RotateAny { degrees, canvas } => orient::rotate_any(&p, degrees, canvas, limits)?,
-            Step::Flatten(background) => color::flatten(Arc::unwrap_or_clone(p), background),
+            Step::Rotate(degrees) => orient::rotate(Arc::unwrap_or_clone(p), *degrees),
+            Step::RotateAny { degrees, canvas } => orient::rotate_any(&p, *degrees, *canvas, limits)?,
+            Step::Flatten(background) => color::flatten(Arc::unwrap_or_clone(p), *background),
+            Step::Overlay(o) => overlay::draw(Arc::unwrap_or_clone(p), o, limits)?,
             Step::Gray => color::to_gray(Arc::unwrap_or_clone(p)),
             Step::Bitonal => color::to_bitonal(Arc::unwrap_or_clone(p)),
         });

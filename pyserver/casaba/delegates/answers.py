@@ -159,7 +159,7 @@ class Decisions:
         """Fail closed: Casaba cannot draw these yet, so it must not answer without them."""
         missing = [
             what
-            for what, asked in (("redactions", self.redactions), ("overlays", self.overlay), ("embedded XMP metadata", self.metadata))
+            for what, asked in (("redactions", self.redactions), ("embedded XMP metadata", self.metadata))
             if asked
         ]
         if missing:

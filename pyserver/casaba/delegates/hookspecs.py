@@ -139,10 +139,13 @@ class Delegate:
 
     @hookspec(firstresult=True)
     def overlay(self) -> Answer[dict[str, Any] | None]:
-        """An overlay to draw on image responses, as in Cantaloupe: a string overlay (``string``,
-        ``font``, ``color``, ``position``, ...) or an image overlay (``image``, ``position``,
-        ``inset``); ``None`` for none. Casaba does not draw overlays yet, so an overlay answer
-        is refused with 501 rather than served without it."""
+        """With ``overlays.strategy = ScriptStrategy``: the overlay to draw on this image
+        response, as in Cantaloupe: a string overlay (``string``, and optionally ``font``,
+        ``font_size``, ``font_min_size``, ``font_weight``, ``glyph_spacing``, ``color``,
+        ``stroke_color``, ``stroke_width``, ``background_color``, ``position``, ``inset``; what
+        is left out takes the ``overlays.BasicStrategy`` keys' defaults) or an image overlay
+        (``image``: a path or URL, ``position``, ``inset``); ``None`` for none. An answer that
+        describes no overlay fails the request (500): it is never served without it."""
         return None
 
     @hookspec

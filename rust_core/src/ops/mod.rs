@@ -2,6 +2,7 @@
 
 pub mod color;
 pub mod orient;
+pub mod overlay;
 pub mod position;
 pub mod resize;
 pub mod text;

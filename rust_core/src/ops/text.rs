@@ -73,19 +73,21 @@ pub struct TextStyle {
     pub background: [u8; 4],
 }
 
-/// The label for `text` on a `canvas`-sized output: RGBA pixels of the background box's size and
-/// the box's top-left on the canvas (may be negative); None when it does not fit at min_size or
+/// A string drawn for one output: its background box with a transparent margin around it for the
+/// ink Java draws past the box (an accent above a capital, a stroke wider than the padding).
+#[derive(Debug)]
+pub struct Label {
+    /// RGBA.
+    pub pixels: Pixels,
+    /// The top-left of `pixels` on the output (may be negative).
+    pub origin: (i64, i64),
+    /// Pixels between each edge of `pixels` and the box.
+    pub margin: u32,
+}
+
+/// The label for `text` on a `canvas`-sized output; None when it does not fit at min_size or
 /// there is nothing to draw.
-///
-/// Ink that Java would draw past the box (an accent above a capital, a stroke wider than the
-/// padding) is clipped to it.
-pub fn label(
-    text: &str,
-    style: &TextStyle,
-    canvas: (u32, u32),
-    position: Position,
-    inset: u32,
-) -> Option<(Pixels, (i64, i64))> {
+pub fn label(text: &str, style: &TextStyle, canvas: (u32, u32), position: Position, inset: u32) -> Option<Label> {
     let lines = Lines::new(text, &style.font);
     if lines.0.is_empty() {
         return None;
@@ -97,7 +99,9 @@ pub fn label(
     if layout.box_size.0 == 0 || layout.box_size.1 == 0 {
         return None;
     }
-    Some((draw(&lines, style, &layout), layout.box_origin))
+    let margin = i64::from(layout.margin);
+    let origin = (layout.box_origin.0 - margin, layout.box_origin.1 - margin);
+    Some(Label { pixels: draw(&lines, style, &layout), origin, margin: layout.margin })
 }
 
 /// One line's glyphs and its width per point of size: advances without kerning, as Java lays
@@ -191,9 +195,16 @@ struct Layout {
     size: f64,
     box_origin: (i64, i64),
     box_size: (u32, u32),
-    /// Each line's pen origin on its baseline, relative to the box.
+    /// Transparent pixels on each side of the box, for ink past it.
+    margin: u32,
+    /// Each line's pen origin on its baseline, relative to the label's top-left.
     origins: Vec<(i64, i64)>,
 }
+
+/// How far ink reaches past the box, in ems beyond half the stroke: the baseline sits 0.73 of a
+/// line down, so an accented capital rises above the box, and a descender with a stroke may
+/// reach below it.
+const INK_OVERSHOOT: f64 = 0.25;
 
 #[derive(Clone, Copy)]
 enum Align {
@@ -238,6 +249,8 @@ impl Layout {
             TopRight | RightCenter | BottomRight | Repeat | Scaled => Align::Right,
         };
         let box_origin = (java_round(box_x), java_round(box_y));
+        // A stroke wider than two ems is drawn only as far as one em past the box.
+        let margin = ((f64::from(style.stroke_width.max(0.0)) / 2.0).min(size) + size * INK_OVERSHOOT).ceil() as u32 + 1;
         let origins = widths
             .iter()
             .enumerate()
@@ -249,11 +262,11 @@ impl Layout {
                         Align::Right => widest - width + padding,
                     };
                 let y = box_y + line_height * i as f64 + padding + line_height * BASELINE_FUDGE;
-                (java_round(x) - box_origin.0, java_round(y) - box_origin.1)
+                (java_round(x) - box_origin.0 + i64::from(margin), java_round(y) - box_origin.1 + i64::from(margin))
             })
             .collect();
         // The box fits inside the canvas (the size was chosen so), so these are at most its size.
-        Layout { size, box_origin, box_size: (box_w as u32, box_h as u32), origins }
+        Layout { size, box_origin, box_size: (box_w as u32, box_h as u32), margin, origins }
     }
 }
 
@@ -285,7 +298,9 @@ fn placed_glyphs<'a>(
 
 /// The label: background, then stroke, then text, each composited over what is below.
 fn draw(lines: &Lines, style: &TextStyle, layout: &Layout) -> Pixels {
-    let (width, height) = (layout.box_size.0 as usize, layout.box_size.1 as usize);
+    let m = layout.margin as usize;
+    let (width, height) = (layout.box_size.0 as usize + 2 * m, layout.box_size.1 as usize + 2 * m);
+    let in_box = |i: usize| (m..m + layout.box_size.0 as usize).contains(&(i % width)) && (m..m + layout.box_size.1 as usize).contains(&(i / width));
     let factor = (layout.size / style.font.units_per_em()) as f32;
     let factor = PxScaleFactor { horizontal: factor, vertical: factor };
     let mut fill = Coverage::new(width, height);
@@ -319,7 +334,9 @@ fn draw(lines: &Lines, style: &TextStyle, layout: &Layout) -> Pixels {
     let mut data = vec![0u8; width * height * 4];
     for (i, pixel) in data.chunks_exact_mut(4).enumerate() {
         let mut out = [0.0f32; 4];
-        over(&mut out, style.background, 1.0);
+        if in_box(i) {
+            over(&mut out, style.background, 1.0);
+        }
         if let Some(stroke) = &stroke {
             over(&mut out, style.stroke_color, stroke.values[i]);
         }
@@ -360,6 +377,29 @@ mod tests {
             stroke_width: 0.0,
             background,
         }
+    }
+
+    /// The label cut to its box, and the box's top-left: what Cantaloupe's box holds.
+    fn label(text: &str, style: &TextStyle, canvas: (u32, u32), position: Position, inset: u32) -> Option<(Pixels, (i64, i64))> {
+        let l = super::label(text, style, canvas, position, inset)?;
+        let m = l.margin;
+        let (w, h) = (l.pixels.width - 2 * m, l.pixels.height - 2 * m);
+        let rows = (m..m + h).flat_map(|y| {
+            let start = ((y * l.pixels.width + m) * 4) as usize;
+            l.pixels.data[start..start + w as usize * 4].to_vec()
+        });
+        let boxed = Pixels::from_vec(w, h, 4, rows.collect()).expect("the box");
+        Some((boxed, (l.origin.0 + i64::from(m), l.origin.1 + i64::from(m))))
+    }
+
+    #[test]
+    fn ink_past_the_box_is_kept_in_the_margin() {
+        let s = TextStyle { stroke_width: 6.0, ..style(30.0, [0, 0, 0, 0]) };
+        let l = super::label("ÉÅ", &s, (400, 300), Position::TopLeft, 10).expect("fits");
+        assert!(l.margin >= 3 + 7, "half the stroke and a quarter em: {}", l.margin);
+        assert_eq!(l.origin, (10 - i64::from(l.margin), 10 - i64::from(l.margin)));
+        let above_the_box = (0..l.margin).any(|y| (0..l.pixels.width).any(|x| alpha_at(&l.pixels, x, y) > 0));
+        assert!(above_the_box, "the accents rise above the box");
     }
 
     /// The widest line and the line height at `size`, measured as `label` measures them.
