@@ -93,25 +93,6 @@ def test_a_stored_tile_is_never_sent_without_the_overlay(folder, server):
     assert np.abs(pixels(first) - pixels(bare)).max() > 100
 
 
-def test_changing_the_logo_changes_every_cached_answer(folder, tmp_path):
-    logo = tmp_path / "logo.png"
-    cache = tmp_path / "cache"
-    settings = basic(folder, position="top left", image=str(logo))
-    settings.update({"cache.server.derivative.enabled": "true", "cache.server.derivative": "FilesystemCache", "FilesystemCache.pathname": str(cache)})
-    url = "/iiif/3/gray.png/full/400,/0/default.png"
-    answers = []
-    for colour in [(255, 0, 0), (0, 255, 0)]:
-        Image.fromarray(np.full((20, 20, 3), colour, np.uint8)).save(logo)
-        with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
-            r = c.get(url)
-            assert (pixels(r)[5, 5] == colour).all()
-            assert (pixels(c.get(url))[5, 5] == colour).all(), "from the cache, the logo it was made with"
-            tag = r.headers["etag"]
-            assert c.get(url, headers={"if-none-match": tag}).status_code == 304
-            answers.append(tag)
-    assert answers[0] != answers[1]
-
-
 def test_a_missing_overlay_image_fails_the_request_and_serves_nothing(folder, tmp_path):
     log = tmp_path / "server.log"
     with running_server(basic(folder, image=str(folder / "nowhere.png")), log_path=log) as base:
