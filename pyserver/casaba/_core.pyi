@@ -93,6 +93,8 @@ class Plan:
     def output_size(self) -> tuple[int, int]: ...
     @property
     def steps(self) -> list[str]: ...
+    def encode(self, data: bytes, shape: tuple[int, int, int]) -> bytes:
+        """Pixels of ``shape`` (height, width, channels) encoded as this plan encodes its output."""
 
 @final
 class Image:
@@ -147,8 +149,11 @@ class Image:
         downscale_filter: str = "lanczos3",
         upscale_filter: str = "lanczos3",
         overlay: Overlay | None = None,
+        drawn_after: bool = False,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...
+    def render_pixels(self, plan: Plan) -> tuple[bytearray, tuple[int, int, int]]:
+        """The plan's pixels before encoding, and their (height, width, channels)."""
     def write_pyramid(
         self, path: str | PathLike[str], *, tile: int = 256, quality: int = 90, band_pixels: int = ...
     ) -> None: ...

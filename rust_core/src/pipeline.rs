@@ -1,5 +1,6 @@
-//! Carrying out a plan: decode the planned rectangle, apply its steps in order, encode; or send
-//! the stored tile the plan names, cut to the image at an edge.
+//! Carrying out a plan: decode the planned rectangle, apply its steps in order, encode (or hand
+//! the pixels out between the two); or send the stored tile the plan names, cut to the image at
+//! an edge.
 
 use std::sync::Arc;
 
@@ -46,10 +47,22 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             None => jpeg,
         });
     }
-    let mut p = codec.read_shared(plan.level, plan.read, limits)?;
+    let p = codec.read_shared(plan.level, plan.read, limits)?;
     if let Some(jpeg) = resize_and_encode_in_bands(&p, plan, limits)? {
         return Ok(jpeg);
     }
+    let p = steps(p, plan, limits)?;
+    encode(&p, plan)
+}
+
+/// The plan's pixels after every step, before they are encoded (for what draws on them outside
+/// the core); a stored tile is decoded like any other.
+pub fn pixels(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Pixels> {
+    let p = steps(codec.read_shared(plan.level, plan.read, limits)?, plan, limits)?;
+    Ok(Arc::unwrap_or_clone(p))
+}
+
+fn steps(mut p: Arc<Pixels>, plan: &Plan, limits: &Limits) -> Result<Arc<Pixels>> {
     for step in &plan.steps {
         p = Arc::new(match step {
             Step::Resize { area, width, height, filter } => resize::resize(&p, *area, *width, *height, *filter, limits)?,
@@ -62,14 +75,20 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             Step::Bitonal => color::to_bitonal(Arc::unwrap_or_clone(p)),
         });
     }
+    Ok(p)
+}
+
+/// `p` encoded as the plan says, with the source's colour profile where it still describes them.
+pub fn encode(p: &Pixels, plan: &Plan) -> Result<Vec<u8>> {
     let e = &plan.encoding;
-    let icc = plan.icc.as_deref();
+    let icc = plan.icc.as_ref().and_then(|profile| icc::fits(profile, p.channels));
+    let icc = icc.as_deref();
     match plan.format {
-        OutputFormat::Jpeg => encode::jpeg::encode(&p, e.jpeg_quality, e.jpeg_progressive, icc),
-        OutputFormat::Png => encode::png::encode(&p, plan.bilevel(), icc),
-        OutputFormat::Gif => encode::gif::encode(&p, plan.bilevel()),
-        OutputFormat::Webp => encode::webp::encode(&p, e.webp_quality),
-        OutputFormat::Tiff => encode::tiff::encode(&p, e.tiff_compression, e.jpeg_quality, plan.bilevel(), icc),
+        OutputFormat::Jpeg => encode::jpeg::encode(p, e.jpeg_quality, e.jpeg_progressive, icc),
+        OutputFormat::Png => encode::png::encode(p, plan.bilevel(), icc),
+        OutputFormat::Gif => encode::gif::encode(p, plan.bilevel()),
+        OutputFormat::Webp => encode::webp::encode(p, e.webp_quality),
+        OutputFormat::Tiff => encode::tiff::encode(p, e.tiff_compression, e.jpeg_quality, plan.bilevel(), icc),
     }
 }
 

@@ -4,8 +4,7 @@ BasicStrategy keys and a delegate's ``overlay`` answer as one kind of spec, and 
 import pytest
 
 from casaba import colors
-from casaba.delegates.answers import DelegateError
-from casaba.overlays.choice import ImageSpec, StringSpec, basic_spec, script_spec, tag
+from casaba.overlays.choice import AnswerError, ImageSpec, StringSpec, basic_spec, script_spec, tag
 from casaba.overlays.fonts import font_file
 from casaba.settings import SettingsError, load
 from casaba.settings.keys import OverlaySettings
@@ -84,7 +83,7 @@ def test_a_delegate_answer_takes_the_defaults_it_leaves_out():
     [{}, {"string": ""}, {"string": "x", "position": "nowhere"}, {"string": "x", "color": "reddish"}, {"string": "x", "inset": -1}, {"string": 5}],
 )
 def test_a_delegate_answer_that_draws_nothing_is_an_error(answer):
-    with pytest.raises(DelegateError):
+    with pytest.raises(AnswerError):
         script_spec(answer, OverlaySettings())
 
 

@@ -285,10 +285,11 @@ def test_a_byte_size_below_its_keys_lower_bound_is_refused():
     assert load(None, environ={"CASABA_HTTPSOURCE_CHUNKING_CHUNK_SIZE": "1K"}).http_source.chunking.chunk_size == 1024
 
 
-def test_the_example_plugins_keys_are_read_by_name():
-    from casaba.delegates.loading import installed, plugin_class
+@pytest.mark.parametrize("group", ["casaba.delegates", "casaba.overlays"])
+def test_the_example_plugins_keys_are_read_by_name(group):
+    from casaba.plugins import installed, plugin_class
 
-    for name in installed():
-        keys = plugin_class(name).settings_keys
+    for name in installed(group):
+        keys = plugin_class(group, "plugins", name).settings_keys
         s = load(None, environ={}, extra_keys=keys)
         assert keys and all(s.value(k.name) == k.default for k in keys), name

@@ -1,7 +1,8 @@
 """Finding the configured delegates: the delegate script (``delegate_script.enabled``,
 ``delegate_script.pathname``: a Python file defining ``class CustomDelegate``) and installed
 packages named in ``delegates.plugins`` (entry points in the group ``casaba.delegates``, each
-naming a delegate class). Anything wrong stops start-up with a message naming the key."""
+naming a delegate class); and the settings with the keys they and the overlay plugins declare.
+Anything wrong stops start-up with a message naming the key."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pluggy
 
+from casaba import plugins
 from casaba.delegates.builtin import builtins_for
 from casaba.delegates.manager import DelegateManager
 from casaba.delegates.standard import NoDelegates
+from casaba.overlays.plugins import overlay_plugin_classes
 from casaba.settings import Settings, SettingsError, load
 from casaba.settings.keys import Key
 from casaba.settings.load import CONFIG_ENV
@@ -32,11 +34,12 @@ SCRIPT_MODULE = "casaba_delegate_script"
 def configure(
     path: Path | None = None, environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None
 ) -> tuple[Settings, list[tuple[str, type]]]:
-    """The settings, with the keys the configured delegates declare, and those delegates as
-    (name, class) in the order they are asked."""
+    """The settings, with the keys the configured delegates and overlay plugins declare, and those
+    delegates as (name, class) in the order they are asked."""
     settings = load(path, environ, overrides)
     delegates = delegate_classes(settings)
-    keys: list[Key] = [key for _, cls in delegates for key in getattr(cls, "settings_keys", ())]
+    declaring = [cls for _, cls in [*delegates, *overlay_plugin_classes(settings)]]
+    keys: list[Key] = [key for cls in declaring for key in getattr(cls, "settings_keys", ())]
     if keys:
         settings = load(path, environ, overrides, extra_keys=keys)
     return settings, delegates
@@ -64,7 +67,7 @@ def delegate_classes(settings: Settings) -> list[tuple[str, type]]:
         found.append((SCRIPT_NAME, script_class(script_path(settings))))
     names = settings.delegates.plugin_names
     for name in names:
-        found.append((name, plugin_class(name)))
+        found.append((name, plugins.plugin_class(GROUP, "delegates.plugins", name)))
     if len({cls for _, cls in found}) < len(found) or len(set(names)) < len(names):
         raise SettingsError("delegates.plugins names a delegate twice")
     return found
@@ -102,18 +105,4 @@ def script_class(path: Path) -> type:
 
 def installed() -> dict[str, str]:
     """Entry-point names in the group casaba.delegates, with what they point at."""
-    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
-
-
-def plugin_class(name: str) -> type:
-    found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
-    if not found:
-        have = ", ".join(sorted(installed())) or "none"
-        raise SettingsError(f"delegates.plugins names {name!r}, which is not installed (installed: {have})")
-    try:
-        cls = found[0].load()
-    except Exception as e:
-        raise SettingsError(f"delegates.plugins: {name!r} ({found[0].value}) failed to load: {type(e).__name__}: {e}") from None
-    if not inspect.isclass(cls):
-        raise SettingsError(f"delegates.plugins: {name!r} ({found[0].value}) is not a delegate class")
-    return cls
+    return plugins.installed(GROUP)

@@ -16,7 +16,6 @@ from typing import Any
 
 from casaba import _core, colors
 from casaba.caches.lru import Lru
-from casaba.delegates.answers import DelegateError
 from casaba.errors import ServerError
 from casaba.overlays.fonts import BOLD_FROM, font_file
 from casaba.overlays.images import OverlayImages
@@ -55,6 +54,14 @@ class ImageSpec:
 Spec = StringSpec | ImageSpec
 
 
+class AnswerError(ServerError):
+    """The delegate's ``overlay`` answer describes no overlay: a 500, with the reason logged."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Internal server error.")
+        self.reason = f"delegate: overlay answered {reason}"
+
+
 @dataclass(frozen=True)
 class Chosen:
     overlay: _core.Overlay
@@ -80,15 +87,14 @@ def basic_spec(s: OverlaySettings) -> Spec | None:
 
 def script_spec(answer: dict[str, Any], defaults: OverlaySettings) -> Spec:
     """The overlay a delegate's ``overlay`` answer describes (keys it leaves out take the
-    BasicStrategy keys' defaults); DelegateError when it describes none."""
-    where = "overlay"
+    BasicStrategy keys' defaults); AnswerError when it describes none."""
 
     def value(key: str, kind: type | tuple[type, ...], default: Any) -> Any:
         v = answer.get(key, default)
         if v is None:
             return default
         if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
-            raise DelegateError(f"{where} answered {key} = {v!r}; expected {kind}")
+            raise AnswerError(f"{key} = {v!r}; expected {kind}")
         return v
 
     def colour(key: str, default: RGBA) -> RGBA:
@@ -98,26 +104,26 @@ def script_spec(answer: dict[str, Any], defaults: OverlaySettings) -> Spec:
         try:
             return colors.parse(str(v))
         except ValueError:
-            raise DelegateError(f"{where} answered {key} = {v!r}; expected a CSS colour") from None
+            raise AnswerError(f"{key} = {v!r}; expected a CSS colour") from None
 
     position_name = value("position", str, defaults.position)
     position = _core.overlay_position(position_name)
     if position is None:
-        raise DelegateError(f"{where} answered position = {position_name!r}; expected e.g. 'bottom right'")
+        raise AnswerError(f"position = {position_name!r}; expected e.g. 'bottom right'")
     inset = value("inset", int, defaults.inset)
     if inset < 0:
-        raise DelegateError(f"{where} answered inset = {inset}; expected 0 or more")
+        raise AnswerError(f"inset = {inset}; expected 0 or more")
     if answer.get("image"):
         return ImageSpec(value("image", str, ""), position, inset, (0, 0))
     text = value("string", str, "").replace("\\n", "\n")
     if not text:
-        raise DelegateError(f"{where} answered neither an image nor a string: {sorted(answer)}")
+        raise AnswerError(f"neither an image nor a string: {sorted(answer)}")
     if answer.get("word_wrap"):
         log.warning("overlay: word_wrap is not supported; the string is drawn on the lines it has")
     size = value("font_size", int, defaults.font_size)
     min_size = value("font_min_size", int, defaults.font_min_size)
     if not 1 <= min_size <= 10_000 or not 1 <= size <= 10_000:
-        raise DelegateError(f"{where} answered font sizes {size} and {min_size}; expected 1 to 10000")
+        raise AnswerError(f"font sizes {size} and {min_size}; expected 1 to 10000")
     number = (int, float)
     return StringSpec(
         text,

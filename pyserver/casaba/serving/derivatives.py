@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from urllib.parse import quote
 
 from casaba import _core, __version__
@@ -22,6 +24,7 @@ from casaba.iiif import scale_constraint
 from casaba.iiif.info import PROFILES
 from casaba.meta_identifier import MetaIdentifier
 from casaba.overlays.choice import Chosen
+from casaba.overlays.plugins import OverlayPlugin, drawn
 from casaba.serving.opening import Opened
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
 from casaba.settings.keys import ProcessorSettings
@@ -41,6 +44,8 @@ class Prepared:
     etag: str
     key: Key
     overlay: _core.Overlay | None
+    #: What overlay plugins are told of the request.
+    context: dict[str, Any]
 
 
 def etag(image: ImageInfo, meta: MetaIdentifier, settings_tag: str, *parts: str) -> str:
@@ -60,20 +65,37 @@ def resolve_region(req: ImageRequest, width: int, height: int, scale: tuple[int,
 
 
 def plan(
-    image: _core.Image, region: tuple[int, int, int, int], resolved: Resolved, processor: ProcessorSettings, overlay: _core.Overlay | None = None
+    image: _core.Image,
+    region: tuple[int, int, int, int],
+    resolved: Resolved,
+    processor: ProcessorSettings,
+    overlay: _core.Overlay | None = None,
+    drawn_after: bool = False,
 ) -> _core.Plan:
-    """The core's plan of a derivative, with the configured encoders and filters."""
+    """The core's plan of a derivative, with the configured encoders and filters; ``drawn_after``
+    when plugins draw on its pixels before they are encoded."""
     r = resolved
     options = processor.plan_options
-    return image.plan(region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, overlay=overlay, **options)
+    return image.plan(
+        region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, overlay=overlay, drawn_after=drawn_after, **options
+    )
 
 
 class Derivatives:
-    def __init__(self, limits: Limits, processor: ProcessorSettings, executor: Executor, remote_executor: Executor, caches: CacheFacade) -> None:
+    def __init__(
+        self,
+        limits: Limits,
+        processor: ProcessorSettings,
+        executor: Executor,
+        remote_executor: Executor,
+        caches: CacheFacade,
+        plugins: Sequence[tuple[str, OverlayPlugin]] = (),
+    ) -> None:
         self.limits = limits
         self.processor = processor
+        self.plugins = plugins
         #: What else, besides the request and the source's version, changes a derivative's bytes.
-        self.settings_tag = "|".join([__version__, *map(str, processor.plan_options.values())])
+        self.settings_tag = "|".join([__version__, *map(str, processor.plan_options.values()), *(f"{n}:{p.tag()}" for n, p in plugins)])
         self.executor = executor
         self.remote_executor = remote_executor
         self.caches = caches
@@ -122,13 +144,24 @@ class Derivatives:
         scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
         key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
         tag = etag(image, meta, self.settings_tag, canonical_params, decided)
-        return Prepared(resolved, region, headers, tag, key, overlay.overlay if overlay else None)
+        context = {
+            "identifier": meta.identifier,
+            "page_number": meta.page,
+            "full_size": (image.width, image.height),
+            "region": region,
+            "size": resolved.size,
+            "rotation": resolved.rotation,
+            "mirror": resolved.mirror,
+            "quality": resolved.quality,
+            "format": resolved.format,
+        }
+        return Prepared(resolved, region, headers, tag, key, overlay.overlay if overlay else None, context)
 
     def plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
         """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
-            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.overlay)
+            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.overlay, bool(self.plugins))
             self._plans.put((prepared.key.name, opened), planned)
         return planned
 
@@ -145,7 +178,8 @@ class Derivatives:
         """Render a derivative on the pixel threads, through the derivative cache when there is one."""
         # Remote reads wait on the network: their own threads, never the loop's.
         executor = self.remote_executor if opened.handle.remote else self.executor
-        render = partial(asyncio.get_running_loop().run_in_executor, executor, opened.image.render, planned)
+        made = partial(drawn, opened.image, planned, self.plugins, prepared.context) if self.plugins else partial(opened.image.render, planned)
+        render = partial(asyncio.get_running_loop().run_in_executor, executor, made)
         if self.caches.derivatives:
             return await self.caches.produce(prepared.key, render)
         body = await render()

@@ -41,6 +41,7 @@ from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.meta_identifier import MetaIdentifier
 from casaba.overlays.choice import Overlays
+from casaba.overlays.plugins import overlay_plugin_classes
 from casaba.serving.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
 from casaba.settings import Settings
@@ -99,7 +100,8 @@ class IiifService:
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}
         self.opener = Opener(retrieval, caches)
-        self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
+        plugins = [(name, cls(settings)) for name, cls in overlay_plugin_classes(settings)]
+        self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches, plugins)
         self.overlays = Overlays(settings.overlays)
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)

@@ -31,6 +31,11 @@ _SECTION = "casaba.section"
 T = TypeVar("T")
 
 
+def names(text: str) -> list[str]:
+    """The names of a comma-separated list, in order."""
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
 def key(name: str, kind: Kind, default: Any, doc: str) -> Any:
     """A section's field that holds the value of the key ``name``."""
     return field(default=default, metadata={_KEY: Key(name, kind, default, doc)})
@@ -230,7 +235,7 @@ class DelegateSettings:
     @property
     def plugin_names(self) -> list[str]:
         """The entry-point names in ``plugins``, in order."""
-        return [n.strip() for n in self.plugins.split(",") if n.strip()]
+        return names(self.plugins)
 
     @property
     def configured(self) -> bool:
@@ -507,6 +512,17 @@ class OverlaySettings:
     output_height_threshold: int = key(
         "overlays.BasicStrategy.output_height_threshold", Int(0), 0, "Image responses shorter than this get no overlay; 0 for every height."
     )
+    plugins: str = key(
+        "overlays.plugins",
+        Str(),
+        "",
+        "Installed overlay packages that draw on every image response (entry-point names in the group casaba.overlays), comma-separated, in order.",
+    )
+
+    @property
+    def plugin_names(self) -> list[str]:
+        """The entry-point names in ``plugins``, in order."""
+        return names(self.plugins)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyByteArray, PyBytes};
 
 use crate::codec::{self, chunk_cache, Codec};
 use crate::encode::{self, tiff_pyramid, OutputFormat};
@@ -164,7 +164,7 @@ impl PyImage {
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
         jpeg_progressive = false, webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
-        upscale_filter = "lanczos3", overlay = None,
+        upscale_filter = "lanczos3", overlay = None, drawn_after = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -183,6 +183,7 @@ impl PyImage {
         downscale_filter: &str,
         upscale_filter: &str,
         overlay: Option<&PyOverlay>,
+        drawn_after: bool,
     ) -> PyResult<PyPlan> {
         let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
@@ -202,6 +203,7 @@ impl PyImage {
             downscale: filter(downscale_filter)?,
             upscale: filter(upscale_filter)?,
             overlay: overlay.map(|o| Arc::clone(&o.0)),
+            drawn_after,
         };
         let plan = plan::plan(self.codec.as_ref(), &ops)?;
         let steps = plan.describe(self.codec.structure());
@@ -231,13 +233,28 @@ impl PyImage {
 
     /// Carry out `plan` and return the encoded image.
     fn render<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<Bound<'py, PyBytes>> {
+        self.check(plan)?;
+        let bytes = py.detach(|| pipeline::render(self.codec.as_ref(), &plan.plan, &self.limits))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Carry out `plan` up to its encoding: the pixels, interleaved 8-bit rows, and their
+    /// (height, width, channels), for what draws on them before `Plan.encode`.
+    fn render_pixels<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<(Bound<'py, PyByteArray>, (u32, u32, u8))> {
+        self.check(plan)?;
+        let p = py.detach(|| pipeline::pixels(self.codec.as_ref(), &plan.plan, &self.limits))?;
+        Ok((PyByteArray::new(py, &p.data), (p.height, p.width, p.channels)))
+    }
+}
+
+impl PyImage {
+    fn check(&self, plan: &PyPlan) -> PyResult<()> {
         let levels = &self.codec.structure().levels;
         let fits = levels.get(plan.plan.level).is_some_and(|l| plan.plan.read.fits_in(l.width, l.height));
         if !fits {
             return Err(PyValueError::new_err("the plan was made for a different image"));
         }
-        let bytes = py.detach(|| pipeline::render(self.codec.as_ref(), &plan.plan, &self.limits))?;
-        Ok(PyBytes::new(py, &bytes))
+        Ok(())
     }
 }
 
@@ -282,6 +299,18 @@ impl PyPlan {
     #[getter]
     fn steps(&self) -> Vec<String> {
         self.steps.clone()
+    }
+
+    /// Pixels of `shape` (height, width, channels: 1 gray, 2 gray and alpha, 3 RGB, 4 RGBA),
+    /// interleaved 8-bit rows, encoded as this plan encodes its output.
+    fn encode<'py>(&self, py: Python<'py>, data: &[u8], shape: (u32, u32, u8)) -> PyResult<Bound<'py, PyBytes>> {
+        let (height, width, channels) = shape;
+        if !(1..=4).contains(&channels) {
+            return Err(PyValueError::new_err(format!("{channels} channels; expected 1 to 4")));
+        }
+        let p = Pixels::from_vec(width, height, channels, data.to_vec())?;
+        let bytes = py.detach(|| pipeline::encode(&p, &self.plan))?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     fn __repr__(&self) -> String {

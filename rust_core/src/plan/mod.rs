@@ -60,6 +60,9 @@ pub struct Operations {
     pub upscale: Filter,
     /// Drawn on the output, when it is at least the overlay's smallest output.
     pub overlay: Option<Arc<Overlay>>,
+    /// The pixels go out to be drawn on (by plugins) before they are encoded: no stored tile
+    /// can be the answer.
+    pub drawn_after: bool,
 }
 
 /// One change to the pixels. A plan holds only steps that change something, in the order
@@ -200,7 +203,7 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
     // A colourful overlay turns a gray image to colour, which a gray profile no longer describes.
     let channels = if s.channels < 3 && overlay.is_some_and(|o| o.colourful()) { s.channels + 2 } else { s.channels };
     let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, channels));
-    let request = passthrough::Request { format: ops.format, changes_pixels: !steps.is_empty(), read };
+    let request = passthrough::Request { format: ops.format, changes_pixels: !steps.is_empty() || ops.drawn_after, read };
     let passthrough = passthrough::decide(request, codec.stored_chunks(level));
     Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc, passthrough })
 }

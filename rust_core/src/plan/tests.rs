@@ -53,6 +53,7 @@ fn ops(region: Rect, (width, height): (u32, u32), format: OutputFormat) -> Opera
         downscale: Filter::Lanczos3,
         upscale: Filter::Lanczos3,
         overlay: None,
+        drawn_after: false,
     }
 }
 
@@ -188,7 +189,7 @@ fn a_stored_tile_is_the_answer_only_when_nothing_changes() {
 }
 
 #[test]
-fn an_overlay_is_drawn_before_gray_on_outputs_large_enough_and_is_never_a_stored_tile() {
+fn an_overlay_is_drawn_before_gray_on_outputs_large_enough_and_no_drawn_output_is_a_stored_tile() {
     let image = tiled_image();
     let mark = Pixels::from_vec(1, 1, 3, vec![255, 0, 0]).expect("pixels");
     let overlay = Some(Arc::new(Overlay::image(mark, Position::BottomRight, 0, (256, 200))));
@@ -199,6 +200,8 @@ fn an_overlay_is_drawn_before_gray_on_outputs_large_enough_and_is_never_a_stored
     assert_eq!(p.describe(image.structure())[1], "overlay bottom right inset 0");
     let gray = Operations { quality: Quality::Gray, ..tile.clone() };
     assert!(matches!(plan(image.as_ref(), &gray).expect("a plan").steps[..], [Step::Overlay(_), Step::Gray]));
+    let drawn = Operations { overlay: None, drawn_after: true, ..tile.clone() };
+    assert_eq!(plan(image.as_ref(), &drawn).expect("a plan").passthrough, Err(Refusal::Processing));
     let small = Operations { width: 255, height: 255, ..tile };
     assert!(matches!(plan(image.as_ref(), &small).expect("a plan").steps[..], [Step::Resize { .. }]));
 }
