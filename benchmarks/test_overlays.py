@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import numpy as np
@@ -30,10 +30,18 @@ IDENTIFIER = "tiled-12000x10000.tif"
 NONE = "none"
 KINDS = (NONE, *overlays.KINDS)
 
-# name: (IIIF region/size, region, output size, rounds in the core, rounds over HTTP)
+
+class Answer(NamedTuple):
+    iiif: str  # region/size
+    region: tuple[int, int, int, int]
+    size: tuple[int, int]
+    core_rounds: int
+    http_rounds: int
+
+
 ANSWERS = {
-    "256x256 tile": ("2048,2048,256,256/256,", (2048, 2048, 256, 256), (256, 256), 1500, 800),
-    "full/!1024,1024": ("full/!1024,1024", (0, 0, 12000, 10000), (1024, 853), 40, 40),
+    "256x256 tile": Answer("2048,2048,256,256/256,", (2048, 2048, 256, 256), (256, 256), 1500, 800),
+    "full/!1024,1024": Answer("full/!1024,1024", (0, 0, 12000, 10000), (1024, 853), 40, 40),
 }
 CASES = [(answer, kind) for answer in ANSWERS for kind in KINDS]
 IDS = [f"{answer}, {kind}" for answer, kind in CASES]
@@ -65,13 +73,13 @@ def check_overlaid(data: bytes, plain: bytes, kind: str) -> None:
 def bench(benchmark: Any, answer: str, kind: str, way: str, fn: Callable[..., Any], *args: Any) -> None:
     benchmark.group = group(answer, way)
     benchmark.extra_info["overlay"] = kind
-    rounds = ANSWERS[answer][3 if way == "core" else 4]
+    rounds = ANSWERS[answer].core_rounds if way == "core" else ANSWERS[answer].http_rounds
     benchmark.pedantic(fn, args, rounds=rounds, warmup_rounds=max(2, rounds // 30))
 
 
 @pytest.mark.parametrize(("answer", "kind"), CASES, ids=IDS)
 def test_core(benchmark, tiled_tiff, check_jpeg, answer, kind):
-    _, region, size, _, _ = ANSWERS[answer]
+    region, size = ANSWERS[answer].region, ANSWERS[answer].size
     image = _core.Image.open(tiled_tiff)
     overlay = None if kind == NONE else overlays.core_overlay(kind)
     plan = image.plan(region, size, overlay=overlay)
@@ -98,8 +106,8 @@ def clients(tiled_tiff: Path) -> Iterator[dict[str, httpx.Client]]:
 
 @pytest.mark.parametrize(("answer", "kind"), CASES, ids=IDS)
 def test_http(benchmark, clients, check_jpeg, answer, kind):
-    path = f"/iiif/3/{IDENTIFIER}/{ANSWERS[answer][0]}/0/default.jpg"
-    size = ANSWERS[answer][2]
+    path = f"/iiif/3/{IDENTIFIER}/{ANSWERS[answer].iiif}/0/default.jpg"
+    size = ANSWERS[answer].size
     r, plain = clients[kind].get(path), clients[NONE].get(path)
     assert r.status_code == plain.status_code == 200, r.text
     check_jpeg(r.content, size)
