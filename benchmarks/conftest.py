@@ -132,12 +132,17 @@ def bench_tile_http(benchmark: Any, client: httpx.Client, fetch_jpeg: Callable[[
 
 @pytest.hookimpl(trylast=True)  # after pytest-benchmark's own table
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    """Per workload: core and HTTP medians, what HTTP adds, and Pillow's median as a ratio."""
+    """Per workload: core and HTTP medians, what HTTP adds, and Pillow's median as a ratio; per
+    overlay workload: each overlay's median beside the same answer's without one."""
     session = getattr(config, "_benchmarksession", None)  # where pytest-benchmark keeps this run
     medians: dict[str, dict[str, float]] = {}
+    overlaid: dict[str, dict[str, float]] = {}
     for bench in getattr(session, "benchmarks", []):
         if bench and "way" in bench.extra_info:
             medians.setdefault(bench.group, {})[bench.extra_info["way"]] = bench.stats.median
+        if bench and "overlay" in bench.extra_info:
+            overlaid.setdefault(bench.group, {})[bench.extra_info["overlay"]] = bench.stats.median
+    _overlay_summary(terminalreporter, overlaid)
     if not medians:
         return
     terminalreporter.write_sep("-", "medians per workload (ms)")
@@ -148,4 +153,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             parts.append(f"HTTP adds {(m['http'] - m['core']) * 1e3:.3f}")
         if "core" in m and "pillow" in m:
             parts.append(f"Pillow / core = {m['pillow'] / m['core']:.2f}x")
+        terminalreporter.write_line(f"{group}: " + ", ".join(parts))
+
+
+def _overlay_summary(terminalreporter: pytest.TerminalReporter, overlaid: dict[str, dict[str, float]]) -> None:
+    """``none`` is the same answer without an overlay, measured in the same run."""
+    if not overlaid:
+        return
+    terminalreporter.write_sep("-", "overlay medians (ms), and what each adds to none")
+    for group in sorted(overlaid):
+        m = overlaid[group]
+        parts = [f"none {m['none'] * 1e3:.3f}"] if "none" in m else []
+        for kind in sorted(k for k in m if k != "none"):
+            added = f" ({(m[kind] - m['none']) * 1e3:+.3f}, {m[kind] / m['none']:.2f}x)" if "none" in m else ""
+            parts.append(f"{kind} {m[kind] * 1e3:.3f}{added}")
         terminalreporter.write_line(f"{group}: " + ", ".join(parts))

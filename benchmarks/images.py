@@ -1,5 +1,6 @@
 """The benchmark images, made once with ``vips`` and kept in ``benchmarks/.data/``: one recipe
-for the pytest-benchmark suites and the HTTP load harness alike."""
+for the pytest-benchmark suites and the HTTP load harness alike; and the overlay logo, a small
+PNG with alpha drawn with numpy and Pillow."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
+
 # Bump the version when a recipe below changes, so that old images are not reused.
 DATA = Path(__file__).parent / ".data" / "v1"
 
@@ -17,6 +21,7 @@ LARGE = (12000, 10000)
 HUGE = (12500, 10000)  # 125 MP: the memory goal's image
 SMALL = (1000, 1000)
 PROBE = (256, 256)
+LOGO = (200, 80)
 
 
 class VipsMissing(RuntimeError):
@@ -143,3 +148,30 @@ def tlm_jp2() -> Path:
 def probe_jp2() -> Path:
     """256x256 JPEG 2000, made in a moment to ask a server whether it reads JPEG 2000 at all."""
     return _generate("probe-256x256.jp2", PROBE, _jp2_save)
+
+
+def logo_png() -> Path:
+    """200x80 RGBA PNG, the image overlay's logo: a colour ramp whose alpha rises from a quarter
+    to whole across it, inside a rounded outline of fully transparent corners, so that the
+    overlay blends every pixel it covers and skips some."""
+    target = DATA / "logo-200x80.png"
+    if target.exists():
+        return target
+    w, h = LOGO
+    x = np.linspace(0.0, 1.0, w)[None, :]
+    y = np.linspace(0.0, 1.0, h)[:, None]
+    rgba = np.empty((h, w, 4), np.uint8)
+    rgba[..., 0] = np.broadcast_to(255 * (1 - x), (h, w))
+    rgba[..., 1] = np.broadcast_to(255 * y, (h, w))
+    rgba[..., 2] = 160
+    rgba[..., 3] = np.broadcast_to(64 + 191 * x, (h, w))
+    radius = 16
+    cx = np.clip(np.arange(w), radius, w - 1 - radius)[None, :]
+    cy = np.clip(np.arange(h), radius, h - 1 - radius)[:, None]
+    outside = (np.arange(w)[None, :] - cx) ** 2 + (np.arange(h)[:, None] - cy) ** 2 > radius**2
+    rgba[outside] = 0
+    DATA.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".partial-{target.name}")
+    Image.fromarray(rgba, "RGBA").save(partial)
+    partial.rename(target)  # whole or absent
+    return target

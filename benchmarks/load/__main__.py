@@ -20,7 +20,7 @@ from benchmarks import bare_app, images
 from benchmarks.images import DATA
 from benchmarks.load import servers, wrk
 from benchmarks.load.cpu import Meter, Usage, machine_busy
-from benchmarks.load.report import Row, ceiling, full, legend, summary
+from benchmarks.load.report import Row, ceiling, full, legend, overlay_costs, summary
 from benchmarks.load.servers import Peer, Target
 from benchmarks.load.workloads import WORKLOADS, Workload
 
@@ -65,10 +65,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.casaba_heap_mb is not None and args.casaba_heap_mb < 1:
         p.error("--casaba-heap-mb must be at least 1")
-    unknown = [w for w in args.workload.split(",") if w not in WORKLOADS]
+    names = [w for w in args.workload.split(",") if w]
+    unknown = [w for w in names if w not in WORKLOADS]
     if unknown:
         p.error(f"unknown workload(s): {', '.join(unknown)}")
-    args.workloads = [WORKLOADS[w] for w in args.workload.split(",")]
+    for name in list(names):  # an overlay's workload is measured right after the same requests without it
+        baseline = WORKLOADS[name].baseline
+        if baseline and baseline not in names:
+            names.insert(names.index(name), baseline)
+    args.workloads = [WORKLOADS[w] for w in names]
     args.endpoints = [e for e in args.endpoints.split(",") if e]
     if args.no_iipsrv:
         args.peers = []
@@ -131,11 +136,13 @@ class Harness:
         self.made[w.name] = w.image()
         return self.made[w.name]
 
-    def workloads(self, targets: list[Target]) -> None:
+    def workloads(self, every: list[Target]) -> None:
         """Every chosen workload, at every concurrency, through every target in turn: runs of the
         servers compared lie next to each other in time, so drifting load on the machine touches
-        them alike."""
+        them alike. An overlay's workload goes to the Casaba servers that draw it, right after
+        the same requests without it."""
         for w in self.args.workloads:
+            targets = [t for t in every if t.overlay == w.overlay]
             found = self.image(w, targets)
             if isinstance(found, str):
                 for t in targets:
@@ -151,6 +158,9 @@ class Harness:
                     continue
                 if problem:
                     self.notes.append(f"{t.label}, {w.name}: the first request gave {problem}; measured anyway, errors counted.")
+                elif w.overlay and self.drew_nothing(t, every, paths[0]):
+                    self.rows.append(Row(w.name, 0, t.label, False, None, None, "the same answer as without the overlay"))
+                    continue
                 lists[t.label] = paths
             if w.untiled and any(t.kind == "casaba" and t.label in lists for t in targets):
                 self.untiled.add(found)
@@ -163,6 +173,13 @@ class Harness:
                         self.say(f"  {w.name:12} c={c}  {t.label}")
                         self.rows.append(Row(w.name, c, t.label, t.kind == "iipsrv", *self.measure(t.base, lists[t.label], c)))
 
+    @staticmethod
+    def drew_nothing(overlaid: Target, every: list[Target], path: str) -> bool:
+        """Whether ``overlaid`` answers ``path`` as the Casaba without an overlay does: an
+        overlay that draws nothing must not look cheap."""
+        plain = next(t for t in every if t.label == overlaid.label and not t.overlay)
+        return wrk.answer(overlaid.base, path)[2] == wrk.answer(plain.base, path)[2]
+
     def ceiling(self, label: str, base: str, path: str) -> None:
         if self.args.no_ceiling:
             return
@@ -172,10 +189,12 @@ class Harness:
 
     def start_casaba(self, stack: ExitStack) -> list[Target]:
         """Each worker count with default settings and, with --casaba-heap-mb, again with a HeapCache
-        (its rows right after, on the same URL lists; info.json's ceiling is measured once)."""
+        (its rows right after, on the same URL lists; info.json's ceiling is measured once); and
+        once more for each overlay a chosen workload draws, under the same labels."""
         targets: list[Target] = []
         info = f"/iiif/3/{images.tiled_tiff().name}/info.json"
         heap = self.args.casaba_heap_mb
+        drawn = _ordered_overlays(self.args.workloads)
         for workers in self.args.workers:
             base = stack.enter_context(servers.casaba(DATA, workers, self.cache))
             self.say(f"Casaba --workers {workers}: {base}")
@@ -188,6 +207,10 @@ class Harness:
                 base = stack.enter_context(servers.casaba(DATA, workers, self.cache, heap))
                 self.say(f"Casaba --workers {workers}, HeapCache {heap} MB: {base}")
                 targets += [Target(f"Casaba w{workers} /iiif/{v} heap {heap} MB", base, "casaba", v) for v in self.args.endpoints]
+            for overlay in drawn:
+                base = stack.enter_context(servers.casaba(DATA, workers, self.cache, overlay=overlay))
+                self.say(f"Casaba --workers {workers}, {overlay} overlay: {base}")
+                targets += [Target(f"Casaba w{workers} /iiif/{v}", base, "casaba", v, overlay) for v in self.args.endpoints]
         return targets
 
     def start_iipsrv(self, stack: ExitStack) -> list[Target]:
@@ -217,6 +240,11 @@ class Harness:
             self.cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="casaba-load-cache-")))
             targets = self.start_casaba(stack) + self.start_iipsrv(stack)
             self.workloads(targets)
+
+
+def _ordered_overlays(workloads: list[Workload]) -> list[str]:
+    """The overlays the workloads draw, each once, in their order."""
+    return list(dict.fromkeys(w.overlay for w in workloads if w.overlay))
 
 
 def _version(cmd: list[str]) -> str:
@@ -252,6 +280,10 @@ def render(h: Harness, argv: list[str], started: str, elapsed: float) -> str:
         + ("" if a.casaba_heap_mb is None else
            f"; rows *heap {a.casaba_heap_mb} MB* add `cache.server.derivative.enabled = true`, "
            f"`cache.server.derivative = HeapCache`, `HeapCache.target_size = {a.casaba_heap_mb}M` (per worker)"),
+        *([f"- workloads *…+string* and *…+image* ask a Casaba of the same workers, settings and label that also draws "
+           f"the tutorial's string overlay or a 200×80 PNG logo with alpha (`benchmarks/overlays.py`; "
+           f"`overlays.BasicStrategy.*`), right after the same requests without it; iipsrv is not asked them"]
+          if _ordered_overlays(a.workloads) else []),
         f"- iipsrv: {a.iipsrv_procs} FastCGI processes under {_version(['lighttpd', '-v']).split()[0]}; "
         f"JPEG_QUALITY=80, MAX_IMAGE_CACHE_SIZE={a.iipsrv_cache_mb} MB, MAX_CVT=5000",
         f"- load: {_version(['wrk', '--version'])}, {a.wrk_threads} thread(s), `walk.lua`; "
@@ -275,6 +307,9 @@ def render(h: Harness, argv: list[str], started: str, elapsed: float) -> str:
         "",
         full(h.rows),
     ]
+    costs = overlay_costs(h.rows)
+    if costs:
+        parts += ["", "## What an overlay costs", "", costs]
     if h.ceiling_rows:
         parts += ["", "## The load generator's ceiling", "", ceiling(h.ceiling_rows)]
     if h.notes:

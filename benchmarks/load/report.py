@@ -1,5 +1,6 @@
 """The results as markdown: a summary grid (req/s per workload and server), the full table
-(latencies, errors, ratios to each iipsrv) and the load generator's ceiling."""
+(latencies, errors, ratios to each iipsrv), the overlays' cost beside the same requests without
+them, and the load generator's ceiling."""
 
 from __future__ import annotations
 
@@ -94,6 +95,30 @@ def full(rows: list[Row]) -> str:
             f"| {r.requests:,} | {_errors(r)} | {r.kb_per_answer:.1f} |" + _cpu(r, row.usage) + "".join(f" {x} |" for x in ratios)
         )
     return "\n".join(lines)
+
+
+def overlay_costs(rows: list[Row]) -> str:
+    """Each overlay workload's row beside its baseline's (same server and concurrency): req/s,
+    p50 and server CPU time per answer, which contention does not change, and what it adds;
+    empty when no row has its baseline."""
+    by_key = {(r.workload, r.connections, r.server): r for r in rows}
+    lines = ["| workload | c | server | req/s | plain req/s | ÷ plain | p50 ms | plain p50 ms "
+             "| server CPU ms/answer | plain | added |",
+             "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for row in rows:
+        baseline = WORKLOADS[row.workload].baseline
+        plain = by_key.get((baseline, row.connections, row.server)) if baseline else None
+        if plain is None or not (row.result and row.result.requests and plain.result and plain.result.requests):
+            continue
+        r, p = row.result, plain.result
+        ratio = f"{r.ok_per_s / p.ok_per_s:.2f}×" if p.ok_per_s else ""
+        cpu = ""
+        if row.usage is not None and plain.usage is not None:
+            ms, plain_ms = (u.server_s * 1e3 / max(x.requests, 1) for u, x in ((row.usage, r), (plain.usage, p)))
+            cpu = f"{ms:.3f} | {plain_ms:.3f} | {ms - plain_ms:+.3f}"
+        lines.append(f"| {row.workload} | {row.connections} | {row.server} | {_num(r.ok_per_s)} | {_num(p.ok_per_s)} "
+                     f"| {ratio} | {r.p50_ms:.2f} | {p.p50_ms:.2f} | {cpu or ' | |'} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
 
 
 def ceiling(rows: list[Row]) -> str:

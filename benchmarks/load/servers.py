@@ -1,5 +1,5 @@
 """The servers under load, each started for one session and stopped after: Casaba (``casaba
-serve`` through ``casaba.testing.running_server``) and iipsrv behind lighttpd's FastCGI, set up in
+serve`` through ``casaba.testing.running_server``, with or without an overlay) and iipsrv behind lighttpd's FastCGI, set up in
 a temporary folder with its own ``lighttpd.conf`` on loopback. A ``Target`` turns a IIIF request
 into one server's URL path."""
 
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from benchmarks import overlays
 from casaba.testing import free_port, running_server, stop, wait_for_port
 
 DEBIAN_IIPSRV = "/usr/lib/iipimage-server/iipsrv.fcgi"
@@ -32,6 +33,7 @@ class Target:
     base: str
     kind: str  # "casaba" or "iipsrv"
     version: str = "3"  # Casaba's endpoint: "3" or "2"
+    overlay: str = ""  # the overlay Casaba draws; its rows share the label of the Casaba without one
 
     def path(self, identifier: str, request: str) -> str:
         if self.kind == "iipsrv":
@@ -54,15 +56,18 @@ class Peer:
 
 
 @contextmanager
-def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None) -> Iterator[str]:
+def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None, overlay: str = "") -> Iterator[str]:
     """``casaba serve --workers N`` on ``data``, with otherwise default settings but for
     ``FilesystemCache.pathname = cache``, where it builds pyramids of large untiled images; no
     derivative cache, or with ``heap_mb`` a HeapCache of that many MB per worker (as iipsrv keeps
-    encoded tiles in memory); yields its base URL."""
+    encoded tiles in memory); with ``overlay`` ("string" or "image") drawing that overlay of
+    ``benchmarks/overlays.py`` on every image answer; yields its base URL."""
     settings: dict[str, object] = {
         "FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/",
         "FilesystemCache.pathname": str(cache),
     }
+    if overlay:
+        settings |= overlays.settings(overlay)
     if heap_mb is not None:
         settings |= {
             "cache.server.derivative.enabled": "true",

@@ -30,6 +30,10 @@ class Workload:
     size: tuple[int, int] = images.LARGE
     # A plain (untiled) image: Casaba serves it from the pyramid it builds after the first request.
     untiled: bool = False
+    # Asked of a Casaba that draws this overlay of ``benchmarks/overlays.py`` ("string" or
+    # "image"), not of iipsrv; ``baseline`` names the same requests' workload without it.
+    overlay: str = ""
+    baseline: str = ""
 
 
 def viewer_tiles(width: int, height: int) -> list[str]:
@@ -67,6 +71,17 @@ def thumbnails(width: int, height: int) -> list[str]:
     return _shuffled([f"full/!{n},{n}/0/default.jpg" for n in range(100, 801)], seed=3)
 
 
+def one_tile(width: int, height: int) -> list[str]:
+    """One stored 256x256 tile at full resolution, asked again and again (pytest-benchmark's (a)
+    and (h) tile)."""
+    return ["2048,2048,256,256/256,/0/default.jpg"]
+
+
+def fit_1024(width: int, height: int) -> list[str]:
+    """``full/!1024,1024``, asked again and again: a large view, rendered every time."""
+    return ["full/!1024,1024/0/default.jpg"]
+
+
 def _shuffled(items: list[str], seed: int) -> list[str]:
     random.Random(seed).shuffle(items)
     return items
@@ -83,5 +98,16 @@ WORKLOADS = {
         Workload("jp2-tiles", "JPEG 2000 (tiled 256²): aligned tiles, all levels", images.large_jp2, viewer_tiles, optional=True, probe=images.probe_jp2),
         Workload("jp2-untiled", "JPEG 2000 (one tile, precincts): aligned 256² tiles, all levels", images.untiled_jp2, viewer_tiles,
                  optional=True, probe=images.probe_jp2, untiled=True),
+        Workload("tile", "TIFF pyramid: one stored 256² tile (2048,2048,256,256/256,), asked again and again",
+                 images.tiled_tiff, one_tile),
+        Workload("tile+string", "the same tile under the tutorial's string overlay", images.tiled_tiff, one_tile,
+                 overlay="string", baseline="tile"),
+        Workload("tile+image", "the same tile under a 200×80 PNG logo with alpha", images.tiled_tiff, one_tile,
+                 overlay="image", baseline="tile"),
+        Workload("fit1024", "TIFF pyramid: full/!1024,1024, asked again and again", images.tiled_tiff, fit_1024),
+        Workload("fit1024+string", "full/!1024,1024 under the tutorial's string overlay", images.tiled_tiff, fit_1024,
+                 overlay="string", baseline="fit1024"),
+        Workload("fit1024+image", "full/!1024,1024 under a 200×80 PNG logo with alpha", images.tiled_tiff, fit_1024,
+                 overlay="image", baseline="fit1024"),
     ]
 }

@@ -71,20 +71,26 @@ def run(base: str, paths: list[str], connections: int, seconds: float, threads: 
     )
 
 
-def first_answer(base: str, path: str, timeout: float = 120) -> str | None:
-    """Ask once, outside any timing: ``None`` when the answer is a 200 whole JPEG, else what was wrong."""
+def answer(base: str, path: str, timeout: float = 120) -> tuple[int, str, bytes]:
+    """One GET outside any timing: status, content type and body; OSError when none came."""
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         conn.request("GET", path)
         r = conn.getresponse()
-        body = r.read()
-    except OSError as e:
-        return f"no answer ({e})"
+        return r.status, r.getheader("content-type", "").split(";")[0], r.read()
     finally:
         conn.close()
-    if r.status != 200:
-        return f"HTTP {r.status}"
-    if r.getheader("content-type", "").split(";")[0] != "image/jpeg" or body[:2] != b"\xff\xd8" or body[-2:] != b"\xff\xd9":
+
+
+def first_answer(base: str, path: str, timeout: float = 120) -> str | None:
+    """Ask once, outside any timing: ``None`` when the answer is a 200 whole JPEG, else what was wrong."""
+    try:
+        status, content_type, body = answer(base, path, timeout)
+    except OSError as e:
+        return f"no answer ({e})"
+    if status != 200:
+        return f"HTTP {status}"
+    if content_type != "image/jpeg" or body[:2] != b"\xff\xd8" or body[-2:] != b"\xff\xd9":
         return "not a whole JPEG"
     return None
