@@ -2,26 +2,50 @@
 //! or a string's label (`text`), composited "over" the pixels at a `Position`, as Cantaloupe
 //! places them.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use crate::errors::Result;
 use crate::limits::Limits;
 use crate::ops::color::to_rgb;
 use crate::ops::position::Position;
 use crate::ops::resize::{self, Filter, SourceBox};
-use crate::ops::text::{self, TextStyle};
+use crate::ops::text::{self, Label, TextStyle};
 use crate::pixels::Pixels;
 
 /// What an overlay draws.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Mark {
     /// RGBA pixels.
     Image(Arc<Pixels>),
-    /// Lines separated by '\n', laid out anew for each output (the size shrinks to fit).
-    Text { text: String, style: TextStyle },
+    /// Lines separated by '\n', laid out for each size of output (the size shrinks to fit).
+    Text { text: String, style: TextStyle, labels: Labels },
 }
 
-#[derive(Debug, Clone)]
+/// The labels drawn for the last few sizes of output: a viewer asks for tile after tile of one
+/// size, and laying out and drawing the text costs more than compositing it.
+#[derive(Debug, Default)]
+pub struct Labels(Mutex<VecDeque<((u32, u32), Option<Arc<Label>>)>>);
+
+const LABEL_SIZES: usize = 8;
+
+impl Labels {
+    fn get(&self, canvas: (u32, u32), make: impl FnOnce() -> Option<Label>) -> Option<Arc<Label>> {
+        let found = self.0.lock().expect("labels").iter().find(|(size, _)| *size == canvas).map(|(_, l)| l.clone());
+        if let Some(label) = found {
+            return label;
+        }
+        let label = make().map(Arc::new);
+        let mut kept = self.0.lock().expect("labels");
+        if kept.len() == LABEL_SIZES {
+            kept.pop_front();
+        }
+        kept.push_back((canvas, label.clone()));
+        label
+    }
+}
+
+#[derive(Debug)]
 pub struct Overlay {
     pub mark: Mark,
     pub position: Position,
@@ -39,7 +63,7 @@ impl Overlay {
     }
 
     pub fn text(text: String, style: TextStyle, position: Position, inset: u32, min_output: (u32, u32)) -> Overlay {
-        Overlay { mark: Mark::Text { text, style }, position, inset, min_output }
+        Overlay { mark: Mark::Text { text, style, labels: Labels::default() }, position, inset, min_output }
     }
 
     /// Whether it is drawn on an output of this size.
@@ -95,8 +119,8 @@ pub fn draw(p: Pixels, overlay: &Overlay, limits: &Limits) -> Result<Pixels> {
             let at = (position.x(w, mark.width, inset), position.y(h, mark.height, inset));
             composite(&mut p, mark, at);
         }
-        (Mark::Text { text, style }, position) => {
-            if let Some(label) = text::label(text, style, (w, h), position, inset) {
+        (Mark::Text { text, style, labels }, position) => {
+            if let Some(label) = labels.get((w, h), || text::label(text, style, (w, h), position, inset)) {
                 composite(&mut p, &label.pixels, label.origin);
             }
         }
@@ -253,5 +277,38 @@ mod tests {
         assert!(overlay.applies((400, 300)));
         assert!(!overlay.applies((399, 1000)));
         assert!(!overlay.applies((1000, 299)));
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+    use crate::ops::text::Font;
+
+    #[test]
+    fn a_label_is_drawn_once_per_size_of_output() {
+        let style = TextStyle {
+            font: Font::default_regular(),
+            size: 12.0,
+            min_size: 12.0,
+            glyph_spacing: 0.0,
+            color: [255, 255, 255, 255],
+            stroke_color: [0, 0, 0, 255],
+            stroke_width: 0.0,
+            background: [0, 0, 0, 0],
+        };
+        let overlay = Overlay::text("Hi".into(), style, Position::TopLeft, 0, (0, 0));
+        let once = draw(Pixels::from_vec(50, 20, 1, vec![0; 1000]).unwrap(), &overlay, &Limits::default()).unwrap();
+        let again = draw(Pixels::from_vec(50, 20, 1, vec![0; 1000]).unwrap(), &overlay, &Limits::default()).unwrap();
+        assert_eq!(once, again);
+        assert!(once.data.iter().any(|&v| v > 0));
+        let Mark::Text { labels, .. } = &overlay.mark else { unreachable!() };
+        assert_eq!(labels.0.lock().unwrap().len(), 1);
+        for width in 51..51 + LABEL_SIZES as u32 {
+            draw(Pixels::from_vec(width, 20, 1, vec![0; width as usize * 20]).unwrap(), &overlay, &Limits::default()).unwrap();
+        }
+        let kept = labels.0.lock().unwrap();
+        assert_eq!(kept.len(), LABEL_SIZES);
+        assert!(kept.iter().all(|(size, _)| size.0 > 50), "the oldest size went first");
     }
 }
