@@ -25,12 +25,15 @@ pub enum Mark {
 /// The labels drawn for the last few sizes of output: a viewer asks for tile after tile of one
 /// size, and laying out and drawing the text costs more than compositing it.
 #[derive(Debug, Default)]
-pub struct Labels(Mutex<VecDeque<((u32, u32), Option<Arc<Label>>)>>);
+pub struct Labels(Mutex<VecDeque<(Canvas, Option<Arc<Label>>)>>);
+
+/// The size of an output.
+type Canvas = (u32, u32);
 
 const LABEL_SIZES: usize = 8;
 
 impl Labels {
-    fn get(&self, canvas: (u32, u32), make: impl FnOnce() -> Option<Label>) -> Option<Arc<Label>> {
+    fn get(&self, canvas: Canvas, make: impl FnOnce() -> Option<Label>) -> Option<Arc<Label>> {
         let found = self.0.lock().expect("labels").iter().find(|(size, _)| *size == canvas).map(|(_, l)| l.clone());
         if let Some(label) = found {
             return label;
