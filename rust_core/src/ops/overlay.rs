@@ -17,7 +17,8 @@ use crate::pixels::Pixels;
 pub enum Mark {
     /// RGBA pixels.
     Image(Arc<Pixels>),
-    /// Lines separated by '\n', laid out anew for each output (the size shrinks to fit).
+    /// Lines separated by '\n', laid out anew for each output (the size shrinks to fit, or the
+    /// lines are wrapped to the width).
     Text { text: String, style: TextStyle },
 }
 
