@@ -5,14 +5,15 @@
 /// `text` split at "\n" or "\r\n" and each line wrapped to `max_width` pixels; None when
 /// `max_width` is negative (Java fails there) or the lines would be more than `max_lines`.
 ///
-/// Kept from Cantaloupe: a blank last line is dropped and other empty lines vanish, while a
-/// line of spaces that fits is kept; the width is measured on the whole remaining line and the
+/// Kept from Cantaloupe: empty lines vanish and a line of spaces that fits is kept; the width is measured on the whole remaining line and the
 /// cut guessed as `length × max_width / width`; a space or hyphen at or after the guess is taken
 /// if the line up to it fits, else one at or before it; the pieces are trimmed of characters up
 /// to U+0020 as Java's `trim` does, so a hyphen begins the next line; a piece may be wider than
 /// `max_width` (a word cut at the guess, or up to a break before it). Changed: where Cantaloupe
 /// would cut at the very start of a line it has already trimmed, and so add empty lines
-/// forever, the cut is at the guess, and at least one character goes on each line.
+/// forever, the cut is at the guess, and at least one character goes on each line; a blank
+/// last line is dropped, as Cantaloupe means to (its fixed-size `Arrays.asList` throws
+/// instead); lengths count characters, not Java's UTF-16 units.
 /// `advance` is a character's advance in font units; `width` is the whole-pixel width of glyphs
 /// advancing that many units, so many of which advance the pen.
 pub(super) fn wrap(
