@@ -69,6 +69,7 @@ class Overlay:
         position: str = "bottom right",
         inset: int = 0,
         min_output: tuple[int, int] = ...,
+        word_wrap: bool = False,
     ) -> Overlay: ...
     @property
     def position(self) -> str: ...

@@ -227,6 +227,40 @@ class CustomDelegate:
 """
 
 
+WRAPPING_SCRIPT = """
+class CustomDelegate:
+    def overlay(self):
+        return {"string": "Casaba draws this caption wrapped", "color": "#ff0000", "stroke_width": 0,
+                "position": "top left", "inset": 0, "font_size": 30, "font_min_size": 29, "word_wrap": True}
+"""
+
+
+def test_a_delegate_string_overlay_wrapped_at_its_size(folder, tmp_path):
+    (tmp_path / "delegates.py").write_text(WRAPPING_SCRIPT)
+    settings = {
+        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/",
+        "delegate_script.enabled": "true",
+        "delegate_script.pathname": str(tmp_path / "delegates.py"),
+        "overlays.strategy": "ScriptStrategy",
+    }
+    with running_server(settings) as base, httpx.Client(base_url=base, timeout=30) as c:
+        wide = pixels(c.get("/iiif/3/gray.png/full/max/0/default.png"))
+        narrow = pixels(c.get("/iiif/3/gray.png/full/200,/0/default.png"))
+        short = pixels(c.get("/iiif/3/gray.png/full/200,40/0/default.png"))
+
+    def red_rows(p):
+        return np.nonzero(((p[..., 0] > 200) & (p[..., 1] < 50)).any(axis=1))[0]
+
+    def bands(rows):
+        return 1 + int((np.diff(rows) > 1).sum()) if len(rows) else 0
+
+    assert bands(red_rows(wide)) == 1, "one line where it fits"
+    rows = red_rows(narrow)
+    assert bands(rows) >= 3, "wrapped to 200 pixels at 30 points, where 29 would not fit on one line"
+    assert rows.max() - rows.min() > 2 * 30
+    assert bands(red_rows(short)) == 0, "too tall for 40 pixels: not drawn, not shrunk"
+
+
 def test_a_delegate_string_overlay(folder, tmp_path):
     (tmp_path / "delegates.py").write_text(STRING_SCRIPT)
     settings = {

@@ -55,6 +55,7 @@ def test_the_tutorials_string_overlay(tmp_path):
     assert isinstance(spec, StringSpec)
     assert spec.text == "My DHSI Images 2024\nAll rights reserved."
     assert (spec.position, spec.background, spec.size, spec.min_size) == ("right center", (0, 0, 0, 100), 18, 14)
+    assert spec.word_wrap is False, "Cantaloupe's BasicStrategy never wraps"
 
 
 def test_bad_overlay_keys_are_refused_at_start(tmp_path):
@@ -74,13 +75,31 @@ def test_a_delegate_answer_takes_the_defaults_it_leaves_out():
     spec = script_spec({"string": "(c)", "color": "#ff000080", "position": "top"}, OverlaySettings())
     assert isinstance(spec, StringSpec)
     assert (spec.color, spec.position, spec.size, spec.stroke_color) == ((255, 0, 0, 128), "top left", 18, (0, 0, 0, 255))
+    assert spec.word_wrap is False
     image = script_spec({"image": "/logo.png", "position": "scaled", "inset": 3}, OverlaySettings())
     assert image == ImageSpec("/logo.png", "scaled", 3, (0, 0))
 
 
+def test_a_delegate_answer_may_wrap_its_string():
+    wrapped = script_spec({"string": "a long caption", "word_wrap": True}, OverlaySettings())
+    assert isinstance(wrapped, StringSpec) and wrapped.word_wrap is True
+    unwrapped = script_spec({"string": "a long caption", "word_wrap": False}, OverlaySettings())
+    assert isinstance(unwrapped, StringSpec) and unwrapped.word_wrap is False
+    assert tag(wrapped, None) != tag(unwrapped, None), "wrapping changes the pixels, so the cache key"
+
+
 @pytest.mark.parametrize(
     "answer",
-    [{}, {"string": ""}, {"string": "x", "position": "nowhere"}, {"string": "x", "color": "reddish"}, {"string": "x", "inset": -1}, {"string": 5}],
+    [
+        {},
+        {"string": ""},
+        {"string": "x", "position": "nowhere"},
+        {"string": "x", "color": "reddish"},
+        {"string": "x", "inset": -1},
+        {"string": 5},
+        {"string": "x", "word_wrap": "true"},
+        {"string": "x", "word_wrap": 1},
+    ],
 )
 def test_a_delegate_answer_that_draws_nothing_is_an_error(answer):
     with pytest.raises(AnswerError):

@@ -2,7 +2,8 @@
 ``overlays.BasicStrategy`` keys) or, under ScriptStrategy, the one the delegate's ``overlay``
 answer describes (Cantaloupe's keys: ``string``, ``font``, ``font_size``, ``font_min_size``,
 ``font_weight``, ``glyph_spacing``, ``color``, ``stroke_color``, ``stroke_width``,
-``background_color``, ``position``, ``inset``; or ``image``, ``position``, ``inset``).
+``background_color``, ``position``, ``inset``, ``word_wrap``; or ``image``, ``position``,
+``inset``).
 
 Each comes with a tag naming everything that changes its pixels (its settings, and the bytes of
 its image or font), for cache keys and ETags."""
@@ -10,7 +11,6 @@ its image or font), for cache keys and ETags."""
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -21,8 +21,6 @@ from casaba.overlays.fonts import BOLD_FROM, font_file
 from casaba.overlays.images import OverlayImages
 from casaba.settings.keys import OverlaySettings
 
-log = logging.getLogger("casaba.overlays")
-
 RGBA = tuple[int, int, int, int]
 
 
@@ -32,6 +30,8 @@ class StringSpec:
     font: str
     size: int
     min_size: int
+    #: Wrapped to the width at ``size`` (``min_size`` unused); the BasicStrategy keys never wrap.
+    word_wrap: bool
     weight: float
     glyph_spacing: float
     color: RGBA
@@ -80,7 +80,7 @@ def basic_spec(s: OverlaySettings) -> Spec | None:
     if not text:
         return None
     return StringSpec(
-        text, s.font, s.font_size, s.font_min_size, s.font_weight, s.glyph_spacing,
+        text, s.font, s.font_size, s.font_min_size, False, s.font_weight, s.glyph_spacing,
         s.color, s.stroke_color, s.stroke_width, s.background_color, s.position, s.inset, thresholds,
     )  # fmt: skip
 
@@ -118,8 +118,6 @@ def script_spec(answer: dict[str, Any], defaults: OverlaySettings) -> Spec:
     text = value("string", str, "").replace("\\n", "\n")
     if not text:
         raise AnswerError(f"neither an image nor a string: {sorted(answer)}")
-    if answer.get("word_wrap"):
-        log.warning("overlay: word_wrap is not supported; the string is drawn on the lines it has")
     size = value("font_size", int, defaults.font_size)
     min_size = value("font_min_size", int, defaults.font_min_size)
     if not 1 <= min_size <= 10_000 or not 1 <= size <= 10_000:
@@ -130,6 +128,7 @@ def script_spec(answer: dict[str, Any], defaults: OverlaySettings) -> Spec:
         value("font", str, defaults.font),
         size,
         min_size,
+        value("word_wrap", bool, False),
         float(value("font_weight", number, defaults.font_weight)),
         float(value("glyph_spacing", number, defaults.glyph_spacing)),
         colour("color", defaults.color),
@@ -182,7 +181,7 @@ class Overlays:
                     spec.text, font=data, bold=data is None and spec.weight >= BOLD_FROM, size=spec.size, min_size=spec.min_size,
                     glyph_spacing=spec.glyph_spacing, color=spec.color, stroke_color=spec.stroke_color,
                     stroke_width=spec.stroke_width, background=spec.background, position=spec.position, inset=spec.inset,
-                    min_output=spec.min_output,
+                    min_output=spec.min_output, word_wrap=spec.word_wrap,
                 )  # fmt: skip
         except (ValueError, _core.CoreError) as e:
             error = ServerError("Internal server error.")

@@ -338,14 +338,15 @@ impl PyOverlay {
 
     /// A string overlay, drawn as Cantaloupe draws it: lines split at '\n', at `size` points (a
     /// point is an output pixel) or the largest size down to `min_size` at which it fits, else
-    /// not at all; `glyph_spacing` in ems; RGBA colours; an outline `stroke_width` pixels wide
+    /// not at all; with `word_wrap`, at `size` only, wrapped to the width as Cantaloupe wraps
+    /// lines, and drawn if they are not too tall; `glyph_spacing` in ems; RGBA colours; an outline `stroke_width` pixels wide
     /// (0 for none); a box of `background` behind it when that is not transparent. `font` is a
     /// TrueType/OpenType file's bytes, or None for the bundled DejaVu Sans (`bold`: its bold face).
     #[staticmethod]
     #[pyo3(signature = (
         text, *, font = None, bold = false, size = 18.0, min_size = 14.0, glyph_spacing = 0.0, color = (255, 255, 255, 255),
         stroke_color = (0, 0, 0, 255), stroke_width = 0.0, background = (0, 0, 0, 0), position = "bottom right", inset = 0,
-        min_output = (0, 0),
+        min_output = (0, 0), word_wrap = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn string(
@@ -362,6 +363,7 @@ impl PyOverlay {
         position: &str,
         inset: u32,
         min_output: (u32, u32),
+        word_wrap: bool,
     ) -> PyResult<PyOverlay> {
         let position = self::position(position)?;
         let font = match font {
@@ -374,6 +376,7 @@ impl PyOverlay {
             font,
             size,
             min_size,
+            word_wrap,
             glyph_spacing,
             color: rgba(color),
             stroke_color: rgba(stroke_color),

@@ -18,7 +18,8 @@ use crate::pixels::Pixels;
 pub enum Mark {
     /// RGBA pixels.
     Image(Arc<Pixels>),
-    /// Lines separated by '\n', laid out for each size of output (the size shrinks to fit).
+    /// Lines separated by '\n', laid out for each size of output (the size shrinks to fit, or the
+    /// lines are wrapped to the width).
     Text { text: String, style: TextStyle, labels: Labels },
 }
 
@@ -299,6 +300,7 @@ mod label_tests {
             stroke_color: [0, 0, 0, 255],
             stroke_width: 0.0,
             background: [0, 0, 0, 0],
+            word_wrap: false,
         };
         let overlay = Overlay::text("Hi".into(), style, Position::TopLeft, 0, (0, 0));
         let once = draw(Pixels::from_vec(50, 20, 1, vec![0; 1000]).unwrap(), &overlay, &Limits::default()).unwrap();

@@ -1,7 +1,7 @@
 //! String overlays: a label of text drawn as Cantaloupe's `Java2DUtil.overlayString` draws it
-//! (the largest size down to a minimum that fits, its background box and where that box goes,
-//! each line aligned in the box, an outline stroke under anti-aliased glyphs), into a small
-//! RGBA image the caller lays over the output.
+//! (the largest size down to a minimum that fits, or with word wrap the lines wrapped at a fixed
+//! size; its background box and where that box goes, each line aligned in the box, an outline
+//! stroke under anti-aliased glyphs), into a small RGBA image the caller lays over the output.
 
 use std::sync::OnceLock;
 
@@ -12,6 +12,7 @@ use crate::ops::position::Position;
 use crate::pixels::Pixels;
 
 mod stroke;
+mod wrap;
 
 use stroke::{stroke_outline, Coverage};
 
@@ -51,16 +52,24 @@ impl Font {
     fn units_per_em(&self) -> f64 {
         f64::from(self.0.units_per_em().unwrap_or(2048.0))
     }
+
+    /// A character's advance in font units.
+    fn advance(&self, c: char) -> f64 {
+        f64::from(self.0.h_advance_unscaled(self.0.glyph_id(c)))
+    }
 }
 
 /// How a string overlay looks: Cantaloupe's `overlays.BasicStrategy.string.*` settings.
 #[derive(Clone, Debug)]
 pub struct TextStyle {
     pub font: Font,
-    /// The size to try first, in points (pixels per em).
+    /// The size to try first, in points (pixels per em); the only size with `word_wrap`.
     pub size: f32,
-    /// The smallest size to shrink to before giving up.
+    /// The smallest size to shrink to before giving up (not used with `word_wrap`).
     pub min_size: f32,
+    /// Cantaloupe's `word_wrap`: the lines are wrapped to the available width at `size`, as its
+    /// `StringUtils.wrap` wraps them, and drawn only if they are no taller than the room.
+    pub word_wrap: bool,
     /// Extra space after each glyph, in ems (Java's `TextAttribute.TRACKING`).
     pub glyph_spacing: f32,
     /// The glyphs' RGBA fill.
@@ -85,16 +94,21 @@ pub struct Label {
     pub margin: u32,
 }
 
-/// The label for `text` on a `canvas`-sized output; None when it does not fit at min_size or
-/// there is nothing to draw.
+/// The label for `text` on a `canvas`-sized output; None when it does not fit (at min_size, or
+/// with word wrap at its size) or there is nothing to draw.
 pub fn label(text: &str, style: &TextStyle, canvas: (u32, u32), position: Position, inset: u32) -> Option<Label> {
-    let lines = Lines::new(text, &style.font);
-    if lines.0.is_empty() {
-        return None;
-    }
     let padding = if style.background[3] > 0 { BOX_PADDING } else { 0 };
     let available = |side: u32| i64::from(side) - 2 * i64::from(inset) - 2 * i64::from(padding);
-    let size = lines.fitting_size(style, available(canvas.0), available(canvas.1))?;
+    let (lines, size) = if style.word_wrap {
+        wrapped(text, style, available(canvas.0), available(canvas.1))?
+    } else {
+        let lines = Lines::new(text, &style.font);
+        if lines.0.is_empty() {
+            return None;
+        }
+        let size = lines.fitting_size(style, available(canvas.0), available(canvas.1))?;
+        (lines, size)
+    };
     let layout = Layout::new(&lines, style, size, canvas, position, inset, padding);
     if layout.box_size.0 == 0 || layout.box_size.1 == 0 {
         return None;
@@ -104,15 +118,50 @@ pub fn label(text: &str, style: &TextStyle, canvas: (u32, u32), position: Positi
     Some(Label { pixels: draw(&lines, style, &layout), origin, margin: layout.margin })
 }
 
-/// One line's glyphs and its width per point of size: advances without kerning, as Java lays
-/// text out unless `TextAttribute.KERNING` is asked for, which Cantaloupe does not.
+/// The wrapped lines of `text` at the style's fixed size, if they are no taller than `height`
+/// (Cantaloupe does not check their width); None when nothing is left to draw, or the size or
+/// the room is unusable.
+fn wrapped(text: &str, style: &TextStyle, width: i64, height: i64) -> Option<(Lines, f64)> {
+    let size = f64::from(style.size);
+    if !size.is_finite() || size <= 0.0 || width < 0 || height < 0 {
+        return None;
+    }
+    let line_height = line_height(&style.font, size);
+    // Lines only accumulate, so wrapping stops as soon as they are too many to fit.
+    let max_lines = if line_height > 0.0 { (height as f64 / line_height).floor() as usize } else { usize::MAX };
+    let width_of = |advance, tracked| string_width(advance, tracked, style, size);
+    let lines = wrap::wrap(text, |c| style.font.advance(c), width_of, width, max_lines)?;
+    if lines.is_empty() {
+        return None;
+    }
+    Some((Lines(lines.iter().map(|line| Line::new(line, &style.font)).collect()), size))
+}
+
+/// One line's glyphs and its advance: advances without kerning, as Java lays text out unless
+/// `TextAttribute.KERNING` is asked for, which Cantaloupe does not.
 struct Line {
     glyphs: Vec<GlyphId>,
-    /// Pixels of advance per point of font size.
-    width_per_point: f64,
+    /// The glyphs' advances summed, in font units.
+    advance: f64,
     /// The glyphs that advance the pen: only these are followed by the tracking, as Java's
     /// `StandardGlyphVector` adds it (a zero-width mark stays on its base).
     tracked: usize,
+}
+
+impl Line {
+    fn new(line: &str, font: &Font) -> Line {
+        let glyphs: Vec<GlyphId> = line.chars().map(|c| font.0.glyph_id(c)).collect();
+        let advance: f64 = glyphs.iter().map(|&g| f64::from(font.0.h_advance_unscaled(g))).sum();
+        let tracked = glyphs.iter().filter(|&&g| font.0.h_advance_unscaled(g) != 0.0).count();
+        Line { glyphs, advance, tracked }
+    }
+}
+
+/// The width at `size` in whole pixels of glyphs advancing `advance` font units, `tracked` of
+/// which advance the pen, as Java's `FontMetrics.stringWidth` gives it.
+fn string_width(advance: f64, tracked: usize, style: &TextStyle, size: f64) -> f64 {
+    let tracking = f64::from(style.glyph_spacing) * size;
+    (advance / style.font.units_per_em() * size + tracking * tracked as f64 + 0.5).floor().max(0.0)
 }
 
 /// The lines of a string: split at '\n' with empty lines dropped, as Commons Lang's
@@ -121,27 +170,12 @@ struct Lines(Vec<Line>);
 
 impl Lines {
     fn new(text: &str, font: &Font) -> Lines {
-        let units = font.units_per_em();
-        Lines(
-            text.split('\n')
-                .filter(|line| !line.is_empty())
-                .map(|line| {
-                    let glyphs: Vec<GlyphId> = line.chars().map(|c| font.0.glyph_id(c)).collect();
-                    let advance: f64 = glyphs.iter().map(|&g| f64::from(font.0.h_advance_unscaled(g))).sum();
-                    let tracked = glyphs.iter().filter(|&&g| font.0.h_advance_unscaled(g) != 0.0).count();
-                    Line { glyphs, width_per_point: advance / units, tracked }
-                })
-                .collect(),
-        )
+        Lines(text.split('\n').filter(|line| !line.is_empty()).map(|line| Line::new(line, font)).collect())
     }
 
-    /// Each line's width at `size` in whole pixels, as Java's `FontMetrics.stringWidth` gives it.
+    /// Each line's width at `size` in whole pixels.
     fn widths(&self, style: &TextStyle, size: f64) -> Vec<f64> {
-        let tracking = f64::from(style.glyph_spacing) * size;
-        self.0
-            .iter()
-            .map(|line| (line.width_per_point * size + tracking * line.tracked as f64 + 0.5).floor().max(0.0))
-            .collect()
+        self.0.iter().map(|line| string_width(line.advance, line.tracked, style, size)).collect()
     }
 
     /// The size Cantaloupe's loop settles on: from `size` down in steps of one while it is at
@@ -265,7 +299,8 @@ impl Layout {
                 (java_round(x) - box_origin.0 + i64::from(margin), java_round(y) - box_origin.1 + i64::from(margin))
             })
             .collect();
-        // The box fits inside the canvas (the size was chosen so), so these are at most its size.
+        // Without word wrap the box fits inside the canvas (the size was chosen so); with it, a
+        // line may be wider than the room, as in Cantaloupe, and the box with it.
         Layout { size, box_origin, box_size: (box_w as u32, box_h as u32), margin, origins }
     }
 }
@@ -371,6 +406,7 @@ mod tests {
             font: Font::default_regular(),
             size,
             min_size: 14.0,
+            word_wrap: false,
             glyph_spacing: 0.0,
             color: [255, 255, 255, 255],
             stroke_color: [0, 0, 0, 255],
@@ -602,6 +638,101 @@ mod tests {
         assert_eq!(width("AAAA", &spaced), width("AAAA", &plain) + 8.0);
         // A combining acute has no advance, so it takes no tracking.
         assert_eq!(width("e\u{301}", &spaced), width("e\u{301}", &plain) + 2.0);
+    }
+
+    /// Rows (first, last) of each band of rows holding ink with alpha above `min`.
+    fn ink_bands(p: &Pixels, min: u8) -> Vec<(u32, u32)> {
+        let inked: Vec<u32> = (0..p.height).filter(|&y| (0..p.width).any(|x| alpha_at(p, x, y) > min)).collect();
+        let mut bands: Vec<(u32, u32)> = Vec::new();
+        for y in inked {
+            match bands.last_mut() {
+                Some(band) if band.1 + 1 == y => band.1 = y,
+                _ => bands.push((y, y)),
+            }
+        }
+        bands
+    }
+
+    fn wrapping(size: f32) -> TextStyle {
+        TextStyle { word_wrap: true, ..style(size, [0, 0, 0, 0]) }
+    }
+
+    #[test]
+    fn word_wrap_cuts_lines_at_spaces_to_the_width() {
+        let s = wrapping(20.0);
+        let (one, line) = measure("Hello World", &s, 20.0);
+        // Room for one "Hello World" and a little more, not for two.
+        let canvas = (one as u32 + 20 + 8, 200);
+        let (p, origin) = label("Hello World Hello World", &s, canvas, Position::TopLeft, 10).expect("fits");
+        assert_eq!(origin, (10, 10));
+        assert_eq!((f64::from(p.width), f64::from(p.height)), (one, 2.0 * line));
+        assert_eq!(ink_bands(&p, 128).len(), 2);
+        // With a visible background the room is 5 pixels less on each side, and still enough.
+        let boxed = TextStyle { background: [0, 0, 0, 255], ..s.clone() };
+        let (p, _) = label("Hello World Hello World", &boxed, (one as u32 + 30, 200), Position::TopLeft, 0).unwrap();
+        assert_eq!((f64::from(p.width), f64::from(p.height)), (one + 10.0, 2.0 * line + 10.0));
+        // Room for the whole string: one line, as without word wrap.
+        let (whole, _) = measure("Hello World Hello World", &s, 20.0);
+        let (p, _) = label("Hello World Hello World", &s, (whole as u32, 200), Position::TopLeft, 0).unwrap();
+        assert_eq!((f64::from(p.width), f64::from(p.height)), (whole, line));
+    }
+
+    #[test]
+    fn word_wrap_cuts_a_word_wider_than_the_width_in_its_middle() {
+        let s = wrapping(20.0);
+        let text = "Supercalifragilisticexpialidocious";
+        let (whole, line) = measure(text, &s, 20.0);
+        let canvas = ((whole / 3.0) as u32, 300);
+        let narrow = TextStyle { word_wrap: false, ..s.clone() };
+        assert!(label(text, &narrow, canvas, Position::TopLeft, 0).is_none(), "too wide even at min_size");
+        let (p, _) = label(text, &s, canvas, Position::TopLeft, 0).expect("wrapped");
+        let lines = (f64::from(p.height) / line) as usize;
+        assert!((3..=5).contains(&lines), "{lines} lines");
+        assert_eq!(ink_bands(&p, 128).len(), lines);
+        assert!(f64::from(p.width) < whole / 2.0);
+    }
+
+    #[test]
+    fn word_wrap_keeps_the_lines_it_is_given() {
+        let s = wrapping(20.0);
+        let (_, line) = measure("x", &s, 20.0);
+        let height = |text: &str| label(text, &s, (400, 400), Position::TopLeft, 0).map(|(p, _)| f64::from(p.height));
+        assert_eq!(height("one
+two"), Some(2.0 * line));
+        assert_eq!(height("one
+
+two
+"), Some(2.0 * line), "empty lines vanish");
+        assert_eq!(height("one
+  
+two"), Some(3.0 * line), "a line of spaces stays");
+        assert_eq!(height("one
+two
+  "), Some(2.0 * line), "a blank last line goes");
+        assert_eq!(height("
+
+"), None);
+    }
+
+    #[test]
+    fn word_wrap_keeps_the_size_and_draws_nothing_when_too_tall() {
+        let s = TextStyle { min_size: 1.0, ..wrapping(40.0) };
+        let (widest, line) = measure("Hello", &s, 40.0);
+        let width = widest as u32 + 4;
+        // Two lines at 40 points: without word wrap the size would shrink to fit one line.
+        let (p, _) = label("Hello Hello", &s, (width, 2 * line as u32), Position::Center, 0).expect("fits");
+        assert_eq!((f64::from(p.width), f64::from(p.height)), (widest, 2.0 * line));
+        let shrunk = TextStyle { word_wrap: false, ..s.clone() };
+        let (p, _) = label("Hello Hello", &shrunk, (width, 2 * line as u32), Position::Center, 0).unwrap();
+        assert!(f64::from(p.height) < line);
+        // A pixel short of two lines: not drawn, and not shrunk.
+        assert!(label("Hello Hello", &s, (width, 2 * line as u32 - 1), Position::Center, 0).is_none());
+        let padded = TextStyle { background: [0, 0, 0, 255], ..s.clone() };
+        assert!(label("Hello Hello", &padded, (width + 10, 2 * line as u32 + 9), Position::Center, 0).is_none());
+        assert!(label("Hello Hello", &padded, (width + 10, 2 * line as u32 + 10), Position::Center, 0).is_some());
+        assert!(label("Hello", &s, (width, 100), Position::Center, 1000).is_none(), "no room left");
+        let huge = TextStyle { size: 1e9, ..s };
+        assert!(label(&"Hello ".repeat(10_000), &huge, (4000, 4000), Position::Center, 0).is_none());
     }
 
     #[test]
