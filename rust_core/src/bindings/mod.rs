@@ -22,7 +22,7 @@ use crate::ops::orient::turned_size;
 use crate::ops::resize::Filter;
 use crate::pipeline;
 use crate::pixels::Pixels;
-use crate::plan::{self, Operations, Plan, Quality};
+use crate::plan::{self, Operations, Plan, Quality, Redaction};
 use crate::source::remote::{Chunking, Fetch, Remote};
 use crate::source::ByteSource;
 
@@ -32,6 +32,9 @@ pub struct PyImage {
     codec: Box<dyn Codec>,
     limits: Limits,
 }
+
+/// A redaction as Python gives it: x, y, width, height and an RGB colour.
+type PyRedaction = (i64, i64, u32, u32, (u8, u8, u8));
 
 /// What one request will do to one image, as data.
 #[pyclass(frozen, name = "Plan", module = "casaba._core")]
@@ -152,11 +155,13 @@ impl PyImage {
     /// Plan a request on the upright image: `region` (x, y, w, h) in full-resolution pixels,
     /// `size` (w, h) before rotation, `rotation` in clockwise degrees. `tiff_compression` is one
     /// of none, lzw, deflate, packbits and jpeg (at `jpeg_quality`). The filters are Cantaloupe's:
-    /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle.
+    /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle. `redactions` are
+    /// (x, y, w, h, (r, g, b)) rectangles of the upright full image to fill wherever they show: a
+    /// part outside the image is left out, and an empty one or one wholly outside is ignored.
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
         jpeg_progressive = false, webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
-        upscale_filter = "lanczos3",
+        upscale_filter = "lanczos3", redactions = Vec::new(),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -174,6 +179,7 @@ impl PyImage {
         background: (u8, u8, u8),
         downscale_filter: &str,
         upscale_filter: &str,
+        redactions: Vec<PyRedaction>,
     ) -> PyResult<PyPlan> {
         let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
@@ -192,6 +198,10 @@ impl PyImage {
             background: [background.0, background.1, background.2],
             downscale: filter(downscale_filter)?,
             upscale: filter(upscale_filter)?,
+            redactions: redactions
+                .into_iter()
+                .filter_map(|(x, y, w, h, (r, g, b))| Redaction::clipped(x, y, w, h, [r, g, b], (self.width(), self.height())))
+                .collect(),
         };
         let plan = plan::plan(self.codec.as_ref(), &ops)?;
         let steps = plan.describe(self.codec.structure());

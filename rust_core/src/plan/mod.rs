@@ -4,6 +4,7 @@
 //! the request's fault (`Error::Request`).
 
 pub mod passthrough;
+pub mod redact;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use crate::ops::resize::{Filter, SourceBox};
 use crate::structure::{Level, Structure};
 
 pub use passthrough::{Refusal, StoredTile};
+pub use redact::Redaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quality {
@@ -40,7 +42,7 @@ impl Quality {
 }
 
 /// What the request asks for, in the upright image's full-resolution coordinates.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Operations {
     pub region: Rect,
     /// Output size before rotation.
@@ -57,12 +59,17 @@ pub struct Operations {
     /// Resampling filters for making smaller and larger.
     pub downscale: Filter,
     pub upscale: Filter,
+    /// Filled wherever they show, whatever else the request asks.
+    pub redactions: Vec<Redaction>,
 }
 
 /// One change to the pixels. A plan holds only steps that change something, in the order
 /// they run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Step {
+    /// Fill these rectangles of the decoded rectangle with their colours: first, so that no
+    /// later step reads what they hide.
+    Redact(Vec<(Rect, [u8; 3])>),
     /// Resample `area` of the decoded rectangle to `width` x `height`.
     Resize { area: SourceBox, width: u32, height: u32, filter: Filter },
     Mirror,
@@ -158,7 +165,15 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
         && (area.height - th).abs() < EPS
         && read.w == out_w
         && read.h == out_h;
+    if let Some(r) = ops.redactions.iter().find(|r| !r.rect.fits_in(uw, uh)) {
+        let r = r.rect;
+        return Err(Error::Request(format!("the redaction {},{},{},{} is not inside the {uw}x{uh} image", r.x, r.y, r.w, r.h)));
+    }
     let mut steps = Vec::new();
+    let fills = redact::fills(s, l, read, &ops.redactions);
+    if !fills.is_empty() {
+        steps.push(Step::Redact(fills));
+    }
     if !exact {
         let shrinks = f64::from(out_w) * f64::from(out_h) <= area.width * area.height;
         let filter = if shrinks { ops.downscale } else { ops.upscale };
@@ -196,7 +211,7 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
 
 impl Plan {
     pub fn bilevel(&self) -> bool {
-        self.steps.contains(&Step::Bitonal)
+        self.steps.iter().any(|s| matches!(s, Step::Bitonal))
     }
 
     pub fn resizes(&self) -> bool {
@@ -216,6 +231,10 @@ impl Plan {
         }
         let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
         lines.extend(self.steps.iter().map(|step| match step {
+            Step::Redact(fills) => {
+                let each = fills.iter().map(|(r, [red, green, blue])| format!("{},{},{},{} #{red:02x}{green:02x}{blue:02x}", r.x, r.y, r.w, r.h));
+                format!("redact {}", each.collect::<Vec<_>>().join(" "))
+            }
             Step::Resize { area: a, width, height, filter } => {
                 format!("resize {:.3},{:.3},{:.3},{:.3} to {width}x{height} ({})", a.left, a.top, a.width, a.height, filter.name())
             }

@@ -51,6 +51,7 @@ fn ops(region: Rect, (width, height): (u32, u32), format: OutputFormat) -> Opera
         background: [255, 255, 255],
         downscale: Filter::Lanczos3,
         upscale: Filter::Lanczos3,
+        redactions: Vec::new(),
     }
 }
 
@@ -173,9 +174,9 @@ fn a_stored_tile_is_the_answer_only_when_nothing_changes() {
     let edge = ops(Rect::new(512, 256, 88, 244), (88, 244), OutputFormat::Jpeg);
     assert_eq!(plan(image.as_ref(), &edge).expect("a plan").passthrough, Ok(StoredTile { index: 5, cut: Some((88, 244)) }));
     let refusals = [
-        (Operations { format: OutputFormat::Png, ..tile }, Refusal::NotJpegOutput),
-        (Operations { mirror: true, ..tile }, Refusal::Processing),
-        (Operations { width: 200, height: 200, ..tile }, Refusal::Processing),
+        (Operations { format: OutputFormat::Png, ..tile.clone() }, Refusal::NotJpegOutput),
+        (Operations { mirror: true, ..tile.clone() }, Refusal::Processing),
+        (Operations { width: 200, height: 200, ..tile.clone() }, Refusal::Processing),
         (ops(Rect::new(128, 0, 256, 256), (256, 256), OutputFormat::Jpeg), Refusal::NotOneTile),
     ];
     for (o, refusal) in refusals {
