@@ -1,5 +1,6 @@
 """Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings/."""
 
+from collections.abc import Sequence
 from os import PathLike
 from typing import Final, Protocol, final
 
@@ -113,6 +114,7 @@ class Image:
         background: tuple[int, int, int] = ...,
         downscale_filter: str = "lanczos3",
         upscale_filter: str = "lanczos3",
+        redactions: Sequence[tuple[int, int, int, int, tuple[int, int, int]]] = ...,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...
     def write_pyramid(

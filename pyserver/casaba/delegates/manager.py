@@ -102,8 +102,10 @@ class DelegateManager:
         self.chains: dict[str, tuple[Impl, ...]] = {
             hook: tuple(self._impl(i, hook) for i in reversed(getattr(pm.hook, hook).get_hookimpls())) for hook in HOOKS
         }
-        #: The hooks someone answers; every other hook is never called.
-        self.implemented = frozenset(hook for hook, chain in self.chains.items() if chain)
+        #: The hooks someone answers; every other hook is never called. ``redactions`` only while
+        #: redaction is enabled.
+        skipped = set() if settings.redaction.enabled else {"redactions"}
+        self.implemented = frozenset(hook for hook, chain in self.chains.items() if chain and hook not in skipped)
         self.sources = SourceRouter(settings)
         self.asks_image = bool(self.implemented & IMAGE_HOOKS)
         self._executor: ThreadPoolExecutor | None = None
@@ -210,7 +212,7 @@ class DelegateCall:
         implemented = self.m.implemented
         if "authorize" in implemented:
             await self._authorize("authorize")
-        redactions: tuple[tuple[int, int, int, int], ...] = ()
+        redactions: tuple[answers.Redaction, ...] = ()
         if "redactions" in implemented:
             for impl in self.m.chains["redactions"]:
                 redactions += answers.redactions(await self.ask(impl, ()), str(impl))

@@ -17,7 +17,7 @@ from casaba.caches.base import Hit, Key
 from casaba.caches.facade import CacheFacade, derivative_key
 from casaba.caches.info import ImageInfo
 from casaba.caches.lru import Lru
-from casaba.delegates.answers import NO_DECISIONS, Decisions
+from casaba.delegates.answers import NO_DECISIONS, Decisions, Redaction
 from casaba.iiif import scale_constraint
 from casaba.iiif.info import PROFILES
 from casaba.meta_identifier import MetaIdentifier
@@ -39,6 +39,8 @@ class Prepared:
     headers: tuple[tuple[str, str], ...]
     etag: str
     key: Key
+    #: The delegates' redactions, in the full image's pixels.
+    redactions: tuple[Redaction, ...] = ()
 
 
 def etag(image: ImageInfo, meta: MetaIdentifier, settings_tag: str, *parts: str) -> str:
@@ -57,10 +59,15 @@ def resolve_region(req: ImageRequest, width: int, height: int, scale: tuple[int,
     return resolved, scale_constraint.full_region(resolved.region, size, (width, height))
 
 
-def plan(image: _core.Image, region: tuple[int, int, int, int], resolved: Resolved, processor: ProcessorSettings) -> _core.Plan:
-    """The core's plan of a derivative, with the configured encoders and filters."""
+def plan(
+    image: _core.Image, region: tuple[int, int, int, int], resolved: Resolved, processor: ProcessorSettings, redactions: tuple[Redaction, ...] = ()
+) -> _core.Plan:
+    """The core's plan of a derivative, with the configured encoders and filters, and the
+    redactions (in the full image's pixels, as the region is)."""
     r = resolved
-    return image.plan(region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, **processor.plan_options)
+    return image.plan(
+        region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, redactions=redactions, **processor.plan_options
+    )
 
 
 class Derivatives:
@@ -110,13 +117,13 @@ class Derivatives:
         pixels = canonical(req, resolved, *size, Version.V3)
         scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
         key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
-        return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key)
+        return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key, decisions.redactions)
 
     def plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
         """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
-            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor)
+            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.redactions)
             self._plans.put((prepared.key.name, opened), planned)
         return planned
 
