@@ -3,8 +3,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# Debian packages: building the Rust core (libjpeg-turbo's build needs cmake and nasm) ...
-APT_BUILD := cmake nasm
+# Debian packages: building the Rust core (libjpeg-turbo's build needs cmake and nasm), and
+# finding overlay fonts by name (fontconfig's fc-match) ...
+APT_BUILD := cmake nasm fontconfig
 # ... and making test images (vips, tiffcp, opj_compress, ojph_compress), running iiif-validator-ng (libvips)
 # and the RedisCache tests (redis-server, started by the tests on a free port).
 APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1 redis-server

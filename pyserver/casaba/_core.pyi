@@ -14,6 +14,8 @@ __all__ = [
     "MAX_PIXELS",
     "max_side",
     "output_size",
+    "Overlay",
+    "overlay_position",
     "Plan",
     "RequestError",
     "set_decoded_tile_cache_size",
@@ -38,10 +40,41 @@ def max_side(format: str) -> int | None:
 def output_size(width: int, height: int, degrees: float) -> tuple[int, int]:
     """The output of a ``width`` x ``height`` request turned clockwise by ``degrees`` (0–360), as a plan makes it."""
 
+def overlay_position(text: str) -> str | None:
+    """The overlay position ``text`` names by Cantaloupe's rules, by its own name; None when none."""
+
 class _Reader(Protocol):
     """What ``Image.open_reader`` reads through; ``read`` returns exactly ``length`` bytes."""
 
     def read(self, offset: int, length: int, /) -> bytes: ...
+
+@final
+class Overlay:
+    """An overlay, ready to draw on any number of outputs."""
+
+    @staticmethod
+    def image(data: bytes, *, position: str = "bottom right", inset: int = 0, min_output: tuple[int, int] = ...) -> Overlay: ...
+    @staticmethod
+    def string(
+        text: str,
+        *,
+        font: bytes | None = None,
+        bold: bool = False,
+        size: float = 18.0,
+        min_size: float = 14.0,
+        glyph_spacing: float = 0.0,
+        color: tuple[int, int, int, int] = ...,
+        stroke_color: tuple[int, int, int, int] = ...,
+        stroke_width: float = 0.0,
+        background: tuple[int, int, int, int] = ...,
+        position: str = "bottom right",
+        inset: int = 0,
+        min_output: tuple[int, int] = ...,
+    ) -> Overlay: ...
+    @property
+    def position(self) -> str: ...
+    @property
+    def inset(self) -> int: ...
 
 @final
 class Plan:
@@ -114,6 +147,7 @@ class Image:
         background: tuple[int, int, int] = ...,
         downscale_filter: str = "lanczos3",
         upscale_filter: str = "lanczos3",
+        overlay: Overlay | None = None,
         redactions: Sequence[tuple[int, int, int, int, tuple[int, int, int]]] = ...,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...

@@ -10,7 +10,7 @@ use crate::geometry::Rect;
 use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
-use crate::ops::{color, orient, redact, resize};
+use crate::ops::{color, orient, overlay, redact, resize};
 use crate::plan::{Plan, Step, StoredTile};
 use crate::turbo;
 
@@ -64,6 +64,7 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             Step::Rotate(degrees) => orient::rotate(Arc::unwrap_or_clone(p), *degrees),
             Step::RotateAny { degrees, canvas } => orient::rotate_any(&p, *degrees, *canvas, limits)?,
             Step::Flatten(background) => color::flatten(Arc::unwrap_or_clone(p), *background),
+            Step::Overlay(o) => overlay::draw(Arc::unwrap_or_clone(p), o, limits)?,
             Step::Gray => color::to_gray(Arc::unwrap_or_clone(p)),
             Step::Bitonal => color::to_bitonal(Arc::unwrap_or_clone(p)),
         });

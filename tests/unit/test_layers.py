@@ -9,11 +9,12 @@ import casaba
 #: Lowest first. A module of one layer may import from its own part and from lower layers only.
 LAYERS = [
     {"_core"},
-    {"errors"},
+    {"errors", "colors"},
     {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo"},
     {"sources"},
     {"caches"},
     {"delegates"},
+    {"overlays"},
     {"serving"},
     {"app", "cli", "testing"},
     {"__main__"},

@@ -8,7 +8,7 @@ import pytest
 
 from casaba.settings import Settings, SettingsError, load
 from casaba.settings.keys import KEYS, PATHS, TIF_COMPRESSIONS, Key, Sections
-from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Str
+from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, OverlayPosition, Str
 
 
 def write(tmp_path, text):
@@ -208,7 +208,15 @@ def test_every_key_is_one_field_and_every_field_one_key():
 
 
 # What each kind of key reads into: the attribute's declared type must say the same.
-TYPES = {Str: str, Bool: bool, Float: float, Choice: str, ByteSize: int, Color: tuple[int, int, int]}
+TYPES = {Str: str, Bool: bool, Float: float, Choice: str, ByteSize: int, OverlayPosition: str}
+
+
+def reads(kind):
+    if isinstance(kind, Int):
+        return int | None if kind.optional else int
+    if isinstance(kind, Color):
+        return tuple[int, int, int, int] if kind.alpha else tuple[int, int, int]
+    return TYPES[type(kind)]
 
 
 def test_every_attribute_is_typed_as_its_key_reads():
@@ -221,7 +229,7 @@ def test_every_attribute_is_typed_as_its_key_reads():
     for name, path in PATHS.items():
         kind = KEYS[name].kind
         hint = declared(path)
-        assert hint == ((int | None if kind.optional else int) if isinstance(kind, Int) else TYPES[type(kind)]), name
+        assert hint == reads(kind), name
         runtime = get_args(hint) if get_origin(hint) is UnionType else (get_origin(hint) or hint)
         assert isinstance(KEYS[name].default, runtime), name
 

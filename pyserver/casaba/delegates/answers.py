@@ -154,11 +154,11 @@ def redactions(answer: Any, where: str) -> tuple[Redaction, ...]:
             raise DelegateError(f"{where} answered {r!r}; a width or height below zero")
         color = r.get("color")
         try:
-            rgb = BLACK if color is None else Color().parse(color)
-        except (AttributeError, ValueError):
-            raise DelegateError(f"{where} answered the color {color!r}; expected {Color.allowed}") from None
+            red, green, blue = BLACK if color is None else Color().parse(color)
+        except (AttributeError, TypeError, ValueError):
+            raise DelegateError(f"{where} answered the color {color!r}; expected {Color().allowed}") from None
         if width and height:
-            out.append((x, y, width, height, rgb))
+            out.append((x, y, width, height, (red, green, blue)))
     return tuple(out)
 
 
@@ -173,8 +173,8 @@ class Decisions:
     metadata: str | None = None
 
     def refuse_unsupported(self) -> None:
-        """Fail closed: Casaba cannot draw these yet, so it must not answer without them."""
-        missing = [what for what, asked in (("overlays", self.overlay), ("embedded XMP metadata", self.metadata)) if asked]
+        """Fail closed: Casaba cannot embed XMP metadata yet, so it must not answer without it."""
+        missing = [what for what, asked in (("embedded XMP metadata", self.metadata),) if asked]
         if missing:
             raise NotImplementedFeature(
                 f"The delegate asks for {' and '.join(missing)}, which this server cannot apply yet; "

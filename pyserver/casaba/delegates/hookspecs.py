@@ -139,17 +139,21 @@ class Delegate:
 
     @hookspec(firstresult=True)
     def overlay(self) -> Answer[dict[str, Any] | None]:
-        """An overlay to draw on image responses, as in Cantaloupe: a string overlay (``string``,
-        ``font``, ``color``, ``position``, ...) or an image overlay (``image``, ``position``,
-        ``inset``); ``None`` for none. Casaba does not draw overlays yet, so an overlay answer
-        is refused with 501 rather than served without it."""
+        """With ``overlays.strategy = ScriptStrategy``: the overlay to draw on this image
+        response, as in Cantaloupe: a string overlay (``string``, and optionally ``font``,
+        ``font_size``, ``font_min_size``, ``font_weight``, ``glyph_spacing``, ``color``,
+        ``stroke_color``, ``stroke_width``, ``background_color``, ``position``, ``inset``; what
+        is left out takes the ``overlays.BasicStrategy`` keys' defaults) or an image overlay
+        (``image``: a path or URL, ``position``, ``inset``); ``None`` for none. An answer that
+        describes no overlay fails the request (500): it is never served without it."""
         return None
 
     @hookspec
     def redactions(self) -> Answer[list[dict[str, Any]]]:
         """Rectangles to fill on every derivative of the image, each ``{"x", "y", "width",
         "height"}`` in the full image's pixels (whatever the scale constraint), with an optional
-        ``color`` (white, black or ``#RRGGBB``; black by default); ``[]`` for none. A part outside
+        ``color`` (an opaque CSS colour: a name, ``#RRGGBB``, ``#RGB`` or ``rgb()``; black by
+        default); ``[]`` for none. A part outside
         the image is left out. The rectangles show at every region, size, rotation and format, and
         are grown to what the level read blends (whole JPEG blocks, say), so no pixel of an
         answer depends on a hidden one. Asked only while ``redaction.enabled`` (the default)."""

@@ -102,10 +102,13 @@ class DelegateManager:
         self.chains: dict[str, tuple[Impl, ...]] = {
             hook: tuple(self._impl(i, hook) for i in reversed(getattr(pm.hook, hook).get_hookimpls())) for hook in HOOKS
         }
-        #: The hooks someone answers; every other hook is never called. ``redactions`` only while
-        #: redaction is enabled.
-        skipped = set() if settings.redaction.enabled else {"redactions"}
-        self.implemented = frozenset(hook for hook, chain in self.chains.items() if chain and hook not in skipped)
+        # Cantaloupe asks for an overlay only under ScriptStrategy, and for redactions only while
+        # redaction is enabled.
+        off = set() if settings.overlays.strategy == "ScriptStrategy" else {"overlay"}
+        if not settings.redaction.enabled:
+            off.add("redactions")
+        #: The hooks someone answers and the configuration asks; every other hook is never called.
+        self.implemented = frozenset(hook for hook, chain in self.chains.items() if chain and hook not in off)
         self.sources = SourceRouter(settings)
         self.asks_image = bool(self.implemented & IMAGE_HOOKS)
         self._executor: ThreadPoolExecutor | None = None

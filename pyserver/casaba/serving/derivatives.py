@@ -21,6 +21,7 @@ from casaba.delegates.answers import NO_DECISIONS, Decisions, Redaction
 from casaba.iiif import scale_constraint
 from casaba.iiif.info import PROFILES
 from casaba.meta_identifier import MetaIdentifier
+from casaba.overlays.choice import Chosen
 from casaba.serving.opening import Opened
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
 from casaba.settings.keys import ProcessorSettings
@@ -39,6 +40,7 @@ class Prepared:
     headers: tuple[tuple[str, str], ...]
     etag: str
     key: Key
+    overlay: _core.Overlay | None
     #: The delegates' redactions, in the full image's pixels.
     redactions: tuple[Redaction, ...] = ()
 
@@ -60,13 +62,19 @@ def resolve_region(req: ImageRequest, width: int, height: int, scale: tuple[int,
 
 
 def plan(
-    image: _core.Image, region: tuple[int, int, int, int], resolved: Resolved, processor: ProcessorSettings, redactions: tuple[Redaction, ...] = ()
+    image: _core.Image,
+    region: tuple[int, int, int, int],
+    resolved: Resolved,
+    processor: ProcessorSettings,
+    overlay: _core.Overlay | None = None,
+    redactions: tuple[Redaction, ...] = (),
 ) -> _core.Plan:
-    """The core's plan of a derivative, with the configured encoders and filters, and the
-    redactions (in the full image's pixels, as the region is)."""
+    """The core's plan of a derivative, with the configured encoders and filters, the overlay and
+    the redactions (in the full image's pixels, as the region is)."""
     r = resolved
+    options = processor.plan_options
     return image.plan(
-        region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, redactions=redactions, **processor.plan_options
+        region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, overlay=overlay, redactions=redactions, **options
     )
 
 
@@ -79,7 +87,7 @@ class Derivatives:
         self.executor = executor
         self.remote_executor = remote_executor
         self.caches = caches
-        self._prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions], Prepared] = Lru(4096)
+        self._prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions, Chosen | None], Prepared] = Lru(4096)
         # By derivative key: it names the pixels asked for, whatever the URL or API version.
         self._plans: Lru[tuple[str, Opened], _core.Plan] = Lru(4096)
         # Derivatives last made as a stored tile sent as it is: no cache holds them.
@@ -92,17 +100,21 @@ class Derivatives:
     def resolve(self, req: ImageRequest, image: ImageInfo, scale: tuple[int, int] | None) -> tuple[Resolved, tuple[int, int, int, int]]:
         return resolve_region(req, image.width, image.height, scale, self.limits)
 
-    def prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
-        """Everything about an image request that depends only on it, the image, the base URI
-        and the delegates' decisions."""
-        key = (req, version, base, image, meta.scale, decisions)
+    def prepare(
+        self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions, overlay: Chosen | None
+    ) -> Prepared:
+        """Everything about an image request that depends only on it, the image, the base URI,
+        the delegates' decisions and the overlay."""
+        key = (req, version, base, image, meta.scale, decisions, overlay)
         prepared = self._prepared.get(key)
         if prepared is None:
-            prepared = self._prepare(req, version, base, image, meta, decisions)
+            prepared = self._prepare(req, version, base, image, meta, decisions, overlay)
             self._prepared.put(key, prepared)
         return prepared
 
-    def _prepare(self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions) -> Prepared:
+    def _prepare(
+        self, req: ImageRequest, version: Version, base: str, image: ImageInfo, meta: MetaIdentifier, decisions: Decisions, overlay: Chosen | None
+    ) -> Prepared:
         decisions.refuse_unsupported()
         resolved, region = self.resolve(req, image, meta.scale)
         size = scale_constraint.virtual_size(image.width, image.height, meta.scale)
@@ -113,17 +125,20 @@ class Derivatives:
             ("link", f'<{PROFILES[version].level2}>;rel="profile", <{canonical_uri}>;rel="canonical"'),
         )
         decided = repr(decisions) if decisions != NO_DECISIONS else ""
+        if overlay is not None:
+            decided += f"\0overlay {overlay.tag}"
         # Every API version asking for the same pixels shares one derivative.
         pixels = canonical(req, resolved, *size, Version.V3)
         scale = f"{meta.scale[0]}:{meta.scale[1]}" if meta.scale else ""
         key = derivative_key(meta.identifier, meta.page, image, pixels, self.settings_tag, f"{scale}\0{decided}")
-        return Prepared(resolved, region, headers, etag(image, meta, self.settings_tag, canonical_params, decided), key, decisions.redactions)
+        tag = etag(image, meta, self.settings_tag, canonical_params, decided)
+        return Prepared(resolved, region, headers, tag, key, overlay.overlay if overlay else None, decisions.redactions)
 
     def plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
         """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
-            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.redactions)
+            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.overlay, prepared.redactions)
             self._plans.put((prepared.key.name, opened), planned)
         return planned
 

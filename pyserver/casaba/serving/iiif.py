@@ -2,8 +2,8 @@
 
 1. **ask**: parse the parameters (``params``), the meta-identifier and pre-authorization
    (``begin``, through the request's delegate call), the image's info (``opening``), then for an
-   image request authorization and the delegates' decisions, resolved into a ``Prepared``
-   derivative (``derivatives``); for info.json, the document;
+   image request authorization, the delegates' decisions and the overlay (``overlays``),
+   resolved into a ``Prepared`` derivative (``derivatives``); for info.json, the document;
 2. **answer**: the image's info as it is now (kept, or from the source), a 304 to a current
    client, the derivative from the cache or made (a stored tile read as it is, else rendered:
    ``derivatives``), and the response.
@@ -40,6 +40,7 @@ from casaba.serving.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared,
 from casaba.iiif.disposition import QUERY_ARG, content_disposition
 from casaba.iiif.info import PROFILES, ImageFacts, info
 from casaba.meta_identifier import MetaIdentifier
+from casaba.overlays.choice import Overlays
 from casaba.serving.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
 from casaba.settings import Settings
@@ -99,6 +100,7 @@ class IiifService:
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}
         self.opener = Opener(retrieval, caches)
         self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches)
+        self.overlays = Overlays(settings.overlays)
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)
 
@@ -205,7 +207,8 @@ class IiifService:
         if call.asks_image:
             resolved, region = self.derivatives.resolve(req, image, meta.scale)
             decisions = await call.image_decisions(req, resolved, region, (image.width, image.height), image.pages)
-        prepared = self.derivatives.prepare(req, version, base, image, meta, decisions)
+        overlay = await self.overlays.choose(dict(decisions.overlay) if decisions.overlay else None)
+        prepared = self.derivatives.prepare(req, version, base, image, meta, decisions, overlay)
         headers = [*prepared.headers, *validators(image.modified_ns, prepared.etag, self.cache_control)]
         disposition = content_disposition(request.query.get(QUERY_ARG), req.identifier, req.format)
         if disposition:

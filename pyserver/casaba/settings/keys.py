@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 # Delegates import the kinds from here too, beside Key, to declare their own keys.
-from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Kind, Str
+from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Kind, OverlayPosition, Str
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,9 @@ RESAMPLING_FILTERS = ("bell", "bicubic", "box", "bspline", "hermite", "lanczos3"
 
 #: processor.tif.compression's values, Cantaloupe's names (blank for none), as the core names them.
 TIF_COMPRESSIONS = {"": "none", "Deflate": "deflate", "JPEG": "jpeg", "LZW": "lzw", "RLE": "packbits"}
+
+#: overlays.strategy's values: the overlays.BasicStrategy keys, or the delegate's ``overlay``.
+OVERLAY_STRATEGIES = ("BasicStrategy", "ScriptStrategy")
 
 #: Keys by the names older Cantaloupe versions gave them, read as their current names.
 FORMER_NAMES = {"cache.server.ttl_seconds": "cache.server.derivative.ttl_seconds"}
@@ -456,6 +459,67 @@ class ProcessorSettings:
 
 
 @dataclass(frozen=True)
+class OverlaySettings:
+    """Cantaloupe's overlay keys; where Cantaloupe's code has a default for a key its sample
+    configuration sets otherwise, the code's default is the one here."""
+
+    strategy: str = key(
+        "overlays.strategy",
+        Choice(OVERLAY_STRATEGIES),
+        "BasicStrategy",
+        "BasicStrategy draws the overlays.BasicStrategy overlay; ScriptStrategy draws what the delegate's overlay method answers.",
+    )
+    enabled: bool = key("overlays.BasicStrategy.enabled", Bool(), False, "Draw the BasicStrategy overlay on image responses.")
+    type: str = key("overlays.BasicStrategy.type", Choice(("image", "string")), "image", "What the BasicStrategy overlay is: image or string.")
+    image: str = key(
+        "overlays.BasicStrategy.image",
+        Str(),
+        "",
+        "The overlay image: a path (relative to the working folder) or an http(s) URL, read once at start; PNG keeps its transparency.",
+    )
+    string: str = key("overlays.BasicStrategy.string", Str(), "", "The overlay text; \\n starts a new line.")
+    font: str = key(
+        "overlays.BasicStrategy.string.font",
+        Str(),
+        "SansSerif",
+        "A font file's path, or a font's name (looked for among the system's fonts); others draw with the bundled DejaVu Sans.",
+    )
+    font_size: int = key("overlays.BasicStrategy.string.font.size", Int(1, 10_000), 18, "Font size in points (a point is a pixel of the output).")
+    font_min_size: int = key(
+        "overlays.BasicStrategy.string.font.min_size",
+        Int(1, 10_000),
+        14,
+        "If the text does not fit at font.size, the largest size down to this at which it fits; smaller than that, no text is drawn.",
+    )
+    font_weight: float = key("overlays.BasicStrategy.string.font.weight", Float(0.0), 1.0, "Font weight: 1 regular, 1.5 and above bold.")
+    glyph_spacing: float = key("overlays.BasicStrategy.string.glyph_spacing", Float(-1.0), 0.0, "Space added after each glyph, in ems (e.g. 0.02).")
+    color: tuple[int, int, int, int] = key("overlays.BasicStrategy.string.color", Color(alpha=True), (255, 255, 255, 255), "Text colour (CSS).")
+    stroke_color: tuple[int, int, int, int] = key(
+        "overlays.BasicStrategy.string.stroke.color", Color(alpha=True), (0, 0, 0, 255), "Colour of the text's outline (CSS)."
+    )
+    stroke_width: float = key("overlays.BasicStrategy.string.stroke.width", Float(0.0), 2.0, "Width of the text's outline in pixels; 0 for none.")
+    background_color: tuple[int, int, int, int] = key(
+        "overlays.BasicStrategy.string.background.color",
+        Color(alpha=True),
+        (0, 0, 0, 0),
+        "Colour of a box drawn behind the text (CSS, alpha allowed: rgba(0, 0, 0, 100)); transparent for none.",
+    )
+    position: str = key(
+        "overlays.BasicStrategy.position",
+        OverlayPosition(),
+        "bottom right",
+        "Where the overlay goes: top left, top center, top right, left center, center, right center, bottom left, bottom center, bottom right, repeat (images: tiled) or scaled (images: fit inside the inset); words in any order.",
+    )
+    inset: int = key("overlays.BasicStrategy.inset", Int(0), 0, "Pixels between the overlay and the image's edge (not for repeat).")
+    output_width_threshold: int = key(
+        "overlays.BasicStrategy.output_width_threshold", Int(0), 0, "Image responses narrower than this get no overlay; 0 for every width."
+    )
+    output_height_threshold: int = key(
+        "overlays.BasicStrategy.output_height_threshold", Int(0), 0, "Image responses shorter than this get no overlay; 0 for every height."
+    )
+
+
+@dataclass(frozen=True)
 class Sections:
     """Casaba's keys, by section; ``Settings`` adds where they came from."""
 
@@ -479,6 +543,7 @@ class Sections:
     s3_cache: S3CacheSettings = section(S3CacheSettings)
     decoded_tiles: DecodedTileSettings = section(DecodedTileSettings)
     processor: ProcessorSettings = section(ProcessorSettings)
+    overlays: OverlaySettings = section(OverlaySettings)
 
     def source_of(self, kind: str) -> FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings:
         """The section of the source ``kind`` (one of source.static's values)."""

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from casaba import _core, colors
+
 
 class Kind:
     """How a raw string becomes a value; ``allowed`` says what is accepted, for error messages."""
@@ -114,17 +116,35 @@ class Choice(Kind):
         return value
 
 
-_NAMED_COLORS = {"white": (255, 255, 255), "black": (0, 0, 0)}
+@dataclass(frozen=True)
+class Color(Kind):
+    """A CSS colour (``colors``): red, green and blue, or with ``alpha`` red, green, blue and
+    alpha; without ``alpha`` a colour must be opaque."""
+
+    alpha: bool = False
+
+    @property
+    def allowed(self) -> str:  # type: ignore[override]
+        kind = "a CSS colour" if self.alpha else "an opaque CSS colour"
+        return f"{kind}: a name, #RRGGBB, #RRGGBBAA, #RGB, rgb(r, g, b) or rgba(r, g, b, a)"
+
+    def parse(self, raw: str) -> tuple[int, ...]:
+        rgba = colors.parse(raw)
+        if self.alpha:
+            return rgba
+        if rgba[3] != 255:
+            raise ValueError
+        return rgba[:3]
 
 
 @dataclass(frozen=True)
-class Color(Kind):
-    allowed = "white, black or a #RRGGBB colour"
+class OverlayPosition(Kind):
+    """An overlay position by Cantaloupe's rules (words in any order and case), as its own name."""
 
-    def parse(self, raw: str) -> tuple[int, int, int]:
-        value = raw.strip().lower()
-        if value in _NAMED_COLORS:
-            return _NAMED_COLORS[value]
-        if re.fullmatch(r"#[0-9a-f]{6}", value):
-            return (int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16))
-        raise ValueError
+    allowed = "top left, top center, top right, left center, center, right center, bottom left, bottom center, bottom right, repeat or scaled"
+
+    def parse(self, raw: str) -> str:
+        name = _core.overlay_position(raw)
+        if name is None:
+            raise ValueError
+        return name

@@ -5,6 +5,7 @@ mod errors;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::intern;
@@ -19,6 +20,9 @@ use crate::geometry::Rect;
 use crate::icc;
 use crate::limits::Limits;
 use crate::ops::orient::turned_size;
+use crate::ops::overlay::Overlay;
+use crate::ops::position::Position;
+use crate::ops::text::{Font, TextStyle};
 use crate::ops::resize::Filter;
 use crate::pipeline;
 use crate::pixels::Pixels;
@@ -32,6 +36,10 @@ pub struct PyImage {
     codec: Box<dyn Codec>,
     limits: Limits,
 }
+
+/// An overlay, ready to draw on any number of outputs.
+#[pyclass(frozen, name = "Overlay", module = "casaba._core")]
+pub struct PyOverlay(Arc<Overlay>);
 
 /// A redaction as Python gives it: x, y, width, height and an RGB colour.
 type PyRedaction = (i64, i64, u32, u32, (u8, u8, u8));
@@ -161,7 +169,7 @@ impl PyImage {
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
         jpeg_progressive = false, webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
-        upscale_filter = "lanczos3", redactions = Vec::new(),
+        upscale_filter = "lanczos3", overlay = None, redactions = Vec::new(),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -179,6 +187,7 @@ impl PyImage {
         background: (u8, u8, u8),
         downscale_filter: &str,
         upscale_filter: &str,
+        overlay: Option<&PyOverlay>,
         redactions: Vec<PyRedaction>,
     ) -> PyResult<PyPlan> {
         let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
@@ -198,6 +207,7 @@ impl PyImage {
             background: [background.0, background.1, background.2],
             downscale: filter(downscale_filter)?,
             upscale: filter(upscale_filter)?,
+            overlay: overlay.map(|o| Arc::clone(&o.0)),
             redactions: redactions
                 .into_iter()
                 .filter_map(|(x, y, w, h, (r, g, b))| Redaction::clipped(x, y, w, h, [r, g, b], (self.width(), self.height())))
@@ -289,6 +299,87 @@ impl PyPlan {
     }
 }
 
+fn position(name: &str) -> PyResult<Position> {
+    Position::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown overlay position {name:?}")))
+}
+
+#[pymethods]
+impl PyOverlay {
+    /// An image overlay from an image file's bytes (any format the core reads; PNG keeps its
+    /// alpha), drawn at `position` (Cantaloupe's names) `inset` pixels from the edge, on outputs
+    /// at least `min_output` (width, height).
+    #[staticmethod]
+    #[pyo3(signature = (data, *, position = "bottom right", inset = 0, min_output = (0, 0)))]
+    fn image(py: Python<'_>, data: &[u8], position: &str, inset: u32, min_output: (u32, u32)) -> PyResult<PyOverlay> {
+        let position = self::position(position)?;
+        let limits = Limits::default();
+        let pixels = py.detach(|| pipeline::upright(codec::open(ByteSource::Memory(data.to_vec()), &limits, 0)?.as_ref(), &limits))?;
+        Ok(PyOverlay(Arc::new(Overlay::image(pixels, position, inset, min_output))))
+    }
+
+    /// A string overlay, drawn as Cantaloupe draws it: lines split at '\n', at `size` points (a
+    /// point is an output pixel) or the largest size down to `min_size` at which it fits, else
+    /// not at all; `glyph_spacing` in ems; RGBA colours; an outline `stroke_width` pixels wide
+    /// (0 for none); a box of `background` behind it when that is not transparent. `font` is a
+    /// TrueType/OpenType file's bytes, or None for the bundled DejaVu Sans (`bold`: its bold face).
+    #[staticmethod]
+    #[pyo3(signature = (
+        text, *, font = None, bold = false, size = 18.0, min_size = 14.0, glyph_spacing = 0.0, color = (255, 255, 255, 255),
+        stroke_color = (0, 0, 0, 255), stroke_width = 0.0, background = (0, 0, 0, 0), position = "bottom right", inset = 0,
+        min_output = (0, 0),
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn string(
+        text: String,
+        font: Option<Vec<u8>>,
+        bold: bool,
+        size: f32,
+        min_size: f32,
+        glyph_spacing: f32,
+        color: (u8, u8, u8, u8),
+        stroke_color: (u8, u8, u8, u8),
+        stroke_width: f32,
+        background: (u8, u8, u8, u8),
+        position: &str,
+        inset: u32,
+        min_output: (u32, u32),
+    ) -> PyResult<PyOverlay> {
+        let position = self::position(position)?;
+        let font = match font {
+            Some(data) => Font::from_bytes(data)?,
+            None if bold => Font::default_bold(),
+            None => Font::default_regular(),
+        };
+        let rgba = |c: (u8, u8, u8, u8)| [c.0, c.1, c.2, c.3];
+        let style = TextStyle {
+            font,
+            size,
+            min_size,
+            glyph_spacing,
+            color: rgba(color),
+            stroke_color: rgba(stroke_color),
+            stroke_width,
+            background: rgba(background),
+        };
+        Ok(PyOverlay(Arc::new(Overlay::text(text, style, position, inset, min_output))))
+    }
+
+    /// The position's name, e.g. "bottom right".
+    #[getter]
+    fn position(&self) -> &'static str {
+        self.0.position.name()
+    }
+
+    #[getter]
+    fn inset(&self) -> u32 {
+        self.0.inset
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Overlay {} inset {}>", self.0.position.name(), self.0.inset)
+    }
+}
+
 /// A Python object's `read(offset, length) -> bytes`, for a remote source. The GIL is taken only
 /// for that call; whatever it raises is handed back to Python unchanged.
 struct PyReader(Py<PyAny>);
@@ -317,6 +408,13 @@ fn max_side(format: &str) -> PyResult<Option<u32>> {
 #[pyfunction]
 fn output_size(width: u32, height: u32, degrees: f64) -> (u32, u32) {
     turned_size(width, height, degrees)
+}
+
+/// The overlay position `text` names by Cantaloupe's rules ("center right" is "right center"),
+/// by its own name; None when it names none.
+#[pyfunction]
+fn overlay_position(text: &str) -> Option<&'static str> {
+    Position::parse(text).map(Position::name)
 }
 
 /// Set the byte budget of the per-process cache of decoded tiles and strips (0 turns it off).
@@ -367,12 +465,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<PyImage>()?;
     m.add_class::<PyPlan>()?;
+    m.add_class::<PyOverlay>()?;
     m.add_function(wrap_pyfunction!(sniff, m)?)?;
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
     m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
     m.add_function(wrap_pyfunction!(decoded_tile_cache_usage, m)?)?;
     m.add_function(wrap_pyfunction!(max_side, m)?)?;
     m.add_function(wrap_pyfunction!(output_size, m)?)?;
+    m.add_function(wrap_pyfunction!(overlay_position, m)?)?;
     m.add("MAX_PIXELS", Limits::default().max_decode_pixels)?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;
     m.add("ImageFormatError", py.get_type::<errors::ImageFormatError>())?;

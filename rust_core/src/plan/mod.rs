@@ -1,5 +1,5 @@
 //! The plan for one request: which level to read, what rectangle of it, and the steps that
-//! change something, or the stored tile that is the answer as it is ([`passthrough`]). Steps
+//! change something (an overlay among them), or the stored tile that is the answer as it is ([`passthrough`]). Steps
 //! with no effect never enter the plan. A request the image cannot answer is refused here as
 //! the request's fault (`Error::Request`).
 
@@ -15,6 +15,7 @@ use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::icc;
 use crate::ops::orient::{quarter_turns, turned_size};
+use crate::ops::overlay::Overlay;
 use crate::ops::resize::{Filter, SourceBox};
 use crate::structure::{Level, Structure};
 
@@ -59,6 +60,8 @@ pub struct Operations {
     /// Resampling filters for making smaller and larger.
     pub downscale: Filter,
     pub upscale: Filter,
+    /// Drawn on the output, when it is at least the overlay's smallest output.
+    pub overlay: Option<Arc<Overlay>>,
     /// Filled wherever they show, whatever else the request asks.
     pub redactions: Vec<Redaction>,
 }
@@ -80,6 +83,8 @@ pub enum Step {
     RotateAny { degrees: f64, canvas: (u32, u32) },
     /// Composite over this colour and drop alpha, for a format without transparency.
     Flatten([u8; 3]),
+    /// Drawn after the geometry, and before gray or bitonal so that those answers stay so.
+    Overlay(Arc<Overlay>),
     Gray,
     Bitonal,
 }
@@ -197,13 +202,19 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
     if alpha && !ops.format.has_alpha() {
         steps.push(Step::Flatten(ops.background));
     }
+    let overlay = ops.overlay.as_ref().filter(|o| o.applies(output));
+    if let Some(o) = overlay {
+        steps.push(Step::Overlay(o.clone()));
+    }
     match ops.quality {
         Quality::Gray if s.channels >= 3 => steps.push(Step::Gray),
         Quality::Bitonal => steps.push(Step::Bitonal),
         _ => {}
     }
     let recoloured = steps.iter().any(|s| matches!(s, Step::Gray | Step::Bitonal));
-    let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, s.channels));
+    // A colourful overlay turns a gray image to colour, which a gray profile no longer describes.
+    let channels = if s.channels < 3 && overlay.is_some_and(|o| o.colourful()) { s.channels + 2 } else { s.channels };
+    let icc = s.icc.as_ref().filter(|_| !recoloured).and_then(|p| icc::fits(p, channels));
     let request = passthrough::Request { format: ops.format, changes_pixels: !steps.is_empty(), read };
     let passthrough = passthrough::decide(request, codec.stored_chunks(level));
     Ok(Plan { level, read, steps, output, format: ops.format, encoding: ops.encoding, icc, passthrough })
@@ -242,6 +253,7 @@ impl Plan {
             Step::Rotate(degrees) => format!("rotate {degrees}"),
             Step::RotateAny { degrees, .. } => format!("rotate {degrees} onto a larger transparent canvas"),
             Step::Flatten(_) => "flatten alpha".into(),
+            Step::Overlay(o) => format!("overlay {} inset {}", o.position.name(), o.inset),
             Step::Gray => "gray".into(),
             Step::Bitonal => "bitonal".into(),
         }));

@@ -10,6 +10,7 @@ use crate::encode::{png, tiff_pyramid};
 use crate::errors::Error;
 use crate::limits::Limits;
 use crate::ops::orient::turned_size;
+use crate::ops::position::Position;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
 
@@ -51,6 +52,7 @@ fn ops(region: Rect, (width, height): (u32, u32), format: OutputFormat) -> Opera
         background: [255, 255, 255],
         downscale: Filter::Lanczos3,
         upscale: Filter::Lanczos3,
+        overlay: None,
         redactions: Vec::new(),
     }
 }
@@ -184,4 +186,20 @@ fn a_stored_tile_is_the_answer_only_when_nothing_changes() {
     }
     let png = plan(png_image().as_ref(), &full((320, 240), OutputFormat::Jpeg)).expect("a plan");
     assert_eq!(png.passthrough, Err(Refusal::NotJpegTiles));
+}
+
+#[test]
+fn an_overlay_is_drawn_before_gray_on_outputs_large_enough_and_is_never_a_stored_tile() {
+    let image = tiled_image();
+    let mark = Pixels::from_vec(1, 1, 3, vec![255, 0, 0]).expect("pixels");
+    let overlay = Some(Arc::new(Overlay::image(mark, Position::BottomRight, 0, (256, 200))));
+    let tile = Operations { overlay, ..ops(Rect::new(256, 0, 256, 256), (256, 256), OutputFormat::Jpeg) };
+    let p = plan(image.as_ref(), &tile).expect("a plan");
+    assert!(matches!(p.steps[..], [Step::Overlay(_)]), "{:?}", p.steps);
+    assert_eq!(p.passthrough, Err(Refusal::Processing));
+    assert_eq!(p.describe(image.structure())[1], "overlay bottom right inset 0");
+    let gray = Operations { quality: Quality::Gray, ..tile.clone() };
+    assert!(matches!(plan(image.as_ref(), &gray).expect("a plan").steps[..], [Step::Overlay(_), Step::Gray]));
+    let small = Operations { width: 255, height: 255, ..tile };
+    assert!(matches!(plan(image.as_ref(), &small).expect("a plan").steps[..], [Step::Resize { .. }]));
 }

@@ -1,0 +1,185 @@
+"""Which overlay an image request gets, ready for the core to draw: the BasicStrategy one (the
+``overlays.BasicStrategy`` keys) or, under ScriptStrategy, the one the delegate's ``overlay``
+answer describes (Cantaloupe's keys: ``string``, ``font``, ``font_size``, ``font_min_size``,
+``font_weight``, ``glyph_spacing``, ``color``, ``stroke_color``, ``stroke_width``,
+``background_color``, ``position``, ``inset``; or ``image``, ``position``, ``inset``).
+
+Each comes with a tag naming everything that changes its pixels (its settings, and the bytes of
+its image or font), for cache keys and ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, fields
+from typing import Any
+
+from casaba import _core, colors
+from casaba.caches.lru import Lru
+from casaba.delegates.answers import DelegateError
+from casaba.errors import ServerError
+from casaba.overlays.fonts import BOLD_FROM, font_file
+from casaba.overlays.images import OverlayImages
+from casaba.settings.keys import OverlaySettings
+
+log = logging.getLogger("casaba.overlays")
+
+RGBA = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class StringSpec:
+    text: str
+    font: str
+    size: int
+    min_size: int
+    weight: float
+    glyph_spacing: float
+    color: RGBA
+    stroke_color: RGBA
+    stroke_width: float
+    background: RGBA
+    position: str
+    inset: int
+    min_output: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    location: str
+    position: str
+    inset: int
+    min_output: tuple[int, int]
+
+
+Spec = StringSpec | ImageSpec
+
+
+@dataclass(frozen=True)
+class Chosen:
+    overlay: _core.Overlay
+    #: Names everything that changes its pixels.
+    tag: str
+
+
+def basic_spec(s: OverlaySettings) -> Spec | None:
+    """The BasicStrategy overlay the settings describe, or None when they draw nothing."""
+    if not s.enabled:
+        return None
+    thresholds = (s.output_width_threshold, s.output_height_threshold)
+    if s.type == "image":
+        return ImageSpec(s.image, s.position, s.inset, thresholds)
+    text = s.string.replace("\\n", "\n")
+    if not text:
+        return None
+    return StringSpec(
+        text, s.font, s.font_size, s.font_min_size, s.font_weight, s.glyph_spacing,
+        s.color, s.stroke_color, s.stroke_width, s.background_color, s.position, s.inset, thresholds,
+    )  # fmt: skip
+
+
+def script_spec(answer: dict[str, Any], defaults: OverlaySettings) -> Spec:
+    """The overlay a delegate's ``overlay`` answer describes (keys it leaves out take the
+    BasicStrategy keys' defaults); DelegateError when it describes none."""
+    where = "overlay"
+
+    def value(key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        v = answer.get(key, default)
+        if v is None:
+            return default
+        if not isinstance(v, kind) or isinstance(v, bool) and kind is not bool:
+            raise DelegateError(f"{where} answered {key} = {v!r}; expected {kind}")
+        return v
+
+    def colour(key: str, default: RGBA) -> RGBA:
+        v = answer.get(key)
+        if v is None:
+            return default
+        try:
+            return colors.parse(str(v))
+        except ValueError:
+            raise DelegateError(f"{where} answered {key} = {v!r}; expected a CSS colour") from None
+
+    position_name = value("position", str, defaults.position)
+    position = _core.overlay_position(position_name)
+    if position is None:
+        raise DelegateError(f"{where} answered position = {position_name!r}; expected e.g. 'bottom right'")
+    inset = value("inset", int, defaults.inset)
+    if inset < 0:
+        raise DelegateError(f"{where} answered inset = {inset}; expected 0 or more")
+    if answer.get("image"):
+        return ImageSpec(value("image", str, ""), position, inset, (0, 0))
+    text = value("string", str, "").replace("\\n", "\n")
+    if not text:
+        raise DelegateError(f"{where} answered neither an image nor a string: {sorted(answer)}")
+    if answer.get("word_wrap"):
+        log.warning("overlay: word_wrap is not supported; the string is drawn on the lines it has")
+    size = value("font_size", int, defaults.font_size)
+    min_size = value("font_min_size", int, defaults.font_min_size)
+    if not 1 <= min_size <= 10_000 or not 1 <= size <= 10_000:
+        raise DelegateError(f"{where} answered font sizes {size} and {min_size}; expected 1 to 10000")
+    number = (int, float)
+    return StringSpec(
+        text,
+        value("font", str, defaults.font),
+        size,
+        min_size,
+        float(value("font_weight", number, defaults.font_weight)),
+        float(value("glyph_spacing", number, defaults.glyph_spacing)),
+        colour("color", defaults.color),
+        colour("stroke_color", defaults.stroke_color),
+        max(0.0, float(value("stroke_width", number, defaults.stroke_width))),
+        colour("background_color", defaults.background_color),
+        position,
+        inset,
+        (0, 0),
+    )
+
+
+def tag(spec: Spec, data: bytes | None) -> str:
+    digest = hashlib.sha1(repr(tuple(getattr(spec, f.name) for f in fields(spec))).encode())
+    digest.update(hashlib.sha1(data).digest() if data is not None else b"bundled")
+    return digest.hexdigest()[:24]
+
+
+class Overlays:
+    """The overlays of one generation of the settings."""
+
+    def __init__(self, settings: OverlaySettings) -> None:
+        self.settings = settings
+        self.script = settings.strategy == "ScriptStrategy"
+        self._basic = None if self.script else basic_spec(settings)
+        self._images = OverlayImages()
+        self._made: Lru[Spec, Chosen] = Lru(256)
+
+    async def choose(self, answer: dict[str, Any] | None) -> Chosen | None:
+        """The overlay of one image request, given the delegate's ``overlay`` answer (asked only
+        under ScriptStrategy); None for none."""
+        spec = (script_spec(answer, self.settings) if answer else None) if self.script else self._basic
+        if spec is None:
+            return None
+        chosen = self._made.get(spec)
+        if chosen is None:
+            chosen = await self._make(spec)
+            self._made.put(spec, chosen)
+        return chosen
+
+    async def _make(self, spec: Spec) -> Chosen:
+        data: bytes | None
+        try:
+            if isinstance(spec, ImageSpec):
+                data = await self._images.get(spec.location)
+                overlay = _core.Overlay.image(data, position=spec.position, inset=spec.inset, min_output=spec.min_output)
+            else:
+                data = font_file(spec.font, spec.weight)
+                overlay = _core.Overlay.string(
+                    spec.text, font=data, bold=data is None and spec.weight >= BOLD_FROM, size=spec.size, min_size=spec.min_size,
+                    glyph_spacing=spec.glyph_spacing, color=spec.color, stroke_color=spec.stroke_color,
+                    stroke_width=spec.stroke_width, background=spec.background, position=spec.position, inset=spec.inset,
+                    min_output=spec.min_output,
+                )  # fmt: skip
+        except (ValueError, _core.CoreError) as e:
+            error = ServerError("Internal server error.")
+            error.reason = f"overlay: {e}"
+            raise error from None
+        return Chosen(overlay, tag(spec, data))
