@@ -1,5 +1,6 @@
 """Type stubs for the Rust core, ``casaba._core``. Kept in step with rust_core/src/bindings/."""
 
+from collections.abc import Sequence
 from os import PathLike
 from typing import Final, Protocol, final
 
@@ -151,6 +152,7 @@ class Image:
         upscale_filter: str = "lanczos3",
         overlay: Overlay | None = None,
         drawn_after: bool = False,
+        redactions: Sequence[tuple[int, int, int, int, tuple[int, int, int]]] = ...,
     ) -> Plan: ...
     def render(self, plan: Plan) -> bytes: ...
     def render_pixels(self, plan: Plan) -> tuple[bytearray, tuple[int, int, int]]:

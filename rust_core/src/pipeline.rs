@@ -11,7 +11,7 @@ use crate::geometry::Rect;
 use crate::pixels::Pixels;
 use crate::icc;
 use crate::limits::Limits;
-use crate::ops::{color, orient, overlay, resize};
+use crate::ops::{color, orient, overlay, redact, resize};
 use crate::plan::{Plan, Step, StoredTile};
 use crate::turbo;
 
@@ -47,24 +47,31 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
             None => jpeg,
         });
     }
+    // The pixels read may be shared with the decoded-tile cache: a fill (as every step) works on
+    // a copy. Redacted, a plan that then only resizes can still be encoded in bands.
     let p = codec.read_shared(plan.level, plan.read, limits)?;
-    if let Some(jpeg) = resize_and_encode_in_bands(&p, plan, limits)? {
+    let (p, steps) = match &plan.steps[..] {
+        [Step::Redact(fills), rest @ ..] => (Arc::new(redact::fill(Arc::unwrap_or_clone(p), fills)), rest),
+        steps => (p, steps),
+    };
+    if let Some(jpeg) = resize_and_encode_in_bands(&p, steps, plan, limits)? {
         return Ok(jpeg);
     }
-    let p = steps(p, plan, limits)?;
+    let p = run(p, steps, limits)?;
     encode(&p, plan)
 }
 
 /// The plan's pixels after every step, before they are encoded (for what draws on them outside
 /// the core); a stored tile is decoded like any other.
 pub fn pixels(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Pixels> {
-    let p = steps(codec.read_shared(plan.level, plan.read, limits)?, plan, limits)?;
+    let p = run(codec.read_shared(plan.level, plan.read, limits)?, &plan.steps, limits)?;
     Ok(Arc::unwrap_or_clone(p))
 }
 
-fn steps(mut p: Arc<Pixels>, plan: &Plan, limits: &Limits) -> Result<Arc<Pixels>> {
-    for step in &plan.steps {
+fn run(mut p: Arc<Pixels>, steps: &[Step], limits: &Limits) -> Result<Arc<Pixels>> {
+    for step in steps {
         p = Arc::new(match step {
+            Step::Redact(fills) => redact::fill(Arc::unwrap_or_clone(p), fills),
             Step::Resize { area, width, height, filter } => resize::resize(&p, *area, *width, *height, *filter, limits)?,
             Step::Mirror => orient::mirror(Arc::unwrap_or_clone(p)),
             Step::Rotate(degrees) => orient::rotate(Arc::unwrap_or_clone(p), *degrees),
@@ -139,13 +146,14 @@ const BANDS_FROM: u64 = 160 * 160;
 /// 17.7 / 10.2–12.0 and 9.7 / 9.4–10.3.
 const ENCODED_BANDS_FROM: u64 = 1024 * 1024;
 
-/// A plan that only resizes, or does nothing, before it encodes a baseline JPEG, carried out in
+/// A plan that only resizes, or does nothing, before it encodes a baseline JPEG (`steps` are what
+/// is left of it to do), carried out in
 /// two horizontal bands at once, each resampled (if need be) and encoded on its own thread and the
 /// two joined (see `jpeg::join`): the JPEG made in one piece, but for rare rounding when resized
 /// (the resampler normalises each band's filter weights on their own). None for any other plan,
 /// and for small outputs.
-fn resize_and_encode_in_bands(p: &Pixels, plan: &Plan, limits: &Limits) -> Result<Option<Vec<u8>>> {
-    let (width, height, from) = match plan.steps[..] {
+fn resize_and_encode_in_bands(p: &Pixels, steps: &[Step], plan: &Plan, limits: &Limits) -> Result<Option<Vec<u8>>> {
+    let (width, height, from) = match *steps {
         [Step::Resize { width, height, .. }] => (width, height, BANDS_FROM),
         [] => (p.width, p.height, ENCODED_BANDS_FROM),
         _ => return Ok(None),
@@ -158,7 +166,7 @@ fn resize_and_encode_in_bands(p: &Pixels, plan: &Plan, limits: &Limits) -> Resul
         return Ok(None);
     }
     let middle = height / 2 / mcu * mcu;
-    let band = |y0: u32, y1: u32| match plan.steps[..] {
+    let band = |y0: u32, y1: u32| match *steps {
         [Step::Resize { area, filter, .. }] => {
             // Output rows y0..y1, from the part of `area` they come from; the last band ends where
             // `area` does, not an ulp beyond it.

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::geometry::Rect;
 use crate::orientation::Orientation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,27 @@ pub struct Level {
     /// How many full-resolution pixels one pixel of this level spans, per axis.
     pub scale_x: f64,
     pub scale_y: f64,
+    /// How far a change to the full image may reach among this level's decoded pixels.
+    pub reach: Reach,
+}
+
+/// What a level's pixels blend, in its own pixels: a decoded pixel may depend on the source
+/// pixels under it and on any within this reach (see `Level::grow`). Each codec sets it from what
+/// it knows of how the level was made and coded; the reasoning is beside the numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// How far the filter that made the level from the full image reaches, rounded up.
+    pub made: u32,
+    /// The blocks the level's pixels were coded in (width, height; lines at multiples of them
+    /// from the level's origin): a change anywhere in a block may change all of it.
+    pub grid: (u32, u32),
+    /// How far decoding a block reaches into its neighbours (chroma upsampling, loop filters).
+    pub decoded: u32,
+}
+
+impl Reach {
+    /// Pixels that are the source's own: nothing blended (PNG, GIF, lossless codings).
+    pub const NONE: Reach = Reach { made: 0, grid: (1, 1), decoded: 0 };
 }
 
 impl Level {
@@ -51,7 +73,30 @@ impl Level {
                 ratio
             }
         };
-        Level { width, height, scale_x: factor(full_w, width), scale_y: factor(full_h, height) }
+        Level { width, height, scale_x: factor(full_w, width), scale_y: factor(full_h, height), reach: Reach::NONE }
+    }
+
+    pub fn reaching(self, reach: Reach) -> Level {
+        Level { reach, ..self }
+    }
+
+    /// The level's pixels that may depend on the full image's pixels in `full` (a rectangle of
+    /// the stored full-resolution image): its cover at this level, grown by what the filter that
+    /// made the level reaches, out to whole coding blocks, and by what decoding reaches, rounded
+    /// outward and clipped to the level.
+    pub fn grow(&self, full: Rect) -> Rect {
+        let Reach { made, grid: (gw, gh), decoded } = self.reach;
+        let span = |from: u32, to: u32, scale: f64, grid: u32, size: u32| {
+            let lo = (f64::from(from) / scale).floor() as u64;
+            let hi = (f64::from(to) / scale).ceil() as u64;
+            let (grid, made, decoded) = (u64::from(grid.max(1)), u64::from(made), u64::from(decoded));
+            let lo = (lo.saturating_sub(made) / grid * grid).saturating_sub(decoded);
+            let hi = ((hi + made).div_ceil(grid) * grid + decoded).min(u64::from(size));
+            (lo.min(u64::from(size)) as u32, hi as u32)
+        };
+        let (x0, x1) = span(full.x, full.right(), self.scale_x, gw, self.width);
+        let (y0, y1) = span(full.y, full.bottom(), self.scale_y, gh, self.height);
+        Rect::new(x0, y0, x1.saturating_sub(x0), y1.saturating_sub(y0))
     }
 }
 

@@ -175,15 +175,6 @@ def test_extra_keys_are_merged_into_info_json(delegated, client):
     assert r3.headers["etag"] != client.get("/iiif/3/photo.jpg/info.json").headers["etag"]
 
 
-@pytest.mark.parametrize("identifier, what", [("big.png", "redactions")])
-def test_redactions_and_overlays_are_refused_never_ignored(delegated, identifier, what):
-    c, _, _ = delegated
-    r = c.get(f"/iiif/3/{identifier}/full/200,/0/default.jpg")
-    assert r.status_code == 501
-    assert what in r.text
-    assert not r.content.startswith(b"\xff\xd8")
-
-
 def test_the_overlay_method_is_asked_only_under_script_strategy(delegated, client):
     c, _, _ = delegated
     url = "/iiif/3/sideways.jpg/full/200,/0/default.png"

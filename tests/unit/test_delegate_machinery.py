@@ -8,7 +8,7 @@ import time
 import pytest
 
 from casaba.delegates import Delegate, hookimpl
-from casaba.delegates.answers import Allowed, Denied, DelegateError, Redirect, Refusal, ScaleRedirect, verdict
+from casaba.delegates.answers import Allowed, Denied, DelegateError, Redirect, Refusal, ScaleRedirect, redactions, verdict
 from casaba.delegates.hookspecs import HOOKS
 from casaba.delegates.loading import configure, manager_from_settings
 from casaba.delegates.manager import DelegateManager
@@ -418,3 +418,31 @@ def test_a_delegate_cannot_take_a_casaba_key():
     with pytest.raises(SettingsError, match="already taken"):
         load(None, environ={}, extra_keys=[Key("http.port", Int(), 1, "Mine.")])
     assert load(None, environ={}, extra_keys=[Key("mine.x", Str(), "y", "Mine.")]).value("mine.x") == "y"
+
+
+def test_redactions_answers_carry_a_colour_and_an_empty_one_hides_nothing():
+    answer = [
+        {"x": 1, "y": 2, "width": 3, "height": 4},
+        {"x": -5, "y": 0, "width": 10, "height": 10, "color": "white"},
+        {"x": 0, "y": 0, "width": 1, "height": 1, "color": "#0A0B0C"},
+        {"x": 0, "y": 0, "width": 1, "height": 1, "color": "rgb(1, 2, 3)"},
+        {"x": 0, "y": 0, "width": 0, "height": 9},
+    ]
+    assert redactions(answer, "r") == ((1, 2, 3, 4, (0, 0, 0)), (-5, 0, 10, 10, (255, 255, 255)), (0, 0, 1, 1, (10, 11, 12)), (0, 0, 1, 1, (1, 2, 3)))
+    assert redactions(None, "r") == ()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"x": 1},
+        [{"x": 1, "y": 2}],
+        [{"x": 1, "y": 2, "width": -3, "height": 4}],
+        [{"x": 1, "y": 2, "width": 3, "height": 4, "color": "nope"}],
+        [{"x": 1, "y": 2, "width": 3, "height": 4, "color": "#ff000080"}],
+        [{"x": 1, "y": 2, "width": 3, "height": 4, "color": 7}],
+    ],
+)
+def test_a_wrong_redactions_answer_fails_closed(answer):
+    with pytest.raises(DelegateError):
+        redactions(answer, "r")

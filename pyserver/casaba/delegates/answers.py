@@ -9,6 +9,7 @@ from typing import Any
 
 from casaba.errors import HttpError, NotImplementedFeature, ServerError
 from casaba.meta_identifier import MetaIdentifier
+from casaba.settings.kinds import Color
 
 DENIED_MESSAGES = {401: "Authentication is required.", 403: "Access to this image is not allowed."}
 
@@ -131,7 +132,14 @@ def checked_dict(answer: Any, where: str) -> dict[str, Any]:
     return answer
 
 
-def redactions(answer: Any, where: str) -> tuple[tuple[int, int, int, int], ...]:
+#: A rectangle of the full image (x, y, width, height) and the RGB colour that fills it.
+Redaction = tuple[int, int, int, int, tuple[int, int, int]]
+BLACK = (0, 0, 0)
+
+
+def redactions(answer: Any, where: str) -> tuple[Redaction, ...]:
+    """The rectangles a ``redactions`` answer names, each with its colour (black unless the
+    answer's ``color`` names one, as Cantaloupe reads it); an empty rectangle hides nothing."""
     if answer is None:
         return ()
     if not isinstance(answer, (list, tuple)):
@@ -139,9 +147,18 @@ def redactions(answer: Any, where: str) -> tuple[tuple[int, int, int, int], ...]
     out = []
     for r in answer:
         try:
-            out.append((int(r["x"]), int(r["y"]), int(r["width"]), int(r["height"])))
+            x, y, width, height = int(r["x"]), int(r["y"]), int(r["width"]), int(r["height"])
         except (TypeError, KeyError, ValueError):
             raise DelegateError(f"{where} answered {r!r}; expected a dict with x, y, width and height") from None
+        if width < 0 or height < 0:
+            raise DelegateError(f"{where} answered {r!r}; a width or height below zero")
+        color = r.get("color")
+        try:
+            red, green, blue = BLACK if color is None else Color().parse(color)
+        except (AttributeError, TypeError, ValueError):
+            raise DelegateError(f"{where} answered the color {color!r}; expected {Color().allowed}") from None
+        if width and height:
+            out.append((x, y, width, height, (red, green, blue)))
     return tuple(out)
 
 
@@ -150,18 +167,14 @@ class Decisions:
     """What delegates decided for one image request beyond yes or no, as plain data: part of the
     request's memo key and ETag, and what the pixel steps will apply."""
 
-    redactions: tuple[tuple[int, int, int, int], ...] = ()
+    redactions: tuple[Redaction, ...] = ()
     #: The overlay answer, frozen (see ``frozen``).
     overlay: Any = None
     metadata: str | None = None
 
     def refuse_unsupported(self) -> None:
-        """Fail closed: Casaba cannot draw these yet, so it must not answer without them."""
-        missing = [
-            what
-            for what, asked in (("redactions", self.redactions), ("embedded XMP metadata", self.metadata))
-            if asked
-        ]
+        """Fail closed: Casaba cannot embed XMP metadata yet, so it must not answer without it."""
+        missing = [what for what, asked in (("embedded XMP metadata", self.metadata),) if asked]
         if missing:
             raise NotImplementedFeature(
                 f"The delegate asks for {' and '.join(missing)}, which this server cannot apply yet; "

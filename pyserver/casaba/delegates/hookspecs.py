@@ -149,10 +149,14 @@ class Delegate:
         return None
 
     @hookspec
-    def redactions(self) -> Answer[list[dict[str, int]]]:
-        """Rectangles to black out, each ``{"x", "y", "width", "height"}`` in full-image pixels;
-        ``[]`` for none. Casaba does not draw redactions yet: any redaction is refused with 501,
-        never served unredacted."""
+    def redactions(self) -> Answer[list[dict[str, Any]]]:
+        """Rectangles to fill on every derivative of the image, each ``{"x", "y", "width",
+        "height"}`` in the full image's pixels (whatever the scale constraint), with an optional
+        ``color`` (an opaque CSS colour: a name, ``#RRGGBB``, ``#RGB`` or ``rgb()``; black by
+        default); ``[]`` for none. A part outside
+        the image is left out. The rectangles show at every region, size, rotation and format, and
+        are grown to what the level read blends (whole JPEG blocks, say), so no pixel of an
+        answer depends on a hidden one. Asked only while ``redaction.enabled`` (the default)."""
         return []
 
     @hookspec(firstresult=True)

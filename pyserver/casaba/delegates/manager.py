@@ -102,8 +102,11 @@ class DelegateManager:
         self.chains: dict[str, tuple[Impl, ...]] = {
             hook: tuple(self._impl(i, hook) for i in reversed(getattr(pm.hook, hook).get_hookimpls())) for hook in HOOKS
         }
-        # Cantaloupe asks for an overlay only under ScriptStrategy.
+        # Cantaloupe asks for an overlay only under ScriptStrategy, and for redactions only while
+        # redaction is enabled.
         off = set() if settings.overlays.strategy == "ScriptStrategy" else {"overlay"}
+        if not settings.redaction.enabled:
+            off.add("redactions")
         #: The hooks someone answers and the configuration asks; every other hook is never called.
         self.implemented = frozenset(hook for hook, chain in self.chains.items() if chain and hook not in off)
         self.sources = SourceRouter(settings)
@@ -212,7 +215,7 @@ class DelegateCall:
         implemented = self.m.implemented
         if "authorize" in implemented:
             await self._authorize("authorize")
-        redactions: tuple[tuple[int, int, int, int], ...] = ()
+        redactions: tuple[answers.Redaction, ...] = ()
         if "redactions" in implemented:
             for impl in self.m.chains["redactions"]:
                 redactions += answers.redactions(await self.ask(impl, ()), str(impl))

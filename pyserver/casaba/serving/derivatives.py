@@ -19,7 +19,7 @@ from casaba.caches.base import Hit, Key
 from casaba.caches.facade import CacheFacade, derivative_key
 from casaba.caches.info import ImageInfo
 from casaba.caches.lru import Lru
-from casaba.delegates.answers import NO_DECISIONS, Decisions
+from casaba.delegates.answers import NO_DECISIONS, Decisions, Redaction
 from casaba.iiif import scale_constraint
 from casaba.iiif.info import PROFILES
 from casaba.meta_identifier import MetaIdentifier
@@ -46,6 +46,8 @@ class Prepared:
     overlay: _core.Overlay | None
     #: What overlay plugins are told of the request.
     context: dict[str, Any]
+    #: The delegates' redactions, in the full image's pixels.
+    redactions: tuple[Redaction, ...] = ()
 
 
 def etag(image: ImageInfo, meta: MetaIdentifier, settings_tag: str, *parts: str) -> str:
@@ -71,13 +73,24 @@ def plan(
     processor: ProcessorSettings,
     overlay: _core.Overlay | None = None,
     drawn_after: bool = False,
+    redactions: tuple[Redaction, ...] = (),
 ) -> _core.Plan:
-    """The core's plan of a derivative, with the configured encoders and filters; ``drawn_after``
-    when plugins draw on its pixels before they are encoded."""
+    """The core's plan of a derivative, with the configured encoders and filters, the overlay and
+    the redactions (in the full image's pixels, as the region is); ``drawn_after`` when plugins
+    draw on its pixels before they are encoded."""
     r = resolved
     options = processor.plan_options
     return image.plan(
-        region, r.size, mirror=r.mirror, rotation=r.rotation, quality=r.quality, format=r.format, overlay=overlay, drawn_after=drawn_after, **options
+        region,
+        r.size,
+        mirror=r.mirror,
+        rotation=r.rotation,
+        quality=r.quality,
+        format=r.format,
+        overlay=overlay,
+        drawn_after=drawn_after,
+        redactions=redactions,
+        **options,
     )
 
 
@@ -155,13 +168,13 @@ class Derivatives:
             "quality": resolved.quality,
             "format": resolved.format,
         }
-        return Prepared(resolved, region, headers, tag, key, overlay.overlay if overlay else None, context)
+        return Prepared(resolved, region, headers, tag, key, overlay.overlay if overlay else None, context, decisions.redactions)
 
     def plan(self, opened: Opened, prepared: Prepared) -> _core.Plan:
         """The core's plan, made once per derivative and opened image."""
         planned = self._plans.get((prepared.key.name, opened))
         if planned is None:
-            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.overlay, bool(self.plugins))
+            planned = plan(opened.image, prepared.region, prepared.resolved, self.processor, prepared.overlay, bool(self.plugins), prepared.redactions)
             self._plans.put((prepared.key.name, opened), planned)
         return planned
 

@@ -244,6 +244,16 @@ class DelegateSettings:
 
 
 @dataclass(frozen=True)
+class RedactionSettings:
+    enabled: bool = key(
+        "redaction.enabled",
+        Bool(),
+        True,
+        "Ask the delegates' redactions method on image requests and fill the rectangles it answers; false never asks it.",
+    )
+
+
+@dataclass(frozen=True)
 class RetrievalSettings:
     stream_strategy: str = key(
         "processor.stream_retrieval_strategy",
@@ -539,6 +549,7 @@ class Sections:
     retrieval: RetrievalSettings = section(RetrievalSettings)
     pyramids: PyramidSettings = section(PyramidSettings)
     delegates: DelegateSettings = section(DelegateSettings)
+    redaction: RedactionSettings = section(RedactionSettings)
     client_cache: ClientCacheSettings = section(ClientCacheSettings)
     server_cache: ServerCacheSettings = section(ServerCacheSettings)
     source_cache: SourceCacheSettings = section(SourceCacheSettings)

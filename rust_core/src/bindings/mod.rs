@@ -26,7 +26,7 @@ use crate::ops::text::{Font, TextStyle};
 use crate::ops::resize::Filter;
 use crate::pipeline;
 use crate::pixels::Pixels;
-use crate::plan::{self, Operations, Plan, Quality};
+use crate::plan::{self, Operations, Plan, Quality, Redaction};
 use crate::source::remote::{Chunking, Fetch, Remote};
 use crate::source::ByteSource;
 
@@ -40,6 +40,9 @@ pub struct PyImage {
 /// An overlay, ready to draw on any number of outputs.
 #[pyclass(frozen, name = "Overlay", module = "casaba._core")]
 pub struct PyOverlay(Arc<Overlay>);
+
+/// A redaction as Python gives it: x, y, width, height and an RGB colour.
+type PyRedaction = (i64, i64, u32, u32, (u8, u8, u8));
 
 /// What one request will do to one image, as data.
 #[pyclass(frozen, name = "Plan", module = "casaba._core")]
@@ -160,11 +163,13 @@ impl PyImage {
     /// Plan a request on the upright image: `region` (x, y, w, h) in full-resolution pixels,
     /// `size` (w, h) before rotation, `rotation` in clockwise degrees. `tiff_compression` is one
     /// of none, lzw, deflate, packbits and jpeg (at `jpeg_quality`). The filters are Cantaloupe's:
-    /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle.
+    /// bell, bicubic, box, bspline, hermite, lanczos3, mitchell, triangle. `redactions` are
+    /// (x, y, w, h, (r, g, b)) rectangles of the upright full image to fill wherever they show: a
+    /// part outside the image is left out, and an empty one or one wholly outside is ignored.
     #[pyo3(signature = (
         region, size, *, mirror = false, rotation = 0.0, quality = "default", format = "jpg", jpeg_quality = 80,
         jpeg_progressive = false, webp_quality = 80, tiff_compression = "lzw", background = (255, 255, 255), downscale_filter = "lanczos3",
-        upscale_filter = "lanczos3", overlay = None, drawn_after = false,
+        upscale_filter = "lanczos3", overlay = None, drawn_after = false, redactions = Vec::new(),
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -184,6 +189,7 @@ impl PyImage {
         upscale_filter: &str,
         overlay: Option<&PyOverlay>,
         drawn_after: bool,
+        redactions: Vec<PyRedaction>,
     ) -> PyResult<PyPlan> {
         let filter = |name: &str| Filter::parse(name).ok_or_else(|| PyValueError::new_err(format!("unknown resampling filter {name:?}")));
         let quality = Quality::parse(quality).ok_or_else(|| PyValueError::new_err(format!("unknown quality {quality:?}")))?;
@@ -204,6 +210,10 @@ impl PyImage {
             upscale: filter(upscale_filter)?,
             overlay: overlay.map(|o| Arc::clone(&o.0)),
             drawn_after,
+            redactions: redactions
+                .into_iter()
+                .filter_map(|(x, y, w, h, (r, g, b))| Redaction::clipped(x, y, w, h, [r, g, b], (self.width(), self.height())))
+                .collect(),
         };
         let plan = plan::plan(self.codec.as_ref(), &ops)?;
         let steps = plan.describe(self.codec.structure());

@@ -14,7 +14,7 @@ use crate::limits::Limits;
 use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
-use crate::structure::{Format, Level, Structure};
+use crate::structure::{Format, Level, Reach, Structure};
 use crate::turbo::Handle;
 
 /// The DCT scale denominators libjpeg-turbo decodes directly, largest image first.
@@ -206,13 +206,14 @@ impl JpegCodec {
         let mut denominators: Vec<u32> = Vec::new();
         let mut levels: Vec<Level> = Vec::new();
         let usable = if header.scalable { &DCT_DENOMINATORS[..] } else { &DCT_DENOMINATORS[..1] };
+        let sampling = jpeg_markers::sampling(&data).ok_or_else(|| format_error("the JPEG has no frame header"))?;
         for &d in usable {
             let (lw, lh) = (scaled(w, d), scaled(h, d));
             if levels.last().is_some_and(|l| (l.width, l.height) == (lw, lh)) {
                 break;
             }
             denominators.push(d);
-            levels.push(Level::new(lw, lh, w, h));
+            levels.push(Level::new(lw, lh, w, h).reaching(reach(&header, sampling, d)));
         }
         let markers = jpeg_markers::scan(&data);
         let cmyk = if header.cmyk { CmykToRgb::for_profile(markers.icc.as_deref()) } else { CmykToRgb::Naive };
@@ -232,6 +233,22 @@ impl JpegCodec {
         let reads_bands = header.crops() && !header.progressive;
         Ok(JpegCodec { source, structure, denominators, cmyk, reads_bands })
     }
+}
+
+/// What the pixels of a level decoded at 1/`denom` blend (see `structure::Reach`). A lossy
+/// JPEG's pixels are coded in MCUs (8x8, or 16x8 / 16x16 and so on with chroma subsampling): a
+/// change to one pixel may change its whole MCU, and only it, since each block's IDCT (scaled or
+/// not) reads its own coefficients. Subsampled chroma is upsampled smoothly ("fancy"), which
+/// reads the neighbouring chroma sample: one pixel into the next MCU. A progressive file whose
+/// scans leave coefficients unsent is decoded with block smoothing, which reads the DC values of
+/// blocks up to two away: two MCUs. Lossless JPEG's pixels are the source's.
+pub fn reach(header: &Header, ((mcu_w, mcu_h), subsampled): ((u32, u32), bool), denom: u32) -> Reach {
+    if !header.scalable {
+        return Reach::NONE;
+    }
+    let grid = ((mcu_w / denom).max(1), (mcu_h / denom).max(1));
+    let smoothing = if header.progressive { 2 * grid.0.max(grid.1) } else { 0 };
+    Reach { made: 0, grid, decoded: u32::from(subsampled) + smoothing }
 }
 
 const EXIF_ORIENTATION: u16 = 274;

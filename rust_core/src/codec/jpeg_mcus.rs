@@ -3,7 +3,7 @@
 //! touching the rest. Stored tiles carry no restart markers, so reading a corner of one
 //! otherwise Huffman-decodes every MCU up to the corner's last row, left of it included.
 
-use crate::formats::jpeg_markers::{end_with_intervals, restart_intervals, segments, Segment};
+use crate::formats::jpeg_markers::{end_with_intervals, frame_sampling, restart_intervals, segments, Segment};
 use crate::errors::{format_error, Result};
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -72,10 +72,7 @@ fn parse(data: Vec<u8>) -> Result<McuJpeg> {
             0xC0 | 0xC1 if body.len() >= 6 => {
                 size_at = Some(at + 5);
                 dims = (u32::from(u16::from_be_bytes([body[3], body[4]])), u32::from(u16::from_be_bytes([body[1], body[2]])));
-                let components = &body[6..];
-                let sampling = components.chunks_exact(3).map(|c| (u32::from(c[1] >> 4), u32::from(c[1] & 15)));
-                let (h, v) = sampling.fold((1, 1), |(h, v), (ch, cv)| (h.max(ch), v.max(cv)));
-                mcu = Some(if body[5] == 1 { (8, 8) } else { (8 * h, 8 * v) });
+                mcu = frame_sampling(body).map(|(mcu, _)| mcu);
             }
             0xC2..=0xCF if marker != 0xC4 && marker != 0xC8 && marker != 0xCC => return Err(bad("is not baseline")),
             0xDD if body.len() >= 2 => interval = u16::from_be_bytes([body[0], body[1]]),

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use webp::{BitstreamFeatures, Decoder};
+use webp::{BitstreamFeatures, BitstreamFormat, Decoder};
 
 use crate::codec::Codec;
 use crate::errors::{format_error, unsupported, Result};
@@ -11,7 +11,7 @@ use crate::limits::Limits;
 use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
-use crate::structure::{Format, Level, Structure};
+use crate::structure::{Format, Level, Reach, Structure};
 
 pub struct WebpCodec {
     source: ByteSource,
@@ -40,6 +40,19 @@ fn icc_chunk(data: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// What a WebP's decoded pixels blend (see `structure::Reach`). Lossless WebP's are the source's.
+/// Lossy WebP is coded in 16x16 macroblocks; the loop filter changes up to 3 pixels on either side
+/// of a macroblock's edge, and 3 chroma samples (6 pixels) for chroma, and smooth chroma
+/// upsampling one more. The encoder also predicts each macroblock from its decoded neighbours
+/// above and to the left and picks its quantizers from the whole image, so a lossy WebP made
+/// from another image differs beyond any reach: this bounds what decoding spreads, not that.
+fn reach(f: &BitstreamFeatures) -> Reach {
+    if matches!(f.format(), Some(BitstreamFormat::Lossless)) {
+        return Reach::NONE;
+    }
+    Reach { made: 0, grid: (16, 16), decoded: 7 }
+}
+
 impl WebpCodec {
     pub fn open(source: ByteSource, limits: &Limits) -> Result<WebpCodec> {
         let structure = {
@@ -52,7 +65,7 @@ impl WebpCodec {
                 width: w,
                 height: h,
                 channels: if f.has_alpha() { 4 } else { 3 },
-                levels: vec![Level::new(w, h, w, h)],
+                levels: vec![Level::new(w, h, w, h).reaching(reach(&f))],
                 tile: None,
                 compression: "webp",
                 orientation: Orientation::Normal,

@@ -44,6 +44,26 @@ pub fn segments(data: &[u8]) -> impl Iterator<Item = Segment<'_>> {
     })
 }
 
+/// What a frame header (SOF) body says of how its components are sampled: the MCU's width and
+/// height in pixels, and whether some component is subsampled (so decoding upsamples it).
+pub fn frame_sampling(body: &[u8]) -> Option<((u32, u32), bool)> {
+    let count = usize::from(*body.get(5)?);
+    let components = body.get(6..6 + 3 * count)?;
+    let factors: Vec<(u32, u32)> = components.chunks_exact(3).map(|c| (u32::from(c[1] >> 4), u32::from(c[1] & 15))).collect();
+    let (h, v) = factors.iter().fold((1, 1), |(h, v), &(ch, cv)| (h.max(ch), v.max(cv)));
+    // A single component is coded in blocks of its own, whatever its factors say.
+    if count == 1 {
+        return Some(((8, 8), false));
+    }
+    Some(((8 * h, 8 * v), factors.iter().any(|&f| f != (h, v))))
+}
+
+/// The sampling (`frame_sampling`) of the first frame header in `data`.
+pub fn sampling(data: &[u8]) -> Option<((u32, u32), bool)> {
+    let is_frame = |m: u8| matches!(m, 0xC0..=0xCF) && !matches!(m, 0xC4 | 0xC8 | 0xCC);
+    segments(data).find(|s| is_frame(s.marker)).and_then(|s| frame_sampling(s.body))
+}
+
 /// The restart intervals of the entropy-coded data that starts at `scan` and ends at EOI, each
 /// as the range of its bytes without the restart marker after it; None if the data ends first
 /// or holds another marker.

@@ -4,6 +4,7 @@
 //! the request's fault (`Error::Request`).
 
 pub mod passthrough;
+pub mod redact;
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::ops::resize::{Filter, SourceBox};
 use crate::structure::{Level, Structure};
 
 pub use passthrough::{Refusal, StoredTile};
+pub use redact::Redaction;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quality {
@@ -63,12 +65,17 @@ pub struct Operations {
     /// The pixels go out to be drawn on (by plugins) before they are encoded: no stored tile
     /// can be the answer.
     pub drawn_after: bool,
+    /// Filled wherever they show, whatever else the request asks.
+    pub redactions: Vec<Redaction>,
 }
 
 /// One change to the pixels. A plan holds only steps that change something, in the order
 /// they run.
 #[derive(Debug, Clone)]
 pub enum Step {
+    /// Fill these rectangles of the decoded rectangle with their colours: first, so that no
+    /// later step reads what they hide.
+    Redact(Vec<(Rect, [u8; 3])>),
     /// Resample `area` of the decoded rectangle to `width` x `height`.
     Resize { area: SourceBox, width: u32, height: u32, filter: Filter },
     Mirror,
@@ -166,7 +173,15 @@ pub fn plan(codec: &dyn Codec, ops: &Operations) -> Result<Plan> {
         && (area.height - th).abs() < EPS
         && read.w == out_w
         && read.h == out_h;
+    if let Some(r) = ops.redactions.iter().find(|r| !r.rect.fits_in(uw, uh)) {
+        let r = r.rect;
+        return Err(Error::Request(format!("the redaction {},{},{},{} is not inside the {uw}x{uh} image", r.x, r.y, r.w, r.h)));
+    }
     let mut steps = Vec::new();
+    let fills = redact::fills(s, l, read, &ops.redactions);
+    if !fills.is_empty() {
+        steps.push(Step::Redact(fills));
+    }
     if !exact {
         let shrinks = f64::from(out_w) * f64::from(out_h) <= area.width * area.height;
         let filter = if shrinks { ops.downscale } else { ops.upscale };
@@ -230,6 +245,10 @@ impl Plan {
         }
         let mut lines = vec![format!("read level {} ({}x{}) rect {},{},{},{}", self.level, l.width, l.height, r.x, r.y, r.w, r.h)];
         lines.extend(self.steps.iter().map(|step| match step {
+            Step::Redact(fills) => {
+                let each = fills.iter().map(|(r, [red, green, blue])| format!("{},{},{},{} #{red:02x}{green:02x}{blue:02x}", r.x, r.y, r.w, r.h));
+                format!("redact {}", each.collect::<Vec<_>>().join(" "))
+            }
             Step::Resize { area: a, width, height, filter } => {
                 format!("resize {:.3},{:.3},{:.3},{:.3} to {width}x{height} ({})", a.left, a.top, a.width, a.height, filter.name())
             }

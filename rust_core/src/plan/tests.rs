@@ -54,6 +54,7 @@ fn ops(region: Rect, (width, height): (u32, u32), format: OutputFormat) -> Opera
         upscale: Filter::Lanczos3,
         overlay: None,
         drawn_after: false,
+        redactions: Vec::new(),
     }
 }
 

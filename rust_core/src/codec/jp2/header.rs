@@ -112,6 +112,8 @@ pub struct Coding {
     pub precincts: Vec<(u8, u8)>,
     /// Code-blocks coded with the high-throughput block coder (HTJ2K, part 15).
     pub high_throughput: bool,
+    /// The reversible 5/3 wavelet, rather than the irreversible 9/7.
+    pub reversible: bool,
 }
 
 /// What the JP2 boxes say about colour, where they say anything.
@@ -135,6 +137,10 @@ pub struct Header {
     pub boxes: Boxes,
     /// The fewest resolution levels of any tile-component: how far every tile can be reduced.
     pub resolutions: u8,
+    /// The most decomposition levels of any tile-component, and whether any uses the
+    /// irreversible 9/7 wavelet: how far a decoded pixel's dependence may reach.
+    pub most_decompositions: u8,
+    pub irreversible: bool,
     /// The largest size of any tile's coding bookkeeping (see [`Header::setup_bytes`]).
     pub tile_setup_bytes: u64,
     /// Some code-blocks use the high-throughput block coder (HTJ2K).
@@ -496,7 +502,7 @@ fn read_coding(b: &[u8], precincts: bool) -> Result<Coding> {
     } else {
         vec![(15, 15); usize::from(resolutions)]
     };
-    Ok(Coding { resolutions, block_w, block_h, precincts, high_throughput: b[3] & 0x40 != 0 })
+    Ok(Coding { resolutions, block_w, block_h, precincts, high_throughput: b[3] & 0x40 != 0, reversible: b[4] == 1 })
 }
 
 /// The coding markers of one header (main or tile): COD, and COC by component.
@@ -659,11 +665,15 @@ fn read_codestream(source: &ByteSource, container: Container, (boxes_end, start,
     let whole = [0, 0, u64::from(siz.tdx.min(siz.width())), u64::from(siz.tdy.min(siz.height()))];
     let mut tile_setup = tile_setup_bytes(whole, &siz, &main_codings);
     let mut high_throughput = main_codings.iter().any(|c| c.high_throughput);
+    let mut most_decompositions = main_codings.iter().map(|c| c.resolutions - 1).max().unwrap_or(0);
+    let mut irreversible = main_codings.iter().any(|c| !c.reversible);
     for (&index, markers) in tiles.iter().filter(|(_, t)| !t.is_empty()) {
         let codings = effective(&main, Some(markers), components)?;
         resolutions = resolutions.min(codings.iter().map(|c| c.resolutions).min().unwrap_or(1));
         tile_setup = tile_setup.max(tile_setup_bytes(siz.tile_rect(u64::from(index)), &siz, &codings));
         high_throughput |= codings.iter().any(|c| c.high_throughput);
+        most_decompositions = most_decompositions.max(codings.iter().map(|c| c.resolutions - 1).max().unwrap_or(0));
+        irreversible |= codings.iter().any(|c| !c.reversible);
     }
-    Ok(Header { container, siz, boxes, resolutions, tile_setup_bytes: tile_setup, high_throughput, tile_parts })
+    Ok(Header { container, siz, boxes, resolutions, most_decompositions, irreversible, tile_setup_bytes: tile_setup, high_throughput, tile_parts })
 }

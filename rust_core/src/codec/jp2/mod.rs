@@ -21,7 +21,7 @@ use crate::limits::Limits;
 use crate::orientation::Orientation;
 use crate::pixels::Pixels;
 use crate::source::ByteSource;
-use crate::structure::{Format, Level, Structure};
+use crate::structure::{Format, Level, Reach, Structure};
 
 pub use header::{CODESTREAM_START, JP2_SIGNATURE};
 use header::Header;
@@ -97,7 +97,7 @@ impl Jp2Codec {
             if lw == 0 || lh == 0 || levels.last().is_some_and(|l| (l.width, l.height) == (lw, lh)) {
                 break;
             }
-            levels.push(Level::new(lw, lh, w, h));
+            levels.push(Level::new(lw, lh, w, h).reaching(reach(&header, r as u32)));
         }
         let tiled = siz.tdx < w || siz.tdy < h;
         let structure = Structure {
@@ -114,6 +114,36 @@ impl Jp2Codec {
         };
         Ok(Jp2Codec { source, structure, header })
     }
+}
+
+/// What the pixels of resolution level `k` (below full by 2^k) blend, in that level's pixels
+/// (see `structure::Reach`); one pixel is added for rounding, and all is taken wider by a
+/// component's subsampling (a chroma sample also stands for the pixels beside it).
+/// - Reversible 5/3: decoding gives back the transform's coefficients exactly, so the full
+///   resolution is the source's own pixels, and level k is the LL band, made by the 5-tap
+///   low-pass filter k times: it reaches 2 of the band's samples the first time and
+///   (reach + 2) / 2 after each further halving, so less than 2 in all.
+/// - Irreversible 9/7: the coefficients are quantized, so a decoded pixel depends on every
+///   coefficient whose synthesis reaches it, and each of those on the source pixels its analysis
+///   reaches. A coefficient of decomposition level j is made from source pixels less than
+///   4 * 2^j away (the 9-tap low-pass filter, j times) and is spread back as far by synthesis
+///   (7- and 9-tap filters): with D levels, a pixel of level k depends on source pixels less than
+///   8 * 2^(D-k) of its own away, the coarsest coefficients' two supports end to end.
+///
+/// Both assume the code-blocks keep all their coding passes (a lossless 5/3 file, or a 9/7 one
+/// quantized with fixed steps): a codestream truncated by rate control chooses its truncation
+/// from the whole image, so any pixel may depend on any other, which no growth can bound.
+fn reach(header: &Header, k: u32) -> Reach {
+    let subsampled = header.siz.components.iter().map(|c| u32::from(c.dx.max(c.dy))).max().unwrap_or(1);
+    let blend = match (header.irreversible, k) {
+        (true, _) => 8u32 << u32::from(header.most_decompositions).saturating_sub(k).min(24),
+        (false, 0) => 0,
+        (false, _) => 2,
+    };
+    if blend == 0 && subsampled == 1 {
+        return Reach::NONE;
+    }
+    Reach { made: (blend + 1).saturating_mul(subsampled), ..Reach::NONE }
 }
 
 /// Refuse a file whose headers make OpenJPEG set up more than the limit allows, whatever

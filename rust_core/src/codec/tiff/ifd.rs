@@ -30,6 +30,7 @@ pub mod tag {
     pub const EXTRA_SAMPLES: u16 = 338;
     pub const SAMPLE_FORMAT: u16 = 339;
     pub const JPEG_TABLES: u16 = 347;
+    pub const YCBCR_SUBSAMPLING: u16 = 530;
     pub const ICC_PROFILE: u16 = 34675;
 }
 

@@ -3,6 +3,7 @@
 use crate::codec::tiff::ifd::{tag, Directory, TiffReader};
 use crate::errors::{format_error, unsupported, Result};
 use crate::formats::tiff_compression::Compression;
+use crate::structure::Reach;
 
 /// The largest stored pixel read: four 16-bit samples (RGBA, or RGB with one extra sample).
 const MAX_BITS_PER_PIXEL: u64 = 64;
@@ -57,6 +58,8 @@ pub struct Layout {
     pub planar: bool,
     pub predictor: bool,
     pub jpeg_tables: Option<Vec<u8>>,
+    /// YCbCrSubSampling: how much wider and taller a chroma sample is than a pixel.
+    pub chroma_subsampling: (u32, u32),
     pub little_endian: bool,
 }
 
@@ -162,6 +165,10 @@ impl Layout {
             planar,
             predictor,
             jpeg_tables: r.bytes(dir, tag::JPEG_TABLES)?,
+            chroma_subsampling: match r.uints(dir, tag::YCBCR_SUBSAMPLING)?.as_deref() {
+                Some(&[h, v]) => (h.clamp(1, 4) as u32, v.clamp(1, 4) as u32),
+                _ => (2, 2),
+            },
             little_endian: r.little_endian(),
         };
         let needed = layout.chunks_per_plane() * if planar { u64::from(samples) } else { 1 };
@@ -172,6 +179,32 @@ impl Layout {
             return Err(unsupported("JPEG-compressed TIFF is read only with 8-bit interleaved samples"));
         }
         Ok(layout)
+    }
+
+    /// What this directory's decoded pixels blend (see `structure::Reach`); `reduced` for a
+    /// pyramid level below the full image.
+    pub fn reach(&self, reduced: bool) -> Reach {
+        // A reduced level was made from the full image by a filter we do not know for files
+        // written elsewhere: take it to be Lanczos-3 applied per halving (Casaba's own pyramids,
+        // encode/tiff_pyramid.rs, are made exactly so; vips's 2x2 means reach less), which reaches
+        // 3 of the new level's pixels each time and so at most 3 + 3/2 + 3/4 + ... < 6 in all,
+        // and one more for the rounding of the level's size.
+        let made = if reduced { 7 } else { 0 };
+        if self.compression != Compression::Jpeg {
+            return Reach { made, ..Reach::NONE };
+        }
+        // Each chunk is a JPEG of its own, coded in MCUs from its corner: 8 pixels times the
+        // chroma subsampling the directory states, taken as at least 2 (a 16-pixel grid is also an
+        // 8-pixel one, and libtiff, vips and Casaba write 4:2:0 or 4:4:4), and one more pixel for
+        // smooth chroma upsampling. Where chunks are not whole MCUs, the MCU grid restarts at
+        // each chunk: only lines common to both grids are MCU edges everywhere. The chunks are
+        // baseline JPEG in practice; the block smoothing of an incomplete progressive one is
+        // not allowed for.
+        let (h, v) = self.chroma_subsampling;
+        let (mcu_w, mcu_h) = (lcm(16, 8 * h), lcm(16, 8 * v));
+        let along = |chunk: u32, mcu: u32| if chunk % mcu == 0 { mcu } else { lcm(chunk, mcu) };
+        let grid_w = if self.tiled { along(self.chunk_w, mcu_w) } else { mcu_w };
+        Reach { made, grid: (grid_w, along(self.chunk_h, mcu_h)), decoded: 1 }
     }
 
     pub fn grid(&self) -> (u32, u32) {
@@ -191,4 +224,12 @@ impl Layout {
         };
         base + u8::from(self.alpha != Alpha::None)
     }
+}
+
+fn lcm(a: u32, b: u32) -> u32 {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
 }

@@ -116,7 +116,7 @@ impl TiffCodec {
             width: full.width,
             height: full.height,
             channels: full.channels(),
-            levels: page.levels.iter().map(|l| Level::new(l.width, l.height, full.width, full.height)).collect(),
+            levels: page.levels.iter().enumerate().map(|(i, l)| Level::new(l.width, l.height, full.width, full.height).reaching(l.reach(i > 0))).collect(),
             tile: full.tiled.then_some((full.chunk_w, full.chunk_h)),
             compression: full.compression.name(),
             orientation: Orientation::from_tag(page.orientation),
