@@ -153,33 +153,52 @@ const ENCODED_BANDS_FROM: u64 = 1024 * 1024;
 /// (the resampler normalises each band's filter weights on their own). None for any other plan,
 /// and for small outputs.
 fn resize_and_encode_in_bands(p: &Pixels, steps: &[Step], plan: &Plan, limits: &Limits) -> Result<Option<Vec<u8>>> {
-    let (width, height, from) = match *steps {
-        [Step::Resize { width, height, .. }] => (width, height, BANDS_FROM),
-        [] => (p.width, p.height, ENCODED_BANDS_FROM),
+    let (resized, drawn) = match steps {
+        [Step::Resize { area, width, height, filter }] => (Some((*area, *width, *height, *filter)), None),
+        [Step::Resize { area, width, height, filter }, Step::Overlay(o)] => (Some((*area, *width, *height, *filter)), Some(o)),
+        [Step::Overlay(o)] => (None, Some(o)),
+        [] => (None, None),
         _ => return Ok(None),
     };
+    let (width, height, from) = match resized {
+        Some((_, width, height, _)) => (width, height, BANDS_FROM),
+        None => (p.width, p.height, ENCODED_BANDS_FROM),
+    };
     let e = &plan.encoding;
-    let mcu = encode::jpeg::mcu_rows(p.channels);
+    // An overlay that makes a gray image colour changes the bands' MCUs: drawn whole instead.
+    let channels = p.channels;
+    let mcu = encode::jpeg::mcu_rows(channels);
     // The plan has kept the size within JPEG's largest (`OutputFormat::max_side`).
     let fits = u64::from(width) * u64::from(height) >= from && height >= 2 * mcu;
-    if plan.format != OutputFormat::Jpeg || e.jpeg_progressive || !matches!(p.channels, 1 | 3) || !fits {
+    let promotes = drawn.is_some_and(|o| channels < 3 && o.colourful());
+    if plan.format != OutputFormat::Jpeg || e.jpeg_progressive || !matches!(channels, 1 | 3) || !fits || promotes {
         return Ok(None);
     }
     let middle = height / 2 / mcu * mcu;
-    let band = |y0: u32, y1: u32| match *steps {
-        [Step::Resize { area, filter, .. }] => {
-            // Output rows y0..y1, from the part of `area` they come from; the last band ends where
-            // `area` does, not an ulp beyond it.
-            let scale = area.height / f64::from(height);
-            let top = area.top + f64::from(y0) * scale;
-            let bottom = if y1 == height { area.top + area.height } else { area.top + f64::from(y1) * scale };
-            let b = resize::resize(p, area.rows(top, bottom), width, y1 - y0, filter, limits)?;
-            encode::jpeg::encode_restartable(&b.data, b.width, b.height, b.channels, e.jpeg_quality)
-        }
-        _ => {
-            let rows = &p.data[y0 as usize * p.row_len()..y1 as usize * p.row_len()];
-            encode::jpeg::encode_restartable(rows, p.width, y1 - y0, p.channels, e.jpeg_quality)
-        }
+    let band = |y0: u32, y1: u32| -> Result<Vec<u8>> {
+        let rows = match resized {
+            Some((area, _, _, filter)) => {
+                // Output rows y0..y1, from the part of `area` they come from; the last band ends
+                // where `area` does, not an ulp beyond it.
+                let scale = area.height / f64::from(height);
+                let top = area.top + f64::from(y0) * scale;
+                let bottom = if y1 == height { area.top + area.height } else { area.top + f64::from(y1) * scale };
+                resize::resize(p, area.rows(top, bottom), width, y1 - y0, filter, limits)?
+            }
+            None => {
+                let rows = &p.data[y0 as usize * p.row_len()..y1 as usize * p.row_len()];
+                match drawn {
+                    // Drawn on, so copied; else encoded where they are.
+                    Some(_) => Pixels::from_vec(width, y1 - y0, channels, rows.to_vec())?,
+                    None => return encode::jpeg::encode_restartable(rows, width, y1 - y0, channels, e.jpeg_quality),
+                }
+            }
+        };
+        let b = match drawn {
+            Some(o) => overlay::draw_band(rows, o, (width, height), y0, limits)?,
+            None => rows,
+        };
+        encode::jpeg::encode_restartable(&b.data, b.width, b.height, b.channels, e.jpeg_quality)
     };
     let (upper, lower) = rayon::join(|| band(0, middle), || band(middle, height));
     encode::jpeg::join(&[upper?, lower?], height, plan.icc.as_deref()).map(Some)

@@ -101,8 +101,15 @@ fn with_alpha(p: &Pixels) -> Pixels {
 
 /// `p` with `overlay` drawn on it; a gray image under a colourful overlay becomes colour.
 pub fn draw(p: Pixels, overlay: &Overlay, limits: &Limits) -> Result<Pixels> {
-    let mut p = if p.channels < 3 && overlay.colourful() { to_rgb(&p).into_owned() } else { p };
-    let (w, h, inset) = (p.width, p.height, overlay.inset);
+    let canvas = (p.width, p.height);
+    draw_band(p, overlay, canvas, 0, limits)
+}
+
+/// `band`, the rows from `top` of an output of size `canvas`, with the part of `overlay` that
+/// falls on them drawn: an output drawn band by band is the output drawn whole.
+pub fn draw_band(band: Pixels, overlay: &Overlay, canvas: (u32, u32), top: u32, limits: &Limits) -> Result<Pixels> {
+    let mut p = if band.channels < 3 && overlay.colourful() { to_rgb(&band).into_owned() } else { band };
+    let ((w, h), inset, top) = (canvas, overlay.inset, i64::from(top));
     match (&overlay.mark, overlay.position) {
         (Mark::Image(mark), Position::Repeat) => {
             // Cantaloupe's tiling: from the centre, back by whole tiles to just off the top left.
@@ -110,22 +117,22 @@ pub fn draw(p: Pixels, overlay: &Overlay, limits: &Limits) -> Result<Pixels> {
             let (x0, y0) = (start(w.div_ceil(2), mark.width), start(h.div_ceil(2), mark.height));
             for y in (y0..i64::from(h)).step_by(mark.height as usize) {
                 for x in (x0..i64::from(w)).step_by(mark.width as usize) {
-                    composite(&mut p, mark, (x, y));
+                    composite(&mut p, mark, (x, y - top));
                 }
             }
         }
         (Mark::Image(mark), Position::Scaled) => {
             let scaled = fit_inside(mark, w, h, inset, limits)?;
             let centre = |canvas: u32, size: u32| if size < canvas { i64::from((canvas - size).div_ceil(2)) } else { i64::from(inset) };
-            composite(&mut p, &scaled, (centre(w, scaled.width), centre(h, scaled.height)));
+            composite(&mut p, &scaled, (centre(w, scaled.width), centre(h, scaled.height) - top));
         }
         (Mark::Image(mark), position) => {
-            let at = (position.x(w, mark.width, inset), position.y(h, mark.height, inset));
+            let at = (position.x(w, mark.width, inset), position.y(h, mark.height, inset) - top);
             composite(&mut p, mark, at);
         }
         (Mark::Text { text, style, labels }, position) => {
             if let Some(label) = labels.get((w, h), || text::label(text, style, (w, h), position, inset)) {
-                composite(&mut p, &label.pixels, label.origin);
+                composite(&mut p, &label.pixels, (label.origin.0, label.origin.1 - top));
             }
         }
     }
@@ -315,5 +322,51 @@ mod label_tests {
         let kept = labels.0.lock().unwrap();
         assert_eq!(kept.len(), LABEL_SIZES);
         assert!(kept.iter().all(|(size, _)| size.0 > 50), "the oldest size went first");
+    }
+}
+
+#[cfg(test)]
+mod band_tests {
+    use super::*;
+    use crate::ops::text::Font;
+
+    fn gradient() -> Pixels {
+        let data = (0..40u32 * 30).flat_map(|i| [(i % 40 * 6) as u8, (i / 40 * 8) as u8, 90]).collect();
+        Pixels::from_vec(40, 30, 3, data).unwrap()
+    }
+
+    fn rows(p: &Pixels, top: u32, bottom: u32) -> Pixels {
+        let data = p.data[top as usize * p.row_len()..bottom as usize * p.row_len()].to_vec();
+        Pixels::from_vec(p.width, bottom - top, p.channels, data).unwrap()
+    }
+
+    #[test]
+    fn an_output_drawn_band_by_band_is_the_output_drawn_whole() {
+        let mut logo = Pixels::from_vec(7, 5, 4, vec![200; 7 * 5 * 4]).unwrap();
+        logo.data[3] = 0;
+        let style = TextStyle {
+            font: Font::default_regular(),
+            size: 14.0,
+            min_size: 8.0,
+            glyph_spacing: 0.0,
+            color: [255, 0, 0, 255],
+            stroke_color: [0, 0, 0, 255],
+            stroke_width: 1.0,
+            background: [0, 0, 0, 100],
+            word_wrap: false,
+        };
+        let overlays = [
+            Overlay::image(logo.clone(), Position::Repeat, 0, (0, 0)),
+            Overlay::image(logo.clone(), Position::Scaled, 2, (0, 0)),
+            Overlay::image(logo, Position::LeftCenter, 3, (0, 0)),
+            Overlay::text("Ag".into(), style, Position::Center, 0, (0, 0)),
+        ];
+        let limits = Limits::default();
+        for overlay in &overlays {
+            let whole = draw(gradient(), overlay, &limits).unwrap();
+            let upper = draw_band(rows(&gradient(), 0, 13), overlay, (40, 30), 0, &limits).unwrap();
+            let lower = draw_band(rows(&gradient(), 13, 30), overlay, (40, 30), 13, &limits).unwrap();
+            assert_eq!([upper.data, lower.data].concat(), whole.data, "{:?}", overlay.position);
+        }
     }
 }
