@@ -206,6 +206,7 @@ pub fn composite(base: &mut Pixels, mark: &Pixels, at: (i64, i64)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::text::Font;
 
     fn solid(w: u32, h: u32, channels: u8, value: &[u8]) -> Pixels {
         Pixels::from_vec(w, h, channels, value.repeat(w as usize * h as usize)).unwrap()
@@ -289,26 +290,25 @@ mod tests {
         assert!(!overlay.applies((399, 1000)));
         assert!(!overlay.applies((1000, 299)));
     }
-}
 
-#[cfg(test)]
-mod label_tests {
-    use super::*;
-    use crate::ops::text::Font;
+    fn style() -> TextStyle {
+        TextStyle {
+            font: Font::default_regular(),
+            size: 12.0,
+            min_size: 8.0,
+            glyph_spacing: 0.0,
+            color: [255, 0, 0, 255],
+            stroke_color: [0, 0, 0, 255],
+            stroke_width: 1.0,
+            background: [0, 0, 0, 100],
+            word_wrap: false,
+        }
+    }
+
 
     #[test]
     fn a_label_is_drawn_once_per_size_of_output() {
-        let style = TextStyle {
-            font: Font::default_regular(),
-            size: 12.0,
-            min_size: 12.0,
-            glyph_spacing: 0.0,
-            color: [255, 255, 255, 255],
-            stroke_color: [0, 0, 0, 255],
-            stroke_width: 0.0,
-            background: [0, 0, 0, 0],
-            word_wrap: false,
-        };
+        let style = style();
         let overlay = Overlay::text("Hi".into(), style, Position::TopLeft, 0, (0, 0));
         let once = draw(Pixels::from_vec(50, 20, 1, vec![0; 1000]).unwrap(), &overlay, &Limits::default()).unwrap();
         let again = draw(Pixels::from_vec(50, 20, 1, vec![0; 1000]).unwrap(), &overlay, &Limits::default()).unwrap();
@@ -323,12 +323,7 @@ mod label_tests {
         assert_eq!(kept.len(), LABEL_SIZES);
         assert!(kept.iter().all(|(size, _)| size.0 > 50), "the oldest size went first");
     }
-}
 
-#[cfg(test)]
-mod band_tests {
-    use super::*;
-    use crate::ops::text::Font;
 
     fn gradient() -> Pixels {
         let data = (0..40u32 * 30).flat_map(|i| [(i % 40 * 6) as u8, (i / 40 * 8) as u8, 90]).collect();
@@ -344,17 +339,7 @@ mod band_tests {
     fn an_output_drawn_band_by_band_is_the_output_drawn_whole() {
         let mut logo = Pixels::from_vec(7, 5, 4, vec![200; 7 * 5 * 4]).unwrap();
         logo.data[3] = 0;
-        let style = TextStyle {
-            font: Font::default_regular(),
-            size: 14.0,
-            min_size: 8.0,
-            glyph_spacing: 0.0,
-            color: [255, 0, 0, 255],
-            stroke_color: [0, 0, 0, 255],
-            stroke_width: 1.0,
-            background: [0, 0, 0, 100],
-            word_wrap: false,
-        };
+        let style = style();
         let overlays = [
             Overlay::image(logo.clone(), Position::Repeat, 0, (0, 0)),
             Overlay::image(logo.clone(), Position::Scaled, 2, (0, 0)),
