@@ -38,12 +38,15 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
     """Serve IIIF Image API requests. Without an image folder configured, serve the demo images."""
     from casaba.delegates.loading import configure, manager_from_settings
     from casaba.delegates.manager import DelegateManager
+    from casaba.overlays.choice import basic_spec
 
     overrides = {k.name: str(v) for k, v in ((HOST, host), (PORT, port), (WORKERS, workers)) if v is not None}
     try:
         settings, delegates = configure(config, overrides=overrides)
-        # Made once here so that a delegate that cannot work stops start-up, not each worker.
+        # Made once here so that a delegate or an overlay that cannot work stops start-up, not
+        # each worker.
         manager = manager_from_settings(settings, delegates)
+        basic_spec(settings.overlays)
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
     for warning in settings.warnings:

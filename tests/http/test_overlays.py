@@ -273,3 +273,38 @@ def test_a_delegate_string_overlay(folder, tmp_path):
         p = pixels(httpx.get(f"{base}/iiif/3/gray.png/full/max/0/default.png", timeout=30))
     red = (p[..., 0] > 200) & (p[..., 1] < 50)
     assert red.sum() > 100 and np.nonzero(red)[0].max() < 40
+
+
+def test_an_image_overlay_without_an_image_stops_start_up(folder):
+    with pytest.raises(RuntimeError, match="overlays.BasicStrategy.image is not set"):
+        with running_server(basic(folder, image=""), timeout=20):
+            pass
+
+
+def test_repeat_tiles_the_logo_from_the_centre_exactly(logo_server, folder):
+    """Against a rendering made here with numpy: the logo tiled from a copy with its top left at
+    the centre (rounded up), as Cantaloupe tiles it; exact, since nothing is resampled."""
+    with running_server(basic(folder, position="repeat")) as base:
+        got = pixels(httpx.get(f"{base}/iiif/3/gray.png/full/max/0/default.png", timeout=30))
+    logo = np.asarray(Image.open(folder / "logo.png")).astype(int)
+    expected = np.full((600, 800, 3), GRAY)
+    for y in range(300 - 20 * 16, 600, 20):
+        for x in range(400 - 40 * 11, 800, 40):
+            ys, xs = slice(max(y, 0), min(y + 20, 600)), slice(max(x, 0), min(x + 40, 800))
+            part = logo[ys.start - y : ys.stop - y, xs.start - x : xs.stop - x]
+            a = part[..., 3:] / 255
+            expected[ys, xs] = np.floor(part[..., :3] * a + expected[ys, xs] * (1 - a) + 0.5)
+    assert np.abs(got - expected).max() <= 1
+
+
+def test_scaled_fits_the_logo_inside_the_inset_and_centres_it(folder):
+    """The 40 x 20 logo scaled to 760 x 380 inside an inset of 20 on an 800 x 600 answer, its
+    top at (600 - 380) / 2 = 110: edges within a pixel (the logo is resampled)."""
+    with running_server(basic(folder, position="scaled", inset=20)) as base:
+        p = pixels(httpx.get(f"{base}/iiif/3/gray.png/full/max/0/default.png", timeout=30))
+    red = (p[..., 0] > 200) & (p[..., 1] < 60)
+    ys, xs = np.nonzero(red)
+    assert abs(xs.min() - 20) <= 1 and abs(ys.min() - 110) <= 1 and abs(ys.max() - 489) <= 1
+    # Upscaled 19 times, the edge between the halves is blurred over a few pixels.
+    assert abs(xs.max() - 399) <= 8, "the red half ends where the translucent half begins"
+    assert (p[300, 600] - (GRAY // 2, GRAY // 2, (GRAY + 255) // 2) <= 2).all()

@@ -118,3 +118,8 @@ def test_fonts_by_path_and_by_name(tmp_path):
     assert font_file("SansSerif", 2.0) != font_file("SansSerif", 1.0), "bold is another face"
     with pytest.raises(ValueError, match="cannot read the font file"):
         font_file(str(tmp_path / "missing.ttf"), 1.0)
+
+
+def test_an_image_overlay_without_an_image_stops_start_up():
+    with pytest.raises(SettingsError, match="overlays.BasicStrategy.image is not set"):
+        basic_spec(OverlaySettings(enabled=True, type="image", image=" "))

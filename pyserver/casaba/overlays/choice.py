@@ -19,6 +19,7 @@ from casaba.caches.lru import Lru
 from casaba.errors import ServerError
 from casaba.overlays.fonts import BOLD_FROM, font_file
 from casaba.overlays.images import OverlayImages
+from casaba.settings import SettingsError
 from casaba.settings.keys import OverlaySettings
 
 RGBA = tuple[int, int, int, int]
@@ -70,12 +71,15 @@ class Chosen:
 
 
 def basic_spec(s: OverlaySettings) -> Spec | None:
-    """The BasicStrategy overlay the settings describe, or None when they draw nothing."""
+    """The BasicStrategy overlay the settings describe, or None when they draw nothing;
+    SettingsError when they name no image for an image overlay."""
     if not s.enabled:
         return None
     thresholds = (s.output_width_threshold, s.output_height_threshold)
     if s.type == "image":
-        return ImageSpec(s.image, s.position, s.inset, thresholds)
+        if not s.image.strip():
+            raise SettingsError("overlays.BasicStrategy.image is not set: an image overlay needs a path or URL")
+        return ImageSpec(s.image.strip(), s.position, s.inset, thresholds)
     text = s.string.replace("\\n", "\n")
     if not text:
         return None
