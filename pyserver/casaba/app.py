@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -76,19 +76,34 @@ class App:
         send(proto, scope, response)
 
 
+Endpoint = Callable[[IiifService, Request, list[str]], Awaitable[Response]]
+
+
+async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -> Response:
+    """``/iiif/{2,3}/...``: the IIIF endpoints of the enabled versions."""
+    if len(parts) < 3 or parts[2] not in ("2", "3"):
+        raise NotFound("Not found.")
+    version = Version(parts[2])
+    if version not in iiif.versions:
+        raise NotFound(f"The IIIF Image API {version.value} endpoint is not enabled.")
+    if request.method == "OPTIONS":
+        return Response(204, list(PREFLIGHT_HEADERS))
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed("Only GET, HEAD and OPTIONS are allowed.", [("allow", "GET, HEAD, OPTIONS")])
+    return await route_iiif(iiif, request, version, parts[3:])
+
+
+#: The route table, by the path's first segment.
+ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint}
+
+
 async def route(iiif: IiifService, request: Request) -> Response:
-    """The route table: the IIIF endpoints of the enabled versions."""
+    """The endpoint the path's first segment names, given the path's segments."""
     parts = request.path.split("/")
-    if len(parts) >= 3 and parts[1] == "iiif" and parts[2] in ("2", "3"):
-        version = Version(parts[2])
-        if version not in iiif.versions:
-            raise NotFound(f"The IIIF Image API {version.value} endpoint is not enabled.")
-        if request.method == "OPTIONS":
-            return Response(204, list(PREFLIGHT_HEADERS))
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed("Only GET, HEAD and OPTIONS are allowed.", [("allow", "GET, HEAD, OPTIONS")])
-        return await route_iiif(iiif, request, version, parts[3:])
-    raise NotFound("Not found.")
+    endpoint = ENDPOINTS.get(parts[1]) if len(parts) > 1 else None
+    if endpoint is None:
+        raise NotFound("Not found.")
+    return await endpoint(iiif, request, parts)
 
 
 async def route_iiif(iiif: IiifService, request: Request, version: Version, rest: list[str]) -> Response:
