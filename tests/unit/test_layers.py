@@ -17,6 +17,7 @@ LAYERS = [
     {"overlays"},
     {"delegates"},
     {"serving"},
+    {"web"},
     {"app", "cli", "testing"},
     {"__main__"},
 ]
