@@ -25,6 +25,9 @@ from casaba.iiif.params import Version
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings
+from casaba.web.health import health
+from casaba.web.landing import landing
+from casaba.web.static import static
 
 log = logging.getLogger("casaba")
 
@@ -94,7 +97,7 @@ async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -
 
 
 #: The route table, by the path's first segment.
-ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint}
+ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static}
 
 
 async def route(iiif: IiifService, request: Request) -> Response:

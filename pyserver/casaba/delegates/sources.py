@@ -53,6 +53,9 @@ class SourceRouter:
     async def locate(self, identifier: str) -> SourceImage:
         return await self.of_kind(self.static).locate(identifier)
 
+    async def check(self) -> None:
+        await self.of_kind(self.static).check()
+
     async def locate_for(self, call: DelegateCall, identifier: str) -> SourceImage:
         kind = self.static
         if self.choose:

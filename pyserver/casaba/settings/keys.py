@@ -464,6 +464,17 @@ class ProcessorSettings:
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    enabled: bool = key("endpoint.health.enabled", Bool(), True, "Answer /health: 200 while the server can serve, 500 naming what fails.")
+    dependency_check: bool = key(
+        "endpoint.health.dependency_check",
+        Bool(),
+        False,
+        "Have /health also read from the source and write to and read from the derivative cache (slower; off when those have checks of their own).",
+    )
+
+
+@dataclass(frozen=True)
 class OverlaySettings:
     """Cantaloupe's overlay keys; where Cantaloupe's code has a default for a key its sample
     configuration sets otherwise, the code's default is the one here."""
@@ -560,6 +571,7 @@ class Sections:
     decoded_tiles: DecodedTileSettings = section(DecodedTileSettings)
     processor: ProcessorSettings = section(ProcessorSettings)
     overlays: OverlaySettings = section(OverlaySettings)
+    health: HealthSettings = section(HealthSettings)
 
     def source_of(self, kind: str) -> FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings:
         """The section of the source ``kind`` (one of source.static's values)."""

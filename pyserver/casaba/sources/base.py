@@ -75,6 +75,11 @@ class Source(Protocol):
         fails or is too slow. Messages never name the origin, the bucket, the key or credentials."""
         ...
 
+    async def check(self) -> None:
+        """Whether images can be read from it now, for the health check: raises an ``HttpError``
+        whose message says what fails (never naming the origin, bucket or credentials)."""
+        ...
+
     async def close(self) -> None:
         """Release connection pools; called once when the worker stops."""
         ...

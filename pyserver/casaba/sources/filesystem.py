@@ -8,7 +8,7 @@ import stat
 from functools import lru_cache
 from pathlib import Path
 
-from casaba.errors import NotFound
+from casaba.errors import NotFound, ServerError
 from casaba.sources.base import LocalImage, escapes, missing
 
 
@@ -48,6 +48,10 @@ class FilesystemSource:
         if not stat.S_ISREG(st.st_mode):
             raise NotFound(missing(identifier))
         return LocalImage(path, st.st_mtime_ns, st.st_size)
+
+    async def check(self) -> None:
+        if not (os.path.isdir(self._root) and os.access(self._root, os.R_OK | os.X_OK)):
+            raise ServerError("The image folder cannot be read.")
 
     async def close(self) -> None:
         pass

@@ -123,6 +123,16 @@ class HttpSource:
             log.warning("%s %s: %s", method, url, e)
             raise BadGateway("The image's source could not be reached.") from None
 
+    async def check(self) -> None:
+        """The origin answers at the URL prefix (any answer below 500: a prefix need not be an
+        image); nothing to check when the delegate names every URL."""
+        if not self.prefix:
+            return
+        async with self.exchange("HEAD", self.prefix, {}) as r:
+            await r.aread()
+        if r.status_code >= 500:
+            raise BadGateway(f"The image's source answered HTTP {r.status_code}.")
+
     async def close(self) -> None:
         await self.client.aclose()
 

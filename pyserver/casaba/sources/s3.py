@@ -159,6 +159,17 @@ class S3Source:
             log.warning("%s s3://%s/%s: %s", what, bucket, key, e)
             raise BadGateway("The image's source could not be reached.") from None
 
+    async def check(self) -> None:
+        """The bucket can be reached; nothing to check when the delegate names every bucket."""
+        if not self.bucket:
+            return
+        try:
+            async with self.call("HEAD bucket", ""):
+                client = await self.client()
+                await client.head_bucket(Bucket=self.bucket)
+        except NotFound:
+            raise BadGateway("The image source's bucket does not exist.") from None
+
     async def close(self) -> None:
         await self._client.close()
 
