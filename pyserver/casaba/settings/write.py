@@ -28,7 +28,7 @@ def rewrite(text: str, changes: Mapping[str, str | None]) -> str:
     """``text`` with each key of ``changes`` set to its raw value, or removed for None. A key
     set more than once is changed where it is last set (the one a reader keeps) and removed
     everywhere; a new key is added at the end. Values are escaped as Java's ``Properties.store``
-    escapes them (non-ASCII characters as ``\\uXXXX``)."""
+    escapes them (non-ASCII characters as ``\\uXXXX``), but for ``= : # !``."""
     elements = list(javaproperties.parse(text))
     last = {e.key: i for i, e in enumerate(elements) if isinstance(e, KeyValue)}
     newline = m.group() if (m := _LINE_END.search(text)) else "\n"
@@ -46,7 +46,7 @@ def rewrite(text: str, changes: Mapping[str, str | None]) -> str:
     if added and out and not out[-1].endswith(("\n", "\r")):
         # A last line ending in a backslash would continue into the first added key.
         out.append(newline * (2 if _continues(out[-1]) else 1))
-    out.extend(javaproperties.join_key_value(k, v, " = ") + newline for k, v in added)
+    out.extend(_entry(k, v) + newline for k, v in added)
     return "".join(out)
 
 
@@ -55,11 +55,22 @@ def _changed(entry: KeyValue, value: str) -> str:
     and its separator kept, and its line ending."""
     lead, raw_key, separator = _ENTRY.match(entry.source).groups()  # type: ignore[union-attr]
     end = m.group() if (m := re.search(r"(\r\n|\r|\n)$", entry.source)) else ""
-    line = lead + raw_key + (separator or " = ") + javaproperties.join_key_value("", value, "")
+    line = lead + raw_key + (separator or " = ") + _escaped(value)
     if javaproperties.loads(line) != {entry.key: value}:
         # The key was written across lines, or in a way this reading does not follow.
-        line = javaproperties.join_key_value(entry.key, value, " = ")
+        line = _entry(entry.key, value)
     return line + end
+
+
+def _entry(key: str, value: str) -> str:
+    return javaproperties.escape(key) + " = " + _escaped(value)
+
+
+def _escaped(value: str) -> str:
+    """``value`` escaped as Java's ``Properties.store`` escapes it, but for ``= : # !``, which
+    mean nothing inside a value (and a URL reads better without them escaped)."""
+    stored = javaproperties.join_key_value("", value, "")
+    return re.sub(r"\\(.)", lambda m: m.group(1) if m.group(1) in "=:#!" else m.group(0), stored)
 
 
 def _continues(line: str) -> bool:
