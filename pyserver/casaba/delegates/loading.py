@@ -66,9 +66,8 @@ def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]])
 def checked_manager(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | NoDelegates:
     """The delegate manager, made (the delegates' ``startup`` called) and the BasicStrategy
     overlay described, as start-up does once so that what cannot work stops it."""
-    manager = manager_from_settings(settings, delegates)
     basic_spec(settings.overlays)
-    return manager
+    return manager_from_settings(settings, delegates)
 
 
 def delegate_classes(settings: Settings) -> list[tuple[str, type]]:

@@ -139,7 +139,8 @@ class Watcher:
             settings, delegates = await asyncio.to_thread(configure, self.path, text=text)
             for warning in settings.warnings:
                 log.warning(warning)
-            fixed = [name for name in changed_keys(old.settings, settings) if not settings.declared_keys()[name].live]
+            keys = settings.declared_keys()
+            fixed = [name for name in changed_keys(old.settings, settings) if name in keys and not keys[name].live]
             if fixed:
                 log.warning("%s: %s cannot change while the server runs; a restart will use the new value", self.path, ", ".join(fixed))
                 settings = settings.keeping(old.settings, fixed)
