@@ -9,6 +9,7 @@ everything between the version prefix and those is the identifier.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
@@ -16,15 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from casaba import _core
-from casaba.caches import facade_from_settings
 from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
-from casaba.delegates.loading import configure_from_environment, delegate_classes, manager_from_settings
+from casaba.delegates.loading import configure_from_environment, delegate_classes
 from casaba.errors import MethodNotAllowed, NotFound, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.params import Version
+from casaba.serving import generation
 from casaba.serving.iiif import IiifService
+from casaba.serving.live import Watcher
 from casaba.settings import Settings
-from casaba.sources import retrieval_from_settings
 from casaba.web.health import health
 from casaba.web.landing import landing
 from casaba.web.static import static
@@ -45,21 +46,37 @@ def error_response(exc: BaseException) -> Response:
 class App:
     def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]] | None = None) -> None:
         """``delegates`` are the configured delegate classes, found from ``settings`` if not given."""
-        self.settings = settings
         _core.set_decoded_tile_cache_size(settings.decoded_tiles.max_size)
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         found = delegate_classes(settings) if delegates is None else list(delegates)
-        self.delegates = manager_from_settings(settings, found)
-        retrieval = retrieval_from_settings(settings, self.remote_executor)
-        self.caches = facade_from_settings(settings)
         #: What the settings make, read once by each request: swapping it for one made of other
         #: settings changes the answers of the requests that start after.
-        self.iiif = IiifService(settings, self.delegates, (self.executor, self.remote_executor), retrieval, self.caches)
+        self.iiif = generation.build(settings, found, (self.executor, self.remote_executor))
+        #: Keeps ``iiif`` in step with the configuration file, from when Granian starts the loop.
+        self.watcher = Watcher(settings.path, lambda: self.iiif, self._publish) if settings.path else None
+        self._watching: asyncio.Task[None] | None = None
 
-    def __rsgi_del__(self, loop: Any) -> None:
+    @property
+    def settings(self) -> Settings:
+        return self.iiif.settings
+
+    def _publish(self, iiif: IiifService) -> None:
+        self.iiif = iiif
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Granian calls this in each worker before it serves; the task runs once the loop does.
+        if self.watcher is not None:
+            self._watching = loop.create_task(self.watcher.run())
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
-        for closing in (self.delegates.close(), self.caches.close()):
+        if self._watching is not None:
+            self._watching.cancel()
+        closings = [generation.close(self.iiif)]
+        if self.watcher is not None:
+            closings.insert(0, self.watcher.close())
+        for closing in closings:
             try:
                 loop.run_until_complete(closing)
             except Exception:
@@ -71,11 +88,14 @@ class App:
         if scope.proto != "http":
             return
         iiif = self.iiif
+        iiif.active += 1
         try:
             # A request worked out before is answered from the scope as it comes.
             response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
+        finally:
+            iiif.active -= 1
         send(proto, scope, response)
 
 

@@ -36,17 +36,15 @@ def main() -> None:
 @click.option("--workers", type=int, envvar=WORKERS.env, show_envvar=True, help=f"Worker processes ({WORKERS.name}); 0 = one per core.")
 def serve(config: Path | None, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve IIIF Image API requests. Without an image folder configured, serve the demo images."""
-    from casaba.delegates.loading import configure, manager_from_settings
+    from casaba.delegates.loading import checked_manager, configure
     from casaba.delegates.manager import DelegateManager
-    from casaba.overlays.choice import basic_spec
 
     overrides = {k.name: str(v) for k, v in ((HOST, host), (PORT, port), (WORKERS, workers)) if v is not None}
     try:
         settings, delegates = configure(config, overrides=overrides)
         # Made once here so that a delegate or an overlay that cannot work stops start-up, not
         # each worker.
-        manager = manager_from_settings(settings, delegates)
-        basic_spec(settings.overlays)
+        manager = checked_manager(settings, delegates)
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
     for warning in settings.warnings:

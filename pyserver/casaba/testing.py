@@ -67,12 +67,14 @@ def running_server(
     timeout: float = 60.0,
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
+    config_path: Path | None = None,
 ) -> Iterator[str]:
     """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after.
-    The server's output goes to ``log_path`` when given (for tests that read it)."""
+    The server's output goes to ``log_path`` when given (for tests that read it); its
+    configuration file is ``config_path`` when given (for tests that change it while it runs)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="casaba-test-") as tmp:
-        config = write_properties(Path(tmp) / "casaba.properties", settings)
+        config = write_properties(config_path or Path(tmp) / "casaba.properties", settings)
         log_path = log_path or Path(tmp) / "server.log"
         log = open(log_path, "wb")
         cmd = [sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]

@@ -20,6 +20,7 @@ from casaba import plugins
 from casaba.delegates.builtin import builtins_for
 from casaba.delegates.manager import DelegateManager
 from casaba.delegates.standard import NoDelegates
+from casaba.overlays.choice import basic_spec
 from casaba.overlays.plugins import overlay_plugin_classes
 from casaba.settings import Settings, SettingsError, load
 from casaba.settings.keys import Key
@@ -32,16 +33,17 @@ SCRIPT_MODULE = "casaba_delegate_script"
 
 
 def configure(
-    path: Path | None = None, environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None
+    path: Path | None = None, environ: Mapping[str, str] | None = None, overrides: Mapping[str, str] | None = None, text: str | None = None
 ) -> tuple[Settings, list[tuple[str, type]]]:
     """The settings, with the keys the configured delegates and overlay plugins declare, and those
-    delegates as (name, class) in the order they are asked."""
-    settings = load(path, environ, overrides)
+    delegates as (name, class) in the order they are asked. ``text`` is what the file at
+    ``path`` is about to hold, if it is not to be read."""
+    settings = load(path, environ, overrides, text=text)
     delegates = delegate_classes(settings)
     declaring = [cls for _, cls in [*delegates, *overlay_plugin_classes(settings)]]
     keys: list[Key] = [key for cls in declaring for key in getattr(cls, "settings_keys", ())]
     if keys:
-        settings = load(path, environ, overrides, extra_keys=keys)
+        settings = load(path, environ, overrides, extra_keys=keys, text=text)
     return settings, delegates
 
 
@@ -59,6 +61,13 @@ def manager_from_settings(settings: Settings, delegates: list[tuple[str, type]])
         return DelegateManager(settings, delegates, builtins_for(settings))
     except (pluggy.PluginValidationError, ValueError) as e:
         raise SettingsError(f"a delegate cannot be used: {e}") from None
+
+
+def checked_manager(settings: Settings, delegates: list[tuple[str, type]]) -> DelegateManager | NoDelegates:
+    """The delegate manager, made (the delegates' ``startup`` called) and the BasicStrategy
+    overlay described, as start-up does once so that what cannot work stops it."""
+    basic_spec(settings.overlays)
+    return manager_from_settings(settings, delegates)
 
 
 def delegate_classes(settings: Settings) -> list[tuple[str, type]]:

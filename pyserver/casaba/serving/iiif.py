@@ -95,7 +95,12 @@ class IiifService:
         """``executors`` are the pixel threads and the threads for remote reads."""
         self.settings = settings
         self.delegates = delegates
+        self.executors = executors
+        self.retrieval = retrieval
         self.caches = caches
+        #: Requests being answered with this generation (``app``), so that it is closed only
+        #: once none are (``serving.live``).
+        self.active = 0
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}

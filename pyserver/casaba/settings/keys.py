@@ -20,6 +20,8 @@ class Key:
     kind: Kind
     default: Any
     doc: str
+    #: Whether a running server can take a new value without a restart (``serving.live``).
+    live: bool = True
 
     @property
     def env(self) -> str:
@@ -36,9 +38,10 @@ def names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
-def key(name: str, kind: Kind, default: Any, doc: str) -> Any:
-    """A section's field that holds the value of the key ``name``."""
-    return field(default=default, metadata={_KEY: Key(name, kind, default, doc)})
+def key(name: str, kind: Kind, default: Any, doc: str, *, live: bool = True) -> Any:
+    """A section's field that holds the value of the key ``name``; ``live=False`` for a key whose
+    change needs a restart."""
+    return field(default=default, metadata={_KEY: Key(name, kind, default, doc, live)})
 
 
 def section(cls: type[T], prefix: str = "") -> Any:
@@ -67,9 +70,9 @@ FORMER_NAMES = {"cache.server.ttl_seconds": "cache.server.derivative.ttl_seconds
 
 @dataclass(frozen=True)
 class HttpSettings:
-    host: str = key("http.host", Str(), "0.0.0.0", "Address the HTTP server listens on.")
-    port: int = key("http.port", Int(1, 65535), 8182, "TCP port the HTTP server listens on.")
-    workers: int = key("http.workers", Int(0, 256), 0, "Server worker processes; 0 means one per CPU core.")
+    host: str = key("http.host", Str(), "0.0.0.0", "Address the HTTP server listens on.", live=False)
+    port: int = key("http.port", Int(1, 65535), 8182, "TCP port the HTTP server listens on.", live=False)
+    workers: int = key("http.workers", Int(0, 256), 0, "Server worker processes; 0 means one per CPU core.", live=False)
 
 
 @dataclass(frozen=True)

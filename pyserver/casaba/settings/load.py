@@ -46,15 +46,22 @@ class Settings(Sections):
         """Every key these settings have, by name: Casaba's, then the delegates'."""
         return {**KEYS, **{k.name: k for k in self.extra_keys}}
 
-    def changed(self, raw: Mapping[str, str], origin: str = "changed") -> Settings:
+    def changed(self, raw: Mapping[str, str | None], origin: str = "changed") -> Settings:
         """New settings: these, with the raw values given by key name parsed and checked as
-        ``load`` does; a bad value raises ``SettingsError`` naming the key."""
+        ``load`` does (None for a key's default); a bad value raises ``SettingsError`` naming
+        the key."""
         keys = self.declared_keys()
         values = {name: self.value(name) for name in keys}
         for name, text in raw.items():
             if name not in keys:
                 raise SettingsError(f"unknown configuration key {name}")
-            values[name] = _parse(keys[name], text, origin)
+            values[name] = keys[name].default if text is None else _parse(keys[name], text, origin)
+        return _checked(values, self.extra_keys, self.path, self.warnings)
+
+    def keeping(self, other: Settings, names: Iterable[str]) -> Settings:
+        """These settings, with the values ``other`` has for the keys ``names``."""
+        values = {name: self.value(name) for name in self.declared_keys()}
+        values.update({name: other.value(name) for name in names})
         return _checked(values, self.extra_keys, self.path, self.warnings)
 
 
@@ -84,9 +91,11 @@ def load(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
     extra_keys: Iterable[Key] = (),
+    text: str | None = None,
 ) -> Settings:
-    """Defaults, then the file at ``path``, then environment twins, then ``overrides``.
-    ``extra_keys`` are the keys the configured delegates declare, read the same way."""
+    """Defaults, then the file at ``path`` (or ``text``, what it is about to hold), then
+    environment twins, then ``overrides``. ``extra_keys`` are the keys the configured delegates
+    declare, read the same way."""
     environ = os.environ if environ is None else environ
     keys = dict(KEYS)
     extra = tuple(extra_keys)
@@ -97,11 +106,13 @@ def load(
     values = {name: key.default for name, key in keys.items()}
     warnings: list[str] = []
     if path is not None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                entries = javaproperties.load(f)
-        except OSError as e:
-            raise SettingsError(f"cannot read the configuration file {path}: {e.strerror}") from None
+        if text is None:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError as e:
+                raise SettingsError(f"cannot read the configuration file {path}: {e.strerror}") from None
+        entries = javaproperties.loads(text)
         for former, current in FORMER_NAMES.items():
             if former in entries and current not in entries:
                 entries[current] = entries.pop(former)

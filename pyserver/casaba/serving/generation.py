@@ -1,0 +1,49 @@
+"""One generation of what the settings make: the delegates (and through them the sources), how
+located images are opened, the caches, and the ``IiifService`` over them. The next generation,
+built from changed settings, carries over the parts whose sections did not change (a heap cache
+keeps its entries), and closing an old one closes only what was not carried over."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Executor
+
+from casaba.caches import facade_from_settings
+from casaba.delegates.loading import manager_from_settings
+from casaba.serving.iiif import IiifService
+from casaba.settings import Settings
+from casaba.sources import retrieval_from_settings
+
+#: The sections of the settings how located images are opened is made from.
+RETRIEVAL_SECTIONS = ("source", "http_source", "s3_source", "retrieval", "pyramids", "filesystem_cache", "source_cache")
+#: The sections the caches are made from; the source's too, because the image infos kept in
+#: memory are of the images the source had.
+CACHE_SECTIONS = ("server_cache", "filesystem_cache", "heap_cache", "redis_cache", "s3_cache", "source", "filesystem_source", "http_source", "s3_source")
+
+
+def build(
+    settings: Settings, delegates: Sequence[tuple[str, type]], executors: tuple[Executor, Executor], previous: IiifService | None = None
+) -> IiifService:
+    """A generation made of ``settings`` and the delegate classes; with ``previous``, the parts
+    whose sections are unchanged are ``previous``'s. ``executors``: the pixel threads and the
+    threads for remote reads."""
+    manager = manager_from_settings(settings, list(delegates))
+    old = previous.settings if previous is not None else None
+    if previous is not None and same(old, settings, RETRIEVAL_SECTIONS):
+        retrieval = previous.retrieval
+    else:
+        retrieval = retrieval_from_settings(settings, executors[1])
+    caches = previous.caches if previous is not None and same(old, settings, CACHE_SECTIONS) else facade_from_settings(settings)
+    return IiifService(settings, manager, executors, retrieval, caches)
+
+
+def same(old: Settings | None, new: Settings, sections: Sequence[str]) -> bool:
+    """Whether ``old`` and ``new`` have the same values in every one of ``sections``."""
+    return old is not None and all(getattr(old, name) == getattr(new, name) for name in sections)
+
+
+async def close(generation: IiifService, successor: IiifService | None = None) -> None:
+    """Close what ``generation`` holds and ``successor`` (if any) did not carry over."""
+    await generation.delegates.close()
+    if successor is None or generation.caches is not successor.caches:
+        await generation.caches.close()
