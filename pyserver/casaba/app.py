@@ -29,6 +29,7 @@ from casaba.settings import Settings
 from casaba.web.health import health
 from casaba.web.landing import landing
 from casaba.web.static import static
+from casaba.web.tasks import tasks_endpoint
 
 log = logging.getLogger("casaba")
 
@@ -90,8 +91,11 @@ class App:
         iiif = self.iiif
         iiif.active += 1
         try:
+            purged = iiif.purges.poll()
+            if purged:
+                await iiif.forget(purged)
             # A request worked out before is answered from the scope as it comes.
-            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope))
+            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope, proto))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
         finally:
@@ -117,7 +121,7 @@ async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -
 
 
 #: The route table, by the path's first segment.
-ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static}
+ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static, "tasks": tasks_endpoint}
 
 
 async def route(iiif: IiifService, request: Request) -> Response:

@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 
+from casaba.caches.purge_signal import FOLDER_ENV
 from casaba.settings import SettingsError
 from casaba.settings.keys import FilesystemSourceSettings, HttpSettings, key_of
 from casaba.settings.load import CONFIG_ENV
@@ -68,23 +71,29 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         os.environ[CONFIG_ENV] = str(config.resolve())
     for name, raw in overrides.items():
         os.environ[settings.declared_keys()[name].env] = raw
+    # Where the workers tell each other of purges and keep the HTTP API's tasks: gone with the server.
+    shared = tempfile.mkdtemp(prefix="casaba-workers-")
+    os.environ[FOLDER_ENV] = shared
 
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
-    Granian(
-        target="casaba.app:create_app",
-        factory=True,
-        interface=Interfaces.RSGI,
-        address=settings.http.host,
-        port=settings.http.port,
-        workers=settings.http.workers or os.cpu_count() or 1,
-        # uvloop: measured on 2 cores, 256² tiles from 4 connections went from 11,000-15,000 to
-        # 17,500 req/s, and info.json from 14,700-16,500 to 18,000.
-        loop=Loops.uvloop,
-        # A worker that dies (it should not) is replaced instead of leaving the port short of one.
-        respawn_failed_workers=True,
-    ).serve()
+    try:
+        Granian(
+            target="casaba.app:create_app",
+            factory=True,
+            interface=Interfaces.RSGI,
+            address=settings.http.host,
+            port=settings.http.port,
+            workers=settings.http.workers or os.cpu_count() or 1,
+            # uvloop: measured on 2 cores, 256² tiles from 4 connections went from 11,000-15,000 to
+            # 17,500 req/s, and info.json from 14,700-16,500 to 18,000.
+            loop=Loops.uvloop,
+            # A worker that dies (it should not) is replaced instead of leaving the port short of one.
+            respawn_failed_workers=True,
+        ).serve()
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """Caches: the Cache protocol (``base``) and its implementations, on this machine (``disk``), in
 each worker (``heap``) and shared by many nodes (``redis``, ``s3``); how the endpoints use them (``facade``); what a worker
-remembers of images (``info``); ``Cache-Control`` (``client``); a bounded LRU (``lru``)."""
+remembers of images (``info``); ``Cache-Control`` (``client``); a bounded LRU (``lru``); purging
+(``purge``) and telling every worker of a purge (``purge_signal``)."""
 
 from __future__ import annotations
 
@@ -52,4 +53,5 @@ def facade_from_settings(settings: Settings) -> CacheFacade:
         infos=settings.server_cache.info_enabled,
         resolve_first=settings.server_cache.resolve_first,
         purge_missing=settings.server_cache.purge_missing,
+        in_worker=settings.server_cache.derivative == "HeapCache",
     )

@@ -20,12 +20,13 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
 from casaba.caches.base import INFO, Cache, Hit, Key
 from casaba.caches.info import ImageInfo, Infos
+from casaba.caches.purge_signal import ALL, EXPIRED, ITEM, Purge
 from casaba.singleflight import SingleFlight
 
 log = logging.getLogger("casaba.caches")
@@ -54,9 +55,13 @@ def info_key(identifier: str, page: int) -> Key:
 
 
 class CacheFacade:
-    def __init__(self, cache: Cache | None, *, infos: bool = True, resolve_first: bool = False, purge_missing: bool = False) -> None:
+    def __init__(
+        self, cache: Cache | None, *, infos: bool = True, resolve_first: bool = False, purge_missing: bool = False, in_worker: bool = False
+    ) -> None:
         #: The derivative cache, if enabled.
         self.cache = cache
+        #: Whether it lives in this worker's memory (HeapCache): only the worker can purge it.
+        self.in_worker = in_worker
         #: Whether there is one.
         self.derivatives = cache is not None
         self.infos = Infos() if infos else None
@@ -200,6 +205,21 @@ class CacheFacade:
             self._failed("purging", e)
             return 0
         return removed
+
+    async def forget(self, purges: Sequence[Purge]) -> None:
+        """Purges announced to every worker (``purge_signal``): the infos in memory go, and
+        what they name of a cache in this worker's memory."""
+        if self.infos is not None:
+            self.infos.clear()
+        if self.cache is None or not self.in_worker:
+            return
+        for purge in purges:
+            if purge.what == ITEM and purge.identifier is not None:
+                await self.cache.purge(purge.identifier)
+            elif purge.what == ALL:
+                await self.cache.purge_all()
+            elif purge.what == EXPIRED:
+                await self.cache.purge_expired()
 
     # --- guarded access ---------------------------------------------------------------------
 

@@ -118,6 +118,12 @@ class Derivatives:
         # Derivatives last made as a stored tile sent as it is: no cache holds them.
         self._stored: Lru[str, bool] = Lru(4096)
 
+    def forget(self) -> None:
+        """Drop what was worked out before (after a purge)."""
+        self._prepared.clear()
+        self._plans.clear()
+        self._stored.clear()
+
     def stored(self, prepared: Prepared) -> bool:
         """Whether the derivative was a stored tile when last made: then no cache is asked for it."""
         return self._stored.get(prepared.key.name) is not None

@@ -1,5 +1,6 @@
 """One generation of what the settings make: the delegates (and through them the sources), how
-located images are opened, the caches, and the ``IiifService`` over them. The next generation,
+located images are opened, the caches, and the ``IiifService`` over them (with the worker's
+purge signal, carried from one generation to the next). The next generation,
 built from changed settings, carries over the parts whose sections did not change (a heap cache
 keeps its entries), and closing an old one closes only what was not carried over."""
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 
 from casaba.caches import facade_from_settings
+from casaba.caches.purge_signal import PurgeSignal, workers_folder
 from casaba.delegates.loading import manager_from_settings
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
@@ -34,7 +36,9 @@ def build(
     else:
         retrieval = retrieval_from_settings(settings, executors[1])
     caches = previous.caches if previous is not None and same(old, settings, CACHE_SECTIONS) else facade_from_settings(settings)
-    return IiifService(settings, manager, executors, retrieval, caches)
+    # One signal per worker, whatever the settings: it knows which purges the worker has seen.
+    purges = previous.purges if previous is not None else PurgeSignal(workers_folder())
+    return IiifService(settings, manager, executors, retrieval, caches, purges)
 
 
 def same(old: Settings | None, new: Settings, sections: Sequence[str]) -> bool:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 from casaba.caches.client import cache_control
 from casaba.caches.facade import CacheFacade
 from casaba.caches.info import ImageInfo
+from casaba.caches.purge_signal import Purge, PurgeSignal
 from casaba.delegates.answers import NO_DECISIONS
 from casaba.delegates.manager import DelegateCall, DelegateManager
 from casaba.delegates.standard import NoDelegates, StandardCall
@@ -91,8 +92,10 @@ class IiifService:
         executors: tuple[Executor, Executor],
         retrieval: Retrieval,
         caches: CacheFacade,
+        purges: PurgeSignal,
     ) -> None:
-        """``executors`` are the pixel threads and the threads for remote reads."""
+        """``executors`` are the pixel threads and the threads for remote reads; ``purges``
+        tells every worker of the server of a purge."""
         self.settings = settings
         self.delegates = delegates
         self.executors = executors
@@ -101,6 +104,7 @@ class IiifService:
         #: Requests being answered with this generation (``app``), so that it is closed only
         #: once none are (``serving.live``).
         self.active = 0
+        self.purges = purges
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}
@@ -110,6 +114,16 @@ class IiifService:
         self.overlays = Overlays(settings.overlays)
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)
+
+    async def forget(self, purges: Sequence[Purge]) -> None:
+        """After purges announced by any worker: what this worker remembers goes (the images'
+        infos, the answers worked out, the opened images), and what they name of a cache in its
+        memory."""
+        if self.answers is not None:
+            self.answers.clear()
+        self.opener.opened.clear()
+        self.derivatives.forget()
+        await self.caches.forget(purges)
 
     def identifier(self, segment: str) -> str:
         sub = self.settings.iiif.slash_substitute

@@ -67,6 +67,9 @@ class OpenedImages:
     def put(self, opened: Opened) -> None:
         self._entries.put((opened.located.key, opened.page), (opened.located.version, opened))
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class Opener:
     def __init__(self, retrieval: Retrieval, caches: CacheFacade) -> None:

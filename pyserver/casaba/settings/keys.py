@@ -76,6 +76,15 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """Cantaloupe's HTTP API for cache purges, at /tasks."""
+
+    enabled: bool = key("endpoint.api.enabled", Bool(), False, "Serve the HTTP API (cache purges as tasks) at /tasks, behind HTTP Basic.")
+    username: str = key("endpoint.api.username", Str(), "", "User name of the HTTP API's HTTP Basic credentials; required when it is enabled.")
+    secret: str = key("endpoint.api.secret", Str(), "", "Secret of the HTTP API's HTTP Basic credentials; required when it is enabled.")
+
+
+@dataclass(frozen=True)
 class IiifSettings:
     base_uri: str = key("base_uri", Str(), "", "Public base URI for ids and Link headers behind a proxy; empty means from the request.")
     slash_substitute: str = key("slash_substitute", Str(), "", "Character sequence that stands for '/' in identifiers; empty for none.")
@@ -555,6 +564,7 @@ class Sections:
 
     http: HttpSettings = section(HttpSettings)
     iiif: IiifSettings = section(IiifSettings)
+    api: ApiSettings = section(ApiSettings)
     meta_identifier: MetaIdentifierSettings = section(MetaIdentifierSettings)
     source: SourceSettings = section(SourceSettings)
     filesystem_source: FilesystemSourceSettings = section(FilesystemSourceSettings)
