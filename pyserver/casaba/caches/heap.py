@@ -5,8 +5,8 @@ workers may hold N times that), the least recently used entries evicted first; i
 with the worker. It is the fastest cache for entries asked again and again (thumbnails,
 the tiles of a start view), and the right one where an image server's memory cache is expected
 (iipsrv keeps its output tiles this way). Entries of one image are named by the source's version,
-as in every cache; ``casaba cache purge`` reaches only caches outside the workers, so restart the
-server to empty this one at once, or let ``cache.server.derivative.ttl_seconds`` expire them.
+as in every cache; ``casaba cache purge`` reaches only caches outside the workers: the task API's
+purges reach this one in every worker (``purge_signal``), and a restart empties it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Purging, for operators (``casaba cache purge``; an HTTP API comes with the control panel):
+"""Purging, for operators (``casaba cache purge``, and the task API in ``web/tasks.py``):
 one image's entries, everything, or what has expired. Running workers notice within a second
 (they watch the cache's purge token) and forget the infos they keep in memory."""
 
