@@ -144,12 +144,15 @@ def test_credentials_are_required_and_checked(images):
         assert httpx.get(location, auth=(USER, SECRET)).status_code == 200
         options = httpx.options(base + "/tasks", auth=(USER, SECRET))
         assert options.status_code == 204 and options.headers["allow"] == "OPTIONS, POST"
+        landing = httpx.get(base + "/").text
+        assert "POST /tasks" in landing and SECRET not in landing
 
 
 def test_the_api_is_absent_while_disabled(images):
     with running_server({"FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/", "endpoint.api.username": USER, "endpoint.api.secret": SECRET}) as base:
         assert post(base, {"verb": "PurgeCache"}).status_code == 404
         assert httpx.get(base + "/tasks/00000000-0000-4000-8000-000000000000", auth=(USER, SECRET)).status_code == 404
+        assert "/tasks" not in httpx.get(base + "/").text
 
 
 @pytest.mark.parametrize("missing", ["endpoint.api.secret", "endpoint.api.username"])
