@@ -26,6 +26,7 @@ from casaba.serving import generation
 from casaba.serving.iiif import IiifService
 from casaba.serving.live import Watcher
 from casaba.settings import Settings
+from casaba.web.admin.endpoint import admin
 from casaba.web.health import health
 from casaba.web.landing import landing
 from casaba.web.static import static
@@ -91,7 +92,7 @@ class App:
         iiif.active += 1
         try:
             # A request worked out before is answered from the scope as it comes.
-            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope))
+            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope, proto))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc)
         finally:
@@ -117,7 +118,7 @@ async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -
 
 
 #: The route table, by the path's first segment.
-ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static}
+ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static, "admin": admin}
 
 
 async def route(iiif: IiifService, request: Request) -> Response:

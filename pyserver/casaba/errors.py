@@ -38,6 +38,12 @@ class BadRequest(HttpError):
     status = 400
 
 
+class Unauthorized(HttpError):
+    """No credentials, or wrong ones: ``headers`` carry the ``WWW-Authenticate`` challenge."""
+
+    status = 401
+
+
 class Forbidden(HttpError):
     status = 403
 
@@ -48,6 +54,14 @@ class NotFound(HttpError):
 
 class MethodNotAllowed(HttpError):
     status = 405
+
+
+class PayloadTooLarge(HttpError):
+    status = 413
+
+
+class UnsupportedMediaType(HttpError):
+    status = 415
 
 
 class ServerError(HttpError):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+from casaba.errors import PayloadTooLarge
+
 CORS_HEADERS = [("access-control-allow-origin", "*")]
 PREFLIGHT_HEADERS = [
     ("access-control-allow-methods", "GET, HEAD, OPTIONS"),
@@ -48,9 +50,11 @@ class Request:
     client: str = ""
     #: The query as sent, undecoded.
     query_string: str = ""
+    #: Granian's protocol object, which reads the body (None: a request without one).
+    proto: Any = None
 
     @classmethod
-    def from_scope(cls, scope: Any) -> Request:
+    def from_scope(cls, scope: Any, proto: Any = None) -> Request:
         return cls(
             method=scope.method,
             path=scope.path,
@@ -59,7 +63,23 @@ class Request:
             server=scope.server,
             client=scope.client,
             query_string=scope.query_string,
+            proto=proto,
         )
+
+    async def body(self, limit: int) -> bytes:
+        """The request's body, read as it streams in and refused (413) past ``limit`` bytes."""
+        if self.proto is None:
+            return b""
+        too_large = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        declared = self.header("content-length")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        body = bytearray()
+        async for chunk in self.proto:
+            body += chunk
+            if len(body) > limit:
+                raise too_large
+        return bytes(body)
 
     @property
     def query(self) -> dict[str, str]:

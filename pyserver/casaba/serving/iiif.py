@@ -101,6 +101,9 @@ class IiifService:
         #: Requests being answered with this generation (``app``), so that it is closed only
         #: once none are (``serving.live``).
         self.active = 0
+        #: The generation that replaced this one in the worker (``serving.live``), if any: how a
+        #: request that changed the settings sees its own worker switch.
+        self.successor: IiifService | None = None
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}

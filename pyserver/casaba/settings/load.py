@@ -135,7 +135,7 @@ def load(
 
 def check_together(s: Sections) -> None:
     """Keys that only make sense with others: the chosen source's must be set; what asks the
-    delegate needs one."""
+    delegate needs one; an enabled control panel needs credentials."""
     source = s.source.static
     if source == "HttpSource" and s.http_source.lookup_strategy == "BasicLookupStrategy":
         prefix = s.http_source.url_prefix
@@ -158,6 +158,8 @@ def check_together(s: Sections) -> None:
         ):
             if asks:
                 raise SettingsError(f"{setting} asks the delegate, but there is none: set delegate_script.enabled = true or delegates.plugins")
+    if s.admin.enabled and not (s.admin.username and s.admin.secret):
+        raise SettingsError("endpoint.admin.enabled = true needs endpoint.admin.username and endpoint.admin.secret (the control panel's credentials)")
     check_caches(s)
 
 
