@@ -175,3 +175,9 @@ def test_without_a_configuration_file_saving_is_disabled():
     page = render(settings).decode()
     assert "without a configuration file" in page
     assert page.count("<button type=\"submit\" disabled>") == len(AREAS)
+
+
+def test_the_landing_page_links_to_it(panel, client):
+    enabled, _ = panel
+    assert '<a href="admin">' in enabled.get("/").text
+    assert '<a href="admin">' not in client.get("/").text
