@@ -1,8 +1,10 @@
 """The control panel in headless Chromium against a real server with two workers and a
 configuration file, walking the tutorial's steps: log in (a wrong password is refused), tick
 "Basic Strategy Enabled", choose the string type and type the tutorial's text, save, and see the
-overlay on images from every worker; then an image overlay from an "Image File"; then the static
-source switched to HttpSource with a "URL Prefix" of a loopback origin. Each area is kept as a
+overlay on images from every worker; then an image overlay from an "Image File"; then "Delegate Script Enabled" with a
+script that redacts a corner; then the static
+source switched to HttpSource with a "URL Prefix" of a loopback origin, then to S3Source with a
+"Bucket Name", "Access Key ID" and "Secret Key" (moto's S3 server). Each area is kept as a
 screenshot."""
 
 import base64
@@ -17,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from casaba.testing import running_server
-from tests.sources.origins import Behaviour, Origin
+from tests.sources.origins import Behaviour, Moto, Origin
 
 USER, SECRET = "admin", "test"
 WORKERS = 2
@@ -163,13 +165,47 @@ def test_the_tutorial_steps_through_the_panel(logged_in, site, screenshot):
     assert config.read_bytes() == before
 
 
-def test_the_static_source_switches_to_http(logged_in, site, screenshot):
+DELEGATE = """
+class CustomDelegate:
+    def redactions(self):
+        return [{"x": 0, "y": 0, "width": 200, "height": 200, "color": "#0000FF"}]
+"""
+
+
+def test_the_delegate_script_is_enabled(logged_in, site, screenshot):
+    browser = logged_in
+    base, folder, _ = site
+    (folder / "delegates.py").write_text(DELEGATE)
+    log_in(browser, USER, SECRET)
+    browser.get(f"{base}/admin#delegates")
+    enabled = browser.find_element(By.ID, "k-delegate_script.enabled")
+    assert browser.find_element(By.CSS_SELECTOR, "label[for='k-delegate_script.enabled']").text == "Delegate Script Enabled"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", enabled)
+    enabled.click()
+    type_into(browser, "delegate_script.pathname", str(folder / "delegates.py"))
+    save(browser, "delegates", screenshot)
+    answers = every_worker(base)
+    assert len(answers) == 1, "the workers answer differently"
+    corner = pixels(answers.pop())[:95, :95]
+    assert (np.abs(corner - [0, 0, 255]).max(axis=-1) < 8).all(), "the delegate's redaction is not drawn"
+
+
+def jpeg(width, height):
+    data = io.BytesIO()
+    Image.fromarray(gradient(width, height)[:, ::-1].copy()).save(data, "JPEG", quality=90)
+    return data.getvalue()
+
+
+def widths(base):
+    """The widths of photo.jpg as ``ASKS`` requests on new connections see it."""
+    return {httpx.get(base + "/iiif/3/photo.jpg/info.json", headers={"connection": "close"}).json()["width"] for _ in range(ASKS)}
+
+
+def test_the_static_source_switches_to_http_then_s3(logged_in, site, screenshot, tmp_path):
     browser = logged_in
     base, folder, config = site
-    other = Image.fromarray(gradient(640, 480)[:, ::-1].copy())
-    data = io.BytesIO()
-    other.save(data, "JPEG", quality=90)
-    origin = Origin({"photo.jpg": data.getvalue()}, Behaviour())
+    origin = Origin({"photo.jpg": jpeg(640, 480)}, Behaviour())
+    moto = Moto(tmp_path)
     try:
         log_in(browser, USER, SECRET)
         browser.get(f"{base}/admin#source")
@@ -177,7 +213,23 @@ def test_the_static_source_switches_to_http(logged_in, site, screenshot):
         type_into(browser, "HttpSource.BasicLookupStrategy.url_prefix", origin.url)
         assert browser.find_element(By.CSS_SELECTOR, "label[for='k-HttpSource.BasicLookupStrategy.url_prefix']").text == "URL Prefix"
         save(browser, "source", screenshot)
-        widths = {httpx.get(base + "/iiif/3/photo.jpg/info.json", headers={"connection": "close"}).json()["width"] for _ in range(ASKS)}
-        assert widths == {640}, "some worker still reads the folder"
+        assert widths(base) == {640}, "some worker still reads the folder"
+
+        s3 = moto.client()
+        s3.create_bucket(Bucket="dhsi")
+        s3.put_object(Bucket="dhsi", Key="photo.jpg", Body=jpeg(320, 240))
+        Select(browser.find_element(By.ID, "k-source.static")).select_by_value("S3Source")
+        type_into(browser, "S3Source.endpoint", moto.endpoint)
+        type_into(browser, "S3Source.region", "us-east-1")
+        type_into(browser, "S3Source.BasicLookupStrategy.bucket.name", "dhsi")
+        type_into(browser, "S3Source.access_key_id", "test")
+        type_into(browser, "S3Source.secret_key", "moto-secret-key")
+        for key, label in (("S3Source.BasicLookupStrategy.bucket.name", "Bucket Name"), ("S3Source.access_key_id", "Access Key ID"), ("S3Source.secret_key", "Secret Key")):
+            assert browser.find_element(By.CSS_SELECTOR, f"label[for='k-{key}']").text == label
+        save(browser, "source", screenshot)
+        assert widths(base) == {320}, "some worker still reads the web server"
+        assert "moto-secret-key" in config.read_text() and "moto-secret-key" not in browser.page_source
+        assert browser.find_element(By.ID, "k-S3Source.secret_key").get_attribute("value") == ""
     finally:
         origin.close()
+        moto.close()

@@ -24,7 +24,11 @@ from casaba.web.pages import PAGE_HEADERS, get_only
 FORM_LIMIT = 256 << 10
 #: Seconds a save waits for this worker to serve with it (the others switch as quickly).
 SWITCH_WAIT = 1.0
-NOTICES = {"saved": "Saved. Every worker serves with the change within a second.", "same": "Nothing to save: no value was changed."}
+NOTICES = {
+    "saved": "Saved. Every worker serves with the change within a second.",
+    "pending": "Saved to the configuration file, but this worker has not switched to it yet: see its log if this lasts.",
+    "same": "Nothing to save: no value was changed.",
+}
 
 
 async def admin(iiif: IiifService, request: Request, parts: list[str]) -> Response:
@@ -64,8 +68,7 @@ async def save(iiif: IiifService, request: Request) -> Response:
         message = without_secrets(str(e), settings, values)
         refusal = Refusal(area.id, message, culprit(message, list(keys)), values)
         return Response(400, list(PAGE_HEADERS), render(settings, refusal=refusal))
-    await switched(iiif, new, list(changes))
-    return back(area.id, "saved")
+    return back(area.id, "saved" if await switched(iiif, new, list(changes)) else "pending")
 
 
 def back(area: str, what: str) -> Response:
