@@ -26,6 +26,7 @@ from casaba.serving import generation
 from casaba.serving.iiif import IiifService
 from casaba.serving.live import Watcher
 from casaba.settings import Settings
+from casaba.web.admin.endpoint import admin
 from casaba.web.health import health
 from casaba.web.landing import landing
 from casaba.web.static import static
@@ -121,7 +122,7 @@ async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -
 
 
 #: The route table, by the path's first segment.
-ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static, "tasks": tasks_endpoint}
+ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static, "tasks": tasks_endpoint, "admin": admin}
 
 
 async def route(iiif: IiifService, request: Request) -> Response:

@@ -293,3 +293,14 @@ def test_the_example_plugins_keys_are_read_by_name(group):
         keys = plugin_class(group, "plugins", name).settings_keys
         s = load(None, environ={}, extra_keys=keys)
         assert keys and all(s.value(k.name) == k.default for k in keys), name
+
+
+def test_every_default_is_written_as_text_that_reads_back():
+    for key in KEYS.values():
+        assert key.kind.parse(key.kind.text(key.default)) == key.default, key.name
+
+
+def test_an_enabled_control_panel_needs_a_secret():
+    with pytest.raises(SettingsError, match="endpoint.admin.secret"):
+        load(None, environ={}, overrides={"endpoint.admin.enabled": "true"})
+    assert load(None, environ={}, overrides={"endpoint.admin.enabled": "true", "endpoint.admin.secret": "s"}).admin.enabled

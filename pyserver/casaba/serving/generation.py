@@ -46,6 +46,13 @@ def same(old: Settings | None, new: Settings, sections: Sequence[str]) -> bool:
     return old is not None and all(getattr(old, name) == getattr(new, name) for name in sections)
 
 
+def latest(generation: IiifService) -> IiifService:
+    """The generation the worker serves with now: ``generation`` or the last of its successors."""
+    while generation.successor is not None:
+        generation = generation.successor
+    return generation
+
+
 async def close(generation: IiifService, successor: IiifService | None = None) -> None:
     """Close what ``generation`` holds and ``successor`` (if any) did not carry over."""
     await generation.delegates.close()

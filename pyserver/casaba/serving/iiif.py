@@ -105,6 +105,9 @@ class IiifService:
         #: once none are (``serving.live``).
         self.active = 0
         self.purges = purges
+        #: The generation that replaced this one in the worker (``serving.live``), if any: how a
+        #: request that changed the settings sees its own worker switch.
+        self.successor: IiifService | None = None
         self.cache_control = cache_control(settings)
         self.limits = Limits(settings.iiif.max_pixels, settings.iiif.max_scale)
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}

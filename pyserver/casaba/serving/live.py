@@ -154,6 +154,7 @@ class Watcher:
             return False
         if settings.decoded_tiles.max_size != old.settings.decoded_tiles.max_size:
             _core.set_decoded_tile_cache_size(settings.decoded_tiles.max_size)
+        old.successor = new
         self.publish(new)
         log.info("worker %d: settings changed (%s)", os.getpid(), ", ".join(changed))
         task = asyncio.get_running_loop().create_task(self._retire(old, new))

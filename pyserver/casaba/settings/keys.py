@@ -487,6 +487,15 @@ class HealthSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    """Cantaloupe's control panel, at /admin."""
+
+    enabled: bool = key("endpoint.admin.enabled", Bool(), False, "Serve the control panel at /admin, behind HTTP Basic; needs endpoint.admin.secret.")
+    username: str = key("endpoint.admin.username", Str(), "admin", "User name of the control panel's HTTP Basic credentials.")
+    secret: str = key("endpoint.admin.secret", Str(), "", "Password of the control panel's HTTP Basic credentials; required when it is enabled.")
+
+
+@dataclass(frozen=True)
 class OverlaySettings:
     """Cantaloupe's overlay keys; where Cantaloupe's code has a default for a key its sample
     configuration sets otherwise, the code's default is the one here."""
@@ -585,6 +594,7 @@ class Sections:
     processor: ProcessorSettings = section(ProcessorSettings)
     overlays: OverlaySettings = section(OverlaySettings)
     health: HealthSettings = section(HealthSettings)
+    admin: AdminSettings = section(AdminSettings)
 
     def source_of(self, kind: str) -> FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings:
         """The section of the source ``kind`` (one of source.static's values)."""

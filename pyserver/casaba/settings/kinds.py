@@ -1,5 +1,5 @@
-"""How the raw text of a configuration value becomes a value: one ``Kind`` per type of key, each
-saying in ``allowed`` what it accepts, for error messages."""
+"""How the raw text of a configuration value becomes a value, and back: one ``Kind`` per type of
+key, each saying in ``allowed`` what it accepts, for error messages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ class Kind:
     def parse(self, raw: str) -> Any:
         return raw
 
+    def text(self, value: Any) -> str:
+        """``value`` written as the raw text ``parse`` reads it from (for forms and files)."""
+        return str(value)
+
 
 @dataclass(frozen=True)
 class Str(Kind):
@@ -34,6 +38,9 @@ class Bool(Kind):
             return self._values[raw.strip().lower()]
         except KeyError:
             raise ValueError from None
+
+    def text(self, value: Any) -> str:
+        return "true" if value else "false"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class Int(Kind):
         if value < self.low or (self.high is not None and value > self.high):
             raise ValueError
         return value
+
+    def text(self, value: Any) -> str:
+        return "" if value is None else str(value)
 
 
 #: Byte-size units, as Cantaloupe writes them (powers of 1024), case aside.
@@ -100,6 +110,9 @@ class Float(Kind):
             raise ValueError
         return value
 
+    def text(self, value: Any) -> str:
+        return repr(float(value))
+
 
 @dataclass(frozen=True)
 class Choice(Kind):
@@ -135,6 +148,10 @@ class Color(Kind):
         if rgba[3] != 255:
             raise ValueError
         return rgba[:3]
+
+    def text(self, value: Any) -> str:
+        rgba = (*value, 255)[:4]
+        return "#" + "".join(f"{c:02x}" for c in (rgba if rgba[3] != 255 else rgba[:3]))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ def load(
 
 def check_together(s: Sections) -> None:
     """Keys that only make sense with others: the chosen source's must be set; what asks the
-    delegate needs one; an enabled API needs its credentials."""
+    delegate needs one; an enabled API or control panel needs its credentials."""
     source = s.source.static
     if source == "HttpSource" and s.http_source.lookup_strategy == "BasicLookupStrategy":
         prefix = s.http_source.url_prefix
@@ -160,6 +160,8 @@ def check_together(s: Sections) -> None:
                 raise SettingsError(f"{setting} asks the delegate, but there is none: set delegate_script.enabled = true or delegates.plugins")
     if s.api.enabled and not (s.api.username and s.api.secret):
         raise SettingsError("endpoint.api.enabled = true needs endpoint.api.username and endpoint.api.secret (the HTTP Basic credentials of /tasks)")
+    if s.admin.enabled and not (s.admin.username and s.admin.secret):
+        raise SettingsError("endpoint.admin.enabled = true needs endpoint.admin.username and endpoint.admin.secret (the control panel's credentials)")
     check_caches(s)
 
 

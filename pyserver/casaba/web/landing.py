@@ -36,6 +36,8 @@ async def landing(iiif: IiifService, request: Request, parts: list[str]) -> Resp
         endpoints.append('<li>Health: <a href="health"><code>/health</code></a></li>')
     if iiif.settings.api.enabled:
         endpoints.append("<li>HTTP API (cache purges, with credentials): <code>POST /tasks</code></li>")
+    if iiif.settings.admin.enabled:
+        endpoints.append('<li>Control panel: <a href="admin"><code>/admin</code></a></li>')
     items = "".join(f"<li>{line}</li>" for line in served(iiif))
     identifier = escape(request.query.get("id", ""))
     body = f"""<header><h1>Casaba <span class="version">{escape(__version__)}</span></h1>
