@@ -99,6 +99,16 @@ def save(browser, name, screenshot):
     screenshot(f"{name}-saved")
 
 
+def waited(browser, by, value, timeout=15.0):
+    """The element once the page that holds it has come (a click's navigation is not waited
+    for)."""
+    deadline = time.monotonic() + timeout
+    while not (found := browser.find_elements(by, value)):
+        assert time.monotonic() < deadline, browser.page_source[:2000]
+        time.sleep(0.05)
+    return found[0]
+
+
 def type_into(browser, key, text):
     field = browser.find_element(By.ID, f"k-{key}")
     field.clear()
@@ -157,7 +167,7 @@ def test_the_tutorial_steps_through_the_panel(logged_in, site, screenshot):
     before = config.read_bytes()
     type_into(browser, "overlays.BasicStrategy.position", "sideways")
     area(browser, "overlays").find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    error = browser.find_element(By.ID, "e-overlays.BasicStrategy.position")
+    error = waited(browser, By.ID, "e-overlays.BasicStrategy.position")
     assert "overlays.BasicStrategy.position = 'sideways'" in error.text and "bottom right" in error.text
     assert browser.find_element(By.ID, "k-overlays.BasicStrategy.position").get_attribute("value") == "sideways"
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", error)
