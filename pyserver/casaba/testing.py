@@ -61,7 +61,7 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float) -> N
 
 @contextmanager
 def running_server(
-    settings: Mapping[str, object],
+    settings: Mapping[str, object] | None,
     *,
     workers: int = 1,
     timeout: float = 60.0,
@@ -71,10 +71,16 @@ def running_server(
 ) -> Iterator[str]:
     """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after.
     The server's output goes to ``log_path`` when given (for tests that read it); its
-    configuration file is ``config_path`` when given (for tests that change it while it runs)."""
+    configuration file is ``config_path`` when given (for tests that change it while it runs),
+    and with ``settings`` None that file is served as it is (for a restart)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="casaba-test-") as tmp:
-        config = write_properties(config_path or Path(tmp) / "casaba.properties", settings)
+        if settings is None:
+            if config_path is None:
+                raise ValueError("running_server(None) serves the file at config_path: give one")
+            config = config_path
+        else:
+            config = write_properties(config_path or Path(tmp) / "casaba.properties", settings)
         log_path = log_path or Path(tmp) / "server.log"
         log = open(log_path, "wb")
         cmd = [sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]

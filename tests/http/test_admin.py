@@ -181,3 +181,27 @@ def test_the_landing_page_links_to_it(panel, client):
     enabled, _ = panel
     assert '<a href="admin">' in enabled.get("/").text
     assert '<a href="admin">' not in client.get("/").text
+
+
+def test_after_a_restart_the_saved_file_serves_the_same(images, tmp_path):
+    config = tmp_path / "casaba.properties"
+    settings = {
+        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/",
+        "endpoint.admin.enabled": "true",
+        "endpoint.admin.username": USER,
+        "endpoint.admin.secret": SECRET,
+    }
+    url = "/iiif/3/photo.jpg/full/600,/0/default.png"
+    with running_server(settings, config_path=config) as base, httpx.Client(base_url=base, auth=(USER, SECRET), timeout=30) as client:
+        plain = client.get(url).content
+        fields = {
+            "overlays.BasicStrategy.enabled": "true",
+            "_checkbox": "overlays.BasicStrategy.enabled",
+            "overlays.BasicStrategy.type": "string",
+            "overlays.BasicStrategy.string": "My DHSI Images 2024",
+        }
+        assert post(client, "overlays", fields).status_code == 303
+        saved = client.get(url).content
+    assert saved != plain
+    with running_server(None, config_path=config) as base:
+        assert httpx.get(base + url, timeout=30).content == saved
