@@ -68,6 +68,15 @@ class ServerError(HttpError):
     status = 500
 
 
+class InternalError(ServerError):
+    """A failure the client cannot mend (a delegate, an overlay, a plugin): the client gets a
+    generic message; the log gets ``reason`` (and the traceback of what caused it)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("Internal server error.")
+        self.reason = reason
+
+
 class NotImplementedFeature(HttpError):
     status = 501
 

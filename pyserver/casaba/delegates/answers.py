@@ -7,20 +7,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from casaba.errors import HttpError, NotImplementedFeature, ServerError
+from casaba.errors import HttpError, InternalError, NotImplementedFeature
 from casaba.meta_identifier import MetaIdentifier
 from casaba.settings.kinds import Color
 
 DENIED_MESSAGES = {401: "Authentication is required.", 403: "Access to this image is not allowed."}
 
 
-class DelegateError(ServerError):
-    """A delegate failed, answered wrongly or too late. The client gets a generic message; the
-    log gets ``reason`` (and the traceback, when the delegate raised)."""
+class DelegateError(InternalError):
+    """A delegate failed, answered wrongly or too late (a 500 with ``reason`` logged)."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("Internal server error.")
-        self.reason = f"delegate: {reason}"
+        super().__init__(f"delegate: {reason}")
 
 
 class Refusal(HttpError):

@@ -16,7 +16,7 @@ from typing import Any
 
 from casaba import _core, colors
 from casaba.caches.lru import Lru
-from casaba.errors import ServerError
+from casaba.errors import InternalError
 from casaba.overlays.fonts import BOLD_FROM, font_file
 from casaba.overlays.images import OverlayImages
 from casaba.settings import SettingsError
@@ -55,12 +55,11 @@ class ImageSpec:
 Spec = StringSpec | ImageSpec
 
 
-class AnswerError(ServerError):
+class AnswerError(InternalError):
     """The delegate's ``overlay`` answer describes no overlay: a 500, with the reason logged."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__("Internal server error.")
-        self.reason = f"delegate: overlay answered {reason}"
+        super().__init__(f"delegate: overlay answered {reason}")
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,5 @@ class Overlays:
                     min_output=spec.min_output, word_wrap=spec.word_wrap,
                 )  # fmt: skip
         except (ValueError, _core.CoreError) as e:
-            error = ServerError("Internal server error.")
-            error.reason = f"overlay: {e}"
-            raise error from None
+            raise InternalError(f"overlay: {e}") from None
         return Chosen(overlay, tag(spec, data))

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from casaba import _core, plugins
-from casaba.errors import ServerError
+from casaba.errors import InternalError
 from casaba.settings import Settings, SettingsError
 from casaba.settings.keys import Key
 
@@ -54,10 +54,8 @@ def overlay_plugin_classes(settings: Settings) -> list[tuple[str, type[OverlayPl
     return found
 
 
-def failed(name: str, why: str) -> ServerError:
-    error = ServerError("Internal server error.")
-    error.reason = f"overlay plugin {name}: {why}"
-    return error
+def failed(name: str, why: str) -> InternalError:
+    return InternalError(f"overlay plugin {name}: {why}")
 
 
 def drawn(image: _core.Image, planned: _core.Plan, by: Sequence[tuple[str, OverlayPlugin]], context: Mapping[str, Any]) -> bytes:
