@@ -5,48 +5,14 @@ character turned into ``_``. ``KEYS`` (name -> ``Key``) is derived from the sect
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
-# Delegates import the kinds from here too, beside Key, to declare their own keys.
+# Delegates import the kinds from here too, beside Key, to declare their own keys; the rest of
+# Casaba imports Key, build and key_of from here.
+from casaba.settings.declare import Key, build, key, key_of, names, section, walk
 from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, Kind, OverlayPosition, Str
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str
-    kind: Kind
-    default: Any
-    doc: str
-    #: Whether a running server can take a new value without a restart (``serving.live``).
-    live: bool = True
-
-    @property
-    def env(self) -> str:
-        return "CASABA_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
-
-
-_KEY = "casaba.key"
-_SECTION = "casaba.section"
-T = TypeVar("T")
-
-
-def names(text: str) -> list[str]:
-    """The names of a comma-separated list, in order."""
-    return [n.strip() for n in text.split(",") if n.strip()]
-
-
-def key(name: str, kind: Kind, default: Any, doc: str, *, live: bool = True) -> Any:
-    """A section's field that holds the value of the key ``name``; ``live=False`` for a key whose
-    change needs a restart."""
-    return field(default=default, metadata={_KEY: Key(name, kind, default, doc, live)})
-
-
-def section(cls: type[T], prefix: str = "") -> Any:
-    """A field that holds a section; ``prefix`` goes before the names of its keys."""
-    return field(default_factory=cls, metadata={_SECTION: (cls, prefix)})
+from casaba.settings.log_keys import LogSettings
 
 
 #: How a source turns an identifier into where the image is: configuration, or the delegate.
@@ -595,6 +561,7 @@ class Sections:
     overlays: OverlaySettings = section(OverlaySettings)
     health: HealthSettings = section(HealthSettings)
     admin: AdminSettings = section(AdminSettings)
+    log: LogSettings = section(LogSettings)
 
     def source_of(self, kind: str) -> FilesystemSourceSettings | HttpSourceSettings | S3SourceSettings:
         """The section of the source ``kind`` (one of source.static's values)."""
@@ -606,35 +573,6 @@ class Sections:
         return by_kind[kind]
 
 
-def _walk(cls: type, prefix: str = "", path: tuple[str, ...] = ()) -> Iterator[tuple[Key, tuple[str, ...]]]:
-    """Each key of the section ``cls`` (and of the sections in it), with its attribute path."""
-    for f in fields(cls):
-        if _KEY in f.metadata:
-            declared: Key = f.metadata[_KEY]
-            yield replace(declared, name=prefix + declared.name), (*path, f.name)
-        else:
-            inner, more = f.metadata[_SECTION]
-            yield from _walk(inner, prefix + more, (*path, f.name))
-
-
-def build(cls: type[T], values: dict[str, Any], prefix: str = "") -> T:
-    """The section ``cls`` with every key's value taken from ``values`` (by key name)."""
-    made: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        if _KEY in f.metadata:
-            made[f.name] = values[prefix + f.metadata[_KEY].name]
-        else:
-            inner, more = f.metadata[_SECTION]
-            made[f.name] = build(inner, values, prefix + more)
-    return cls(**made)
-
-
-def key_of(section_cls: type, attribute: str) -> Key:
-    """The key a top-level section's attribute holds, e.g. ``key_of(HttpSettings, "port")``."""
-    declared: Key = next(f for f in fields(section_cls) if f.name == attribute).metadata[_KEY]
-    return declared
-
-
 #: Every key of Casaba's by name, and the attributes that hold its value.
-PATHS: dict[str, tuple[str, ...]] = {k.name: path for k, path in _walk(Sections)}
-KEYS: dict[str, Key] = {k.name: k for k, _ in _walk(Sections)}
+PATHS: dict[str, tuple[str, ...]] = {k.name: path for k, path in walk(Sections)}
+KEYS: dict[str, Key] = {k.name: k for k, _ in walk(Sections)}

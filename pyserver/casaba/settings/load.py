@@ -163,6 +163,7 @@ def check_together(s: Sections) -> None:
     if s.admin.enabled and not (s.admin.username and s.admin.secret):
         raise SettingsError("endpoint.admin.enabled = true needs endpoint.admin.username and endpoint.admin.secret (the control panel's credentials)")
     check_caches(s)
+    check_logs(s)
 
 
 def check_caches(s: Sections) -> None:
@@ -180,6 +181,22 @@ def check_caches(s: Sections) -> None:
         raise SettingsError("cache.server.derivative = S3Cache needs S3Cache.bucket.name")
     if bool(s.s3_cache.access_key_id) != bool(s.s3_cache.secret_key):
         raise SettingsError("S3Cache.access_key_id and S3Cache.secret_key go together: set both, or neither for the AWS credential chain")
+
+
+def check_logs(s: Sections) -> None:
+    """An enabled appender must name where it writes, and a log has one file appender at most."""
+    for prefix, file, rolling in s.log.appenders():
+        if file.enabled and rolling.enabled:
+            raise SettingsError(f"{prefix}FileAppender.enabled and {prefix}RollingFileAppender.enabled cannot both be true: choose one")
+        if file.enabled and not file.pathname:
+            raise SettingsError(f"{prefix}FileAppender.enabled = true needs {prefix}FileAppender.pathname")
+        if rolling.enabled and not rolling.filename_pattern:
+            raise SettingsError(
+                f"{prefix}RollingFileAppender.enabled = true needs {prefix}RollingFileAppender.TimeBasedRollingPolicy.filename_pattern"
+            )
+    for prefix, syslog in (("log.application.", s.log.application.syslog), ("log.access.", s.log.access.syslog)):
+        if syslog.enabled and not syslog.host:
+            raise SettingsError(f"{prefix}SyslogAppender.enabled = true needs {prefix}SyslogAppender.host")
 
 
 def load_from_environment() -> Settings:
