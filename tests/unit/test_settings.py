@@ -8,7 +8,7 @@ import pytest
 
 from casaba.settings import Settings, SettingsError, load
 from casaba.settings.keys import KEYS, PATHS, TIF_COMPRESSIONS, Key, Sections
-from casaba.settings.kinds import Bool, ByteSize, Choice, Color, Float, Int, OverlayPosition, Str
+from casaba.settings.kinds import AnyCaseChoice, Bool, ByteSize, Choice, Color, FilenamePattern, Float, Int, OverlayPosition, Str
 
 
 def write(tmp_path, text):
@@ -208,7 +208,7 @@ def test_every_key_is_one_field_and_every_field_one_key():
 
 
 # What each kind of key reads into: the attribute's declared type must say the same.
-TYPES = {Str: str, Bool: bool, Float: float, Choice: str, ByteSize: int, OverlayPosition: str}
+TYPES = {Str: str, Bool: bool, Float: float, Choice: str, AnyCaseChoice: str, ByteSize: int, OverlayPosition: str, FilenamePattern: str}
 
 
 def reads(kind):

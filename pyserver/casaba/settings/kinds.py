@@ -165,3 +165,51 @@ class OverlayPosition(Kind):
         if name is None:
             raise ValueError
         return name
+
+
+@dataclass(frozen=True)
+class AnyCaseChoice(Choice):
+    """A choice whatever its case, as logback reads levels and syslog facilities."""
+
+    def parse(self, raw: str) -> str:
+        return super().parse(next((o for o in self.options if o.lower() == raw.strip().lower()), raw))
+
+
+#: The parts of a logback date pattern Casaba knows, as ``strftime`` writes them, finest last.
+DATE_PARTS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M"}
+_DATE = re.compile(r"%d(?:\{([^}]*)\})?")
+_DATE_TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|[^A-Za-z'%]+")
+
+
+def strftime_pattern(pattern: str) -> str:
+    """The ``strftime`` pattern of a logback file name pattern (``FilenamePattern``), whose one
+    ``%d{...}`` (``%d`` alone is ``%d{yyyy-MM-dd}``) is in the file's name, not its folder; a
+    ValueError for anything else (``%i``, compression, a time zone)."""
+    found = list(_DATE.finditer(pattern))
+    if len(found) != 1:
+        raise ValueError
+    match = found[0]
+    if "/" in pattern[match.end() :] or pattern.endswith((".gz", ".zip")):
+        raise ValueError
+    java = match.group(1) if match.group(1) is not None else "yyyy-MM-dd"
+    tokens = _DATE_TOKEN.findall(java)
+    if "".join(tokens) != java or not any(t in DATE_PARTS for t in tokens):
+        raise ValueError
+    date = "".join(DATE_PARTS.get(t, t) for t in tokens)
+    before, after = pattern[: match.start()], pattern[match.end() :]
+    if "%" in before or "%" in after:
+        raise ValueError
+    return before + date + after
+
+
+@dataclass(frozen=True)
+class FilenamePattern(Kind):
+    """A rolling log file's name with its date as logback writes it (``strftime_pattern``)."""
+
+    allowed = "a file path whose name holds one %d{...} of yyyy, MM, dd, HH and mm (as logs/app-%d{yyyy-MM-dd}.log), or blank"
+
+    def parse(self, raw: str) -> str:
+        value = raw.strip()
+        if value:
+            strftime_pattern(value)
+        return value

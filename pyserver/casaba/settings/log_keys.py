@@ -1,17 +1,15 @@
 """The ``log.*`` keys, Cantaloupe's names and defaults (its sample's, but for its placeholder
 paths: a file is named when it is enabled): the application log, the error log (its warnings
 and errors again, in a file of their own) and the access log, each to the console, a file, a
-file per day (``RollingFileAppender``) or syslog. Also how a rolling file's name pattern, in
-Cantaloupe's (logback's) ``%d{yyyy-MM-dd}`` form, becomes a ``strftime`` pattern."""
+file per day (``RollingFileAppender``) or syslog."""
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 
 from casaba.settings.declare import key, section
-from casaba.settings.kinds import Bool, Choice, Int, Kind, Str
+from casaba.settings.kinds import AnyCaseChoice, Bool, Choice, FilenamePattern, Int, Str
 
 #: log.application.level's values, Cantaloupe's (logback's) names, and the ``logging`` levels they
 #: are: ``trace`` is below DEBUG, ``all`` lets everything through, ``off`` nothing.
@@ -32,52 +30,6 @@ FACILITIES = ("KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS",
 
 #: log.access.format's values: Common Log Format, NCSA combined (Cantaloupe's), one JSON object.
 ACCESS_FORMATS = ("common", "combined", "json")
-
-#: The parts of a logback date pattern Casaba knows, as ``strftime`` writes them, finest last.
-DATE_PARTS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M"}
-_DATE = re.compile(r"%d(?:\{([^}]*)\})?")
-_DATE_TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|[^A-Za-z'%]+")
-
-
-def strftime_pattern(pattern: str) -> str:
-    """The ``strftime`` pattern of a logback file name pattern, whose one ``%d{...}`` (``%d``
-    alone is ``%d{yyyy-MM-dd}``) is in the file's name, not its folder; a ValueError for
-    anything else (``%i``, compression, a time zone)."""
-    found = list(_DATE.finditer(pattern))
-    if len(found) != 1:
-        raise ValueError
-    match = found[0]
-    if "/" in pattern[match.end() :] or pattern.endswith((".gz", ".zip")):
-        raise ValueError
-    java = match.group(1) if match.group(1) is not None else "yyyy-MM-dd"
-    tokens = _DATE_TOKEN.findall(java)
-    if "".join(tokens) != java or not any(t in DATE_PARTS for t in tokens):
-        raise ValueError
-    date = "".join(DATE_PARTS.get(t, t) for t in tokens)
-    before, after = pattern[: match.start()], pattern[match.end() :]
-    if "%" in before or "%" in after:
-        raise ValueError
-    return before + date + after
-
-
-@dataclass(frozen=True)
-class AnyCaseChoice(Choice):
-    """A choice whatever its case, as logback reads levels and facilities."""
-
-    def parse(self, raw: str) -> str:
-        return super().parse(next((o for o in self.options if o.lower() == raw.strip().lower()), raw))
-
-
-@dataclass(frozen=True)
-class FilenamePattern(Kind):
-    allowed = "a file path whose name holds one %d{...} of yyyy, MM, dd, HH and mm (as logs/app-%d{yyyy-MM-dd}.log), or blank"
-
-    def parse(self, raw: str) -> str:
-        value = raw.strip()
-        if value:
-            strftime_pattern(value)
-        return value
-
 
 @dataclass(frozen=True)
 class ConsoleAppenderSettings:
