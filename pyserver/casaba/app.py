@@ -101,6 +101,8 @@ class App:
             response = error_response(exc)
         finally:
             iiif.active -= 1
+        if iiif.access is not None:
+            iiif.access(scope, response)
         send(proto, scope, response)
 
 

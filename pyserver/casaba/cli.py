@@ -15,9 +15,11 @@ from pathlib import Path
 import click
 
 from casaba.caches.purge_signal import FOLDER_ENV
+from casaba.logs import application
 from casaba.settings import SettingsError
 from casaba.settings.keys import FilesystemSourceSettings, HttpSettings, key_of
 from casaba.settings.load import CONFIG_ENV
+from casaba.settings.log_keys import LogSettings
 
 log = logging.getLogger("casaba")
 
@@ -29,7 +31,8 @@ PREFIX = key_of(FilesystemSourceSettings, "path_prefix")
 @click.version_option(package_name="casaba")
 def main() -> None:
     """Casaba, a fast IIIF image server."""
-    logging.basicConfig(level=logging.INFO, format="[%(levelname)s] %(name)s: %(message)s")
+    # The log.* keys' defaults until a command has read its configuration.
+    application.configure(LogSettings())
 
 
 @main.command()
@@ -50,6 +53,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
         manager = checked_manager(settings, delegates)
     except SettingsError as e:
         raise click.ClickException(str(e)) from None
+    application.configure(settings.log)
     for warning in settings.warnings:
         log.warning(warning)
     if isinstance(manager, DelegateManager):
@@ -79,7 +83,7 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
     from granian.constants import Interfaces, Loops
 
     try:
-        Granian(
+        server = Granian(
             target="casaba.app:create_app",
             factory=True,
             interface=Interfaces.RSGI,
@@ -91,7 +95,12 @@ def serve(config: Path | None, host: str | None, port: int | None, workers: int 
             loop=Loops.uvloop,
             # A worker that dies (it should not) is replaced instead of leaving the port short of one.
             respawn_failed_workers=True,
-        ).serve()
+            log_dictconfig=application.GRANIAN_LOGGING,
+        )
+        # Granian set up logging again, closing every handler: the main process's are made anew
+        # (each worker makes its own when it starts).
+        application.configure(settings.log)
+        server.serve()
     finally:
         shutil.rmtree(shared, ignore_errors=True)
 

@@ -98,6 +98,8 @@ def to_http_error(exc: BaseException) -> HttpError:
     if isinstance(exc, HttpError):
         if exc.reason:
             log.error("%s", exc.reason, exc_info=exc.__cause__)
+        else:
+            log.debug("answered %d: %s", exc.status, exc.message)
         return exc
     if isinstance(exc, _core.RequestError):
         return BadRequest(f"{exc}.")

@@ -11,7 +11,7 @@ LAYERS = [
     {"_core"},
     {"errors", "colors"},
     {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo"},
-    {"plugins"},
+    {"plugins", "logs"},
     {"sources"},
     {"caches"},
     {"overlays"},

@@ -1,8 +1,10 @@
 """One generation of what the settings make: the delegates (and through them the sources), how
-located images are opened, the caches, and the ``IiifService`` over them (with the worker's
-purge signal, carried from one generation to the next). The next generation,
+located images are opened, the caches, the access log, and the ``IiifService`` over them (with
+the worker's purge signal, carried from one generation to the next). The next generation,
 built from changed settings, carries over the parts whose sections did not change (a heap cache
-keeps its entries), and closing an old one closes only what was not carried over."""
+keeps its entries), and closing an old one closes only what was not carried over. The
+application log belongs to the process, not to a generation: it is set again when a generation
+brings other application or error log settings."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from concurrent.futures import Executor
 from casaba.caches import facade_from_settings
 from casaba.caches.purge_signal import PurgeSignal, workers_folder
 from casaba.delegates.loading import manager_from_settings
+from casaba.logs import application
+from casaba.logs.access import access_log
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings
@@ -38,7 +42,14 @@ def build(
     caches = previous.caches if previous is not None and same(old, settings, CACHE_SECTIONS) else facade_from_settings(settings)
     # One signal per worker, whatever the settings: it knows which purges the worker has seen.
     purges = previous.purges if previous is not None else PurgeSignal(workers_folder())
-    return IiifService(settings, manager, executors, retrieval, caches, purges)
+    if previous is not None and old is not None and old.log.access == settings.log.access:
+        access = previous.access
+    else:
+        access = access_log(settings.log.access)
+    service = IiifService(settings, manager, executors, retrieval, caches, purges, access)
+    if old is None or (old.log.application, old.log.error) != (settings.log.application, settings.log.error):
+        application.configure(settings.log)
+    return service
 
 
 def same(old: Settings | None, new: Settings, sections: Sequence[str]) -> bool:
@@ -58,3 +69,5 @@ async def close(generation: IiifService, successor: IiifService | None = None) -
     await generation.delegates.close()
     if successor is None or generation.caches is not successor.caches:
         await generation.caches.close()
+    if generation.access is not None and (successor is None or generation.access is not successor.access):
+        generation.access.close()

@@ -45,6 +45,7 @@ from casaba.overlays.choice import Overlays
 from casaba.overlays.plugins import overlay_plugin_classes
 from casaba.serving.opening import Opened, Opener
 from casaba.iiif.params import ImageRequest, Limits, Version, parse_image_request
+from casaba.logs.access import AccessLog
 from casaba.settings import Settings
 from casaba.sources.base import SourceChanged
 from casaba.sources.retrieval import Retrieval
@@ -93,10 +94,12 @@ class IiifService:
         retrieval: Retrieval,
         caches: CacheFacade,
         purges: PurgeSignal,
+        access: AccessLog | None = None,
     ) -> None:
         """``executors`` are the pixel threads and the threads for remote reads; ``purges``
-        tells every worker of the server of a purge."""
+        tells every worker of the server of a purge; ``access`` logs each request (None: off)."""
         self.settings = settings
+        self.access = access
         self.delegates = delegates
         self.executors = executors
         self.retrieval = retrieval

@@ -175,7 +175,7 @@ class AnyCaseChoice(Choice):
         return super().parse(next((o for o in self.options if o.lower() == raw.strip().lower()), raw))
 
 
-#: The parts of a logback date pattern Casaba knows, as ``strftime`` writes them, finest last.
+#: The parts of a logback date pattern Casaba knows, as ``strftime`` writes them, coarsest first.
 DATE_PARTS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M"}
 _DATE = re.compile(r"%d(?:\{([^}]*)\})?")
 _DATE_TOKEN = re.compile(r"yyyy|MM|dd|HH|mm|[^A-Za-z'%]+")
@@ -193,7 +193,9 @@ def strftime_pattern(pattern: str) -> str:
         raise ValueError
     java = match.group(1) if match.group(1) is not None else "yyyy-MM-dd"
     tokens = _DATE_TOKEN.findall(java)
-    if "".join(tokens) != java or not any(t in DATE_PARTS for t in tokens):
+    parts = [t for t in tokens if t in DATE_PARTS]
+    # Each part once, from the year down with none skipped, so that every file's period is known.
+    if "".join(tokens) != java or not parts or sorted(parts, key=list(DATE_PARTS).index) != list(DATE_PARTS)[: len(parts)]:
         raise ValueError
     date = "".join(DATE_PARTS.get(t, t) for t in tokens)
     before, after = pattern[: match.start()], pattern[match.end() :]
