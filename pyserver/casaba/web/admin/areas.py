@@ -27,6 +27,7 @@ AREAS = (
     Area("overlays", "Overlays", ("overlays.",)),
     Area("redaction", "Redaction", ("redaction.",)),
     Area("delegates", "Delegates", ("delegate_script.", "delegates.")),
+    Area("logging", "Logging", ("log.",)),
 )
 #: Where the keys no area names go: those the configured delegates and overlay plugins declare.
 OTHER = Area("other", "Keys of delegates and plugins", ())
@@ -44,6 +45,27 @@ LABELS = {
     "S3Source.secret_key": "Secret Key",
     "delegate_script.enabled": "Delegate Script Enabled",
 }
+#: Cantaloupe's Logging section: a heading per log and per appender, then the field's label.
+_LOG_WORDS = {
+    "application": "Application Log",
+    "error": "Error Log",
+    "access": "Access Log",
+    "level": "Log Level",
+    "ConsoleAppender": "Console Appender",
+    "FileAppender": "File Appender",
+    "RollingFileAppender": "Rolling File Appender",
+    "SyslogAppender": "Syslog Appender",
+    "TimeBasedRollingPolicy": "",
+    "enabled": "Enabled",
+    "pathname": "Pathname",
+    "policy": "Policy",
+    "filename_pattern": "Filename Pattern",
+    "max_history": "Max History",
+    "host": "Host",
+    "port": "Port",
+    "facility": "Facility",
+    "format": "Format",
+}
 #: Parts of key names that say nothing in a label (the area or strategy already says it).
 _QUIET = {"overlays", "BasicStrategy", "BasicLookupStrategy", "processor", "endpoint"}
 
@@ -56,6 +78,8 @@ def label(key: Key) -> str:
     """Cantaloupe's label for the key, else one made of its name's words."""
     if key.name in LABELS:
         return LABELS[key.name]
+    if key.name.startswith("log."):
+        return " · ".join(_LOG_WORDS[part] for part in key.name.split(".")[1:] if _LOG_WORDS[part])
     words = " ".join(part.replace("_", " ") for part in key.name.split(".") if part not in _QUIET)
     return words[:1].upper() + words[1:]
 
