@@ -132,6 +132,20 @@ def test_a_saved_area_is_applied_and_written(panel):
     assert "processor.jpg.progressive = false" in text and "processor.jpg.quality = 55" in text
 
 
+def test_the_logging_area_shows_cantaloupes_labels_and_saves(panel):
+    client, config = panel
+    page = unescape(client.get("/admin").text)
+    assert '<section id="logging"' in page
+    assert ">Application Log · Log Level</label>" in page and ">Access Log · Rolling File Appender · Filename Pattern</label>" in page
+    assert re.search(r'<select id="k-log.application.level"[^>]*>.*<option value="debug" selected>.*<option value="off">', page)
+    assert post(client, "logging", {"log.application.level": "info", "log.access.format": "json"}).status_code == 303
+    text = config.read_text()
+    assert "log.application.level = info" in text and "log.access.format = json" in text
+    refused = post(client, "logging", {"log.access.FileAppender.enabled": "true", "_checkbox": "log.access.FileAppender.enabled"})
+    assert "log.access.FileAppender.enabled = true needs log.access.FileAppender.pathname" in unescape(refused.text)
+    assert "log.access.FileAppender.enabled" not in config.read_text()
+
+
 def test_an_empty_secret_keeps_the_stored_one(panel):
     client, config = panel
     response = post(client, "source", {"S3Source.secret_key": "", "HttpSource.BasicLookupStrategy.auth.basic.secret": ""})
