@@ -12,24 +12,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from casaba.testing import running_server
-from tests.browser.test_admin_panel import SECRET, USER, gradient, log_in, waited
-from tests.http.test_admin_status import cells, rows
+from tests.browser.test_admin_panel import gradient, log_in, waited
+from tests.http.test_admin_status import SECRET, USER, cells, rows, settings_for
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("status")
     Image.fromarray(gradient(1000, 700)).save(folder / "photo.jpg", quality=92)
-    settings = {
-        "FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/",
-        "endpoint.admin.enabled": "true",
-        "endpoint.admin.username": USER,
-        "endpoint.admin.secret": SECRET,
-        "cache.server.derivative.enabled": "true",
-        "cache.server.derivative": "FilesystemCache",
-        "FilesystemCache.pathname": str(folder / "cache"),
-    }
-    with running_server(settings, workers=2, config_path=folder / "casaba.properties") as base:
+    with running_server(settings_for(folder, folder), workers=2, config_path=folder / "casaba.properties") as base:
         yield base, folder
 
 

@@ -24,11 +24,10 @@ class CustomDelegate(Delegate):
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, images):
-    folder = tmp_path_factory.mktemp("status")
+def settings_for(images, folder):
+    """A panel, a derivative cache in ``folder`` and a delegate that fails for one image."""
     (folder / "delegates.py").write_text(DELEGATE)
-    settings = {
+    return {
         "FilesystemSource.BasicLookupStrategy.path_prefix": f"{images}/",
         "endpoint.admin.enabled": "true",
         "endpoint.admin.username": USER,
@@ -39,7 +38,12 @@ def server(tmp_path_factory, images):
         "delegate_script.enabled": "true",
         "delegate_script.pathname": str(folder / "delegates.py"),
     }
-    with running_server(settings, workers=2) as base:
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, images):
+    folder = tmp_path_factory.mktemp("status")
+    with running_server(settings_for(images, folder), workers=2) as base:
         yield base, folder / "cache"
 
 
