@@ -10,8 +10,8 @@ import casaba
 LAYERS = [
     {"_core"},
     {"errors", "colors"},
-    {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo"},
-    {"plugins", "logs"},
+    {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo", "workers"},
+    {"plugins", "metrics", "logs"},
     {"sources"},
     {"caches"},
     {"overlays"},
