@@ -80,7 +80,7 @@ def form_settings(settings: Settings, query: str) -> Settings:
                 raise SettingsError(f"{name} cannot change from the panel: {reason}")
         return settings.changed(changes, "the form") if changes else settings
     except SettingsError as e:
-        raise BadRequest(without_secrets(str(e), settings, values), [NO_STORE]) from None
+        raise BadRequest(without_secrets(str(e), settings, values)) from None
 
 
 async def made(iiif: IiifService, request: Request) -> Made:
@@ -94,9 +94,9 @@ async def made(iiif: IiifService, request: Request) -> Made:
             plugins = [(name, cls(settings)) for name, cls in overlay_plugin_classes(settings)]
         chosen = await overlays.choose(None)
     except SettingsError as e:
-        raise BadRequest(without_secrets(str(e), iiif.settings, {}), [NO_STORE]) from None
+        raise BadRequest(without_secrets(str(e), iiif.settings, {})) from None
     except InternalError as e:  # an overlay image or font the form names cannot be read
-        raise BadRequest(without_secrets(e.reason or e.message, iiif.settings, {}), [NO_STORE]) from None
+        raise BadRequest(without_secrets(e.reason or e.message, iiif.settings, {})) from None
     derivatives = Derivatives(iiif.limits, settings.processor, *iiif.executors, CacheFacade(None), plugins)
     meta = MetaIdentifier(DEMO)
     opened = await iiif.opener.open(meta, DemoFolder())
