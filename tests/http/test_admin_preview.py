@@ -5,6 +5,7 @@ the panel's credentials, and not there while the panel is disabled. The server's
 a fresh one, so the preview draws its chart first, and its source is a folder without it."""
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
@@ -64,7 +65,16 @@ def changed(a, b):
     return np.abs(a - b).mean() > 3
 
 
-def test_it_draws_what_the_image_endpoint_serves(site, tmp_path):
+def test_the_first_previews_asked_at_once_draw_the_chart(site):
+    client, folder = site
+    assert not (folder / "data").exists()
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda name: client.get(f"/admin/{name}"), ["preview.jpg", "preview.json"] * 2))
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert (folder / "data" / "casaba" / "demo-images" / "chart.jpg").is_file()
+
+
+def test_it_draws_what_the_image_endpoint_serves(site):
     client, folder = site
     saved = preview(client)
     assert Image.open(io.BytesIO(saved)).size == (800, 600)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,7 @@ from casaba.serving.derivatives import Derivatives, Prepared
 from casaba.serving.iiif import IiifService
 from casaba.serving.opening import Opened
 from casaba.settings import Settings, SettingsError
+from casaba.singleflight import SingleFlight
 from casaba.sources.base import LocalImage
 from casaba.sources.filesystem import FilesystemSource
 from casaba.web.admin import fields
@@ -51,8 +53,16 @@ def demo_chart() -> Path:
 class DemoFolder:
     """Where the preview's image is: the demo folder, read as FilesystemSource reads a file."""
 
+    def __init__(self) -> None:
+        # The page's image and its words are asked for at once: the chart is drawn once.
+        self._drawing: SingleFlight[Path] = SingleFlight()
+
     async def locate(self, identifier: str) -> LocalImage:
-        return FilesystemSource.file(await asyncio.to_thread(demo_chart), identifier)
+        path = await self._drawing.run(DEMO, partial(asyncio.to_thread, demo_chart))
+        return FilesystemSource.file(path, identifier)
+
+
+DEMO_FOLDER = DemoFolder()
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ async def made(iiif: IiifService, request: Request) -> Made:
         raise BadRequest(without_secrets(e.reason or e.message, iiif.settings, {})) from None
     derivatives = Derivatives(iiif.limits, settings.processor, *iiif.executors, CacheFacade(None), plugins)
     meta = MetaIdentifier(DEMO)
-    opened = await iiif.opener.open(meta, DemoFolder())
+    opened = await iiif.opener.open(meta, DEMO_FOLDER)
     req = parse_image_request(DEMO, PARAMS, Version.V3)
     base = request.base_uri(settings.iiif.base_uri)
     prepared = derivatives.prepare(req, Version.V3, base, opened.info, meta, NO_DECISIONS, chosen)
