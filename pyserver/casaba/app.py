@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from casaba import _core
+from casaba import _core, metrics
 from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes
-from casaba.errors import MethodNotAllowed, NotFound, to_http_error
+from casaba.errors import MethodNotAllowed, NotFound, reason_of, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.params import Version
 from casaba.serving import generation
@@ -34,13 +35,17 @@ from casaba.web.tasks import tasks_endpoint
 
 log = logging.getLogger("casaba")
 
+#: Seconds between a worker's moves of its counts to the files every worker's are read from.
+FLUSH_SECONDS = 1.0
 #: Threads that open and render images read from a web server or bucket. They mostly wait on the
 #: network, so there are more of them than cores, and a slow origin cannot take the pixel threads.
 REMOTE_THREADS = 32
 
 
-def error_response(exc: BaseException) -> Response:
+def error_response(exc: BaseException, scope: Any) -> Response:
     err = to_http_error(exc)
+    if err.status >= 500:
+        metrics.TALLY.failed(err.status, scope.method, scope.path, reason_of(exc, err))
     headers = [("content-type", err.content_type), ("cache-control", ERROR_CACHE_CONTROL), *err.headers]
     return Response(err.status, headers, err.body())
 
@@ -49,6 +54,8 @@ class App:
     def __init__(self, settings: Settings, delegates: Sequence[tuple[str, type]] | None = None) -> None:
         """``delegates`` are the configured delegate classes, found from ``settings`` if not given."""
         _core.set_decoded_tile_cache_size(settings.decoded_tiles.max_size)
+        # Now, in the worker: its start is its metrics' start.
+        metrics.shared()
         self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
         self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
         found = delegate_classes(settings) if delegates is None else list(delegates)
@@ -57,7 +64,7 @@ class App:
         self.iiif = generation.build(settings, found, (self.executor, self.remote_executor))
         #: Keeps ``iiif`` in step with the configuration file, from when Granian starts the loop.
         self.watcher = Watcher(settings.path, lambda: self.iiif, self._publish) if settings.path else None
-        self._watching: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def settings(self) -> Settings:
@@ -67,14 +74,28 @@ class App:
         self.iiif = iiif
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        # Granian calls this in each worker before it serves; the task runs once the loop does.
+        # Granian calls this in each worker before it serves; the tasks run once the loop does.
+        self._tasks.append(loop.create_task(self.count()))
         if self.watcher is not None:
-            self._watching = loop.create_task(self.watcher.run())
+            self._tasks.append(loop.create_task(self.watcher.run()))
+
+    async def count(self) -> None:
+        """Move this worker's counts to the shared files, with its memory and its cache's size,
+        every ``FLUSH_SECONDS``."""
+        while True:
+            try:
+                metrics.TALLY.flush()
+                cache = self.iiif.caches.cache
+                metrics.sample_worker(await asyncio.to_thread(cache.kept) if cache is not None else None)
+            except Exception:
+                log.exception("counting what this worker did failed")
+            await asyncio.sleep(FLUSH_SECONDS)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         # Granian calls this once its loop has stopped: the loop can still run the closing.
-        if self._watching is not None:
-            self._watching.cancel()
+        for task in self._tasks:
+            task.cancel()
+        metrics.TALLY.flush()
         closings = [generation.close(self.iiif)]
         if self.watcher is not None:
             closings.insert(0, self.watcher.close())
@@ -89,6 +110,7 @@ class App:
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
             return
+        started = time.perf_counter()
         iiif = self.iiif
         iiif.active += 1
         try:
@@ -98,10 +120,11 @@ class App:
             # A request worked out before is answered from the scope as it comes.
             response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope, proto))
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
-            response = error_response(exc)
+            response = error_response(exc, scope)
         finally:
             iiif.active -= 1
         send(proto, scope, response)
+        metrics.TALLY.request(endpoint_of(scope.path), response.status, time.perf_counter() - started)
 
 
 Endpoint = Callable[[IiifService, Request, list[str]], Awaitable[Response]]
@@ -123,6 +146,18 @@ async def iiif_endpoint(iiif: IiifService, request: Request, parts: list[str]) -
 
 #: The route table, by the path's first segment.
 ENDPOINTS: dict[str, Endpoint] = {"iiif": iiif_endpoint, "": landing, "health": health, "static": static, "tasks": tasks_endpoint, "admin": admin}
+
+
+def endpoint_of(path: str) -> str:
+    """What the counts call a request's endpoint: ``iiif3-image``, ``iiif2-info``, ..., the route
+    table's names (``landing`` for ``/``), or ``other``."""
+    parts = path.split("/", 4)
+    first = parts[1] if len(parts) > 1 else ""
+    if first == "iiif" and len(parts) > 3 and parts[2] in ("2", "3"):
+        return f"iiif{parts[2]}-{'info' if path.endswith('/info.json') else 'image'}"
+    if first == "":
+        return "landing"
+    return first if first in ENDPOINTS else "other"
 
 
 async def route(iiif: IiifService, request: Request) -> Response:

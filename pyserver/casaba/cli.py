@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from casaba.caches.purge_signal import FOLDER_ENV
+from casaba.workers import FOLDER_ENV
 from casaba.settings import SettingsError
 from casaba.settings.keys import FilesystemSourceSettings, HttpSettings, key_of
 from casaba.settings.load import CONFIG_ENV

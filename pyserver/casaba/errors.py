@@ -93,6 +93,14 @@ class GatewayTimeout(HttpError):
     status = 504
 
 
+def reason_of(exc: BaseException, err: HttpError) -> str:
+    """A failure in one line, as the log gives it: the reason kept from the client, else the
+    message; for an exception no HTTP error was made for, its type and text."""
+    if exc is err:
+        return err.reason or err.message
+    return f"{type(exc).__name__}: {exc}"
+
+
 def to_http_error(exc: BaseException) -> HttpError:
     """The HTTP error for any exception; unexpected ones are logged with their traceback."""
     if isinstance(exc, HttpError):

@@ -196,6 +196,8 @@ async def check_cache(cache: Cache, *, expiring: Cache | None = None, ttl: float
         await holds(cache, key(identifier, n), identifier.encode() * 3)
         await holds(cache, key(identifier, 1, INFO), b'{"page": 1}')
     await holds(cache, key("a.tif", 100), big)
+    kept = await asyncio.to_thread(cache.kept)
+    assert kept is None or kept >= len(big), f"the cache says it keeps {kept} bytes, fewer than it was given"
     await absent(Key("a.tif", "page1", IMAGE))  # kinds do not share names
     await absent(key("a.tif", 2))
 

@@ -37,10 +37,10 @@ def test_heap_cache_keeps_to_its_target_size_least_recently_used_first():
         keys = [Key("a.tif", f"{n:040x}") for n in range(30)]
         for key in keys[:10]:
             await cache.put(key, bytes(1_000))
-        assert cache.size == 10_000
+        assert cache.kept() == 10_000
         assert await cache.get(keys[0]) is not None  # now the most recently used
         await cache.put(keys[10], bytes(2_500))
-        assert cache.size <= 10_000
+        assert cache.kept() <= 10_000
         assert await cache.get(keys[0]) is not None
         assert [await cache.get(k) for k in keys[1:4]] == [None, None, None]
         await cache.put(keys[11], bytes(10_001))  # larger than the whole cache: not kept

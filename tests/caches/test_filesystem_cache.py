@@ -119,7 +119,7 @@ def test_the_size_bound_holds_and_keeps_the_most_recently_used(tmp_path):
             await put(n)
             size = sum(entries(tmp_path).values())
             assert size <= bound, f"{size} bytes kept, the bound is {bound}"
-            assert cache.total_size() == size, "the size counter drifted"
+            assert cache.kept() == size, "the size counter drifted"
             survivors = alive()
             # What survives is always the most recently used: a tail of the access order.
             assert survivors == set(used[len(used) - len(survivors) :]), (survivors, used)
@@ -136,13 +136,13 @@ def test_a_lost_counter_is_rebuilt_by_a_scan(tmp_path):
         asyncio.run(cache.put(key(n), b"x" * ENTRY))
     asyncio.run(cache.close())
     (tmp_path / ".casaba" / "size").unlink()
-    assert FilesystemCache(tmp_path, max_size=10 * ENTRY).total_size() == 5 * ENTRY
+    assert FilesystemCache(tmp_path, max_size=10 * ENTRY).kept() == 5 * ENTRY
 
 
 def test_an_entry_larger_than_the_bound_is_not_kept(tmp_path):
     cache = FilesystemCache(tmp_path, max_size=ENTRY)
     asyncio.run(cache.put(key(1), b"x" * (ENTRY + 1)))
-    assert entries(tmp_path) == {} and cache.total_size() == 0
+    assert entries(tmp_path) == {} and cache.kept() == 0
 
 
 def test_concurrent_misses_in_a_worker_make_once(tmp_path):
@@ -210,4 +210,4 @@ def test_expired_entries_are_misses_then_purged(tmp_path, ttl):
     time.sleep(ttl + 0.1)
     assert asyncio.run(cache.get(key(1))) is None
     assert asyncio.run(cache.purge_expired()) == 1
-    assert entries(tmp_path) == {} and cache.total_size() == 0
+    assert entries(tmp_path) == {} and cache.kept() == 0

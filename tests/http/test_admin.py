@@ -172,7 +172,7 @@ def test_forms_from_elsewhere_are_refused(panel):
 
 def test_without_a_configuration_file_saving_is_disabled():
     settings = load(None, environ={}, overrides={"endpoint.admin.enabled": "true", "endpoint.admin.secret": SECRET})
-    page = render(settings).decode()
+    page = render(settings, "").decode()
     assert "without a configuration file" in page
     assert page.count("<button type=\"submit\" disabled>") == len(AREAS)
 

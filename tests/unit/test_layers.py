@@ -10,8 +10,8 @@ import casaba
 LAYERS = [
     {"_core"},
     {"errors", "colors"},
-    {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo"},
-    {"plugins"},
+    {"http", "settings", "filelock", "singleflight", "meta_identifier", "iiif", "demo", "workers"},
+    {"plugins", "metrics"},
     {"sources"},
     {"caches"},
     {"overlays"},

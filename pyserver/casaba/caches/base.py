@@ -84,6 +84,11 @@ class Cache(Protocol):
         """Remove the entries older than the time to live (and leftovers of killed writers)."""
         ...
 
+    def kept(self) -> int | None:
+        """Bytes of entries kept, when the cache can tell without reading its whole store (None:
+        a store shared by many nodes that bounds its size itself). Called off the event loop."""
+        ...
+
     async def purged(self) -> str:
         """A token that changes whenever something is purged, so that workers drop what they
         remember of infos."""

@@ -254,8 +254,8 @@ class FilesystemCache:
         except FileNotFoundError:
             return ""
 
-    def total_size(self) -> int:
-        """The counter: bytes of derivatives kept (for tests and operators)."""
+    def kept(self) -> int:
+        """The counter: bytes of derivatives kept."""
         with self._counted() as total:
             return total.value
 

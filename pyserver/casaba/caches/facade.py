@@ -27,10 +27,13 @@ from functools import partial
 from casaba.caches.base import INFO, Cache, Hit, Key
 from casaba.caches.info import ImageInfo, Infos
 from casaba.caches.purge_signal import ALL, EXPIRED, ITEM, Purge
+from casaba.metrics import TALLY
 from casaba.singleflight import SingleFlight
 
 log = logging.getLogger("casaba.caches")
 
+#: What the counts of lookups (``metrics``) call the derivative cache; the infos' is ``info``.
+DERIVATIVE = "derivative"
 #: How often a worker asks the cache whether something was purged (then it forgets its infos).
 PURGE_CHECK_SECONDS = 1.0
 #: The longest a request waits for another worker making the same derivative; then it makes it too.
@@ -87,8 +90,10 @@ class CacheFacade:
         if self.infos is not None:
             known = self.infos.get(identifier, page)
             if known is not None:
+                TALLY.lookup(INFO, True)
                 return known
         shared = await self._shared_info(identifier, page)
+        TALLY.lookup(INFO, shared is not None)
         if shared is not None and self.infos is not None:
             self.infos.put(identifier, page, shared)
         return shared
@@ -147,7 +152,9 @@ class CacheFacade:
     # --- derivatives ------------------------------------------------------------------------
 
     async def lookup(self, key: Key) -> Hit | None:
-        return await self._get(key)
+        hit = await self._get(key)
+        TALLY.lookup(DERIVATIVE, hit is not None)
+        return hit
 
     async def produce(self, key: Key, make: Callable[[], Awaitable[bytes]]) -> Hit:
         """The derivative, made by ``make`` unless another worker made it meanwhile, and kept."""

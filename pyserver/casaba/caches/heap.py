@@ -103,7 +103,5 @@ class HeapCache:
         self._entries.clear()
         self._bytes = 0
 
-    @property
-    def size(self) -> int:
-        """Bytes held."""
+    def kept(self) -> int:
         return self._bytes

@@ -19,18 +19,14 @@ import json
 import logging
 import os
 import secrets
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 
 from casaba.filelock import FileLock
 
 log = logging.getLogger("casaba.caches")
 
-#: Names the folder the workers of one server share (set by ``casaba serve``).
-FOLDER_ENV = "CASABA_WORKERS_FOLDER"
 #: A worker looks for new purges at most this often.
 CHECK_SECONDS = 0.25
 #: Purges the file remembers for workers that have not looked since.
@@ -47,14 +43,6 @@ class Purge:
     what: str
     #: The image's identifier (without a page), for ``ITEM``.
     identifier: str | None = None
-
-
-@cache
-def workers_folder() -> Path:
-    """The folder this server's workers share; a private one for a process started otherwise
-    (then purges reach its own memory only)."""
-    named = os.environ.get(FOLDER_ENV)
-    return Path(named) if named else Path(tempfile.mkdtemp(prefix="casaba-worker-"))
 
 
 class PurgeSignal:

@@ -89,6 +89,10 @@ class RedisCache:
     async def _mark_purged(self) -> None:
         await self.client.set(f"{PREFIX}purged", secrets.token_hex(8))
 
+    def kept(self) -> None:
+        # Redis bounds it (maxmemory); counting would scan every key.
+        return None
+
     async def purged(self) -> str:
         token: Any = await self.client.get(f"{PREFIX}purged")
         return token.decode() if token else ""

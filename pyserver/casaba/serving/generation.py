@@ -10,11 +10,12 @@ from collections.abc import Sequence
 from concurrent.futures import Executor
 
 from casaba.caches import facade_from_settings
-from casaba.caches.purge_signal import PurgeSignal, workers_folder
+from casaba.caches.purge_signal import PurgeSignal
 from casaba.delegates.loading import manager_from_settings
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings
+from casaba.workers import workers_folder
 
 #: The sections of the settings how located images are opened is made from.
 RETRIEVAL_SECTIONS = ("source", "http_source", "s3_source", "retrieval", "pyramids", "filesystem_cache", "source_cache")

@@ -203,7 +203,7 @@ async def run(task: Task, settings: Settings, purges: PurgeSignal, records: Reco
     task = replace(task, status=RUNNING, started_at=now())
     records.write(task)
     try:
-        await carry_out(task, settings, purges)
+        await carry_out(task.verb, task.identifier, settings, purges)
     except Exception as e:
         log.exception("task %s %s failed", task.verb, task.uuid)
         failure = f"The purge failed ({type(e).__name__}); the server's log has the details."
@@ -213,14 +213,16 @@ async def run(task: Task, settings: Settings, purges: PurgeSignal, records: Reco
     records.write(task)
 
 
-async def carry_out(task: Task, settings: Settings, purges: PurgeSignal) -> None:
-    what = VERBS[task.verb]
+async def carry_out(verb: str, identifier: str | None, settings: Settings, purges: PurgeSignal) -> None:
+    """Purge what ``verb`` names (``identifier``'s entries for PurgeItemFromCache), in the
+    shared caches and in every worker's memory."""
+    what = VERBS[verb]
     base = None
-    if task.identifier is not None:
-        base = meta_identifier.parse(task.identifier, settings.meta_identifier.delimiter).identifier
+    if identifier is not None:
+        base = meta_identifier.parse(identifier, settings.meta_identifier.delimiter).identifier
     if what != INFOS:
         # In a thread of its own: emptying folders blocks.
-        await asyncio.to_thread(purge_shared, settings, what, task.identifier)
+        await asyncio.to_thread(purge_shared, settings, what, identifier)
     await purges.announce(what, base)
     # Every worker looks for purges before a request at least this often: from now on, every
     # request sees this one.

@@ -15,12 +15,13 @@ from casaba.http import Request, Response
 from casaba.serving import generation, live
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings, SettingsError
-from casaba.web.admin import fields
+from casaba.web.admin import fields, status
 from casaba.web.admin.areas import AREAS, OTHER
-from casaba.web.admin.guard import require_same_site, require_user
+from casaba.web.admin.guard import require_same_site, require_user, token
 from casaba.web.admin.panel import Refusal, culprit, keys_by_area, render, without_secrets
 from casaba.web.admin.preview import preview
 from casaba.web.pages import PAGE_HEADERS, get_only
+from casaba.web.tasks import VERBS, carry_out
 
 #: Bytes a form may have: every key of an area, with room to spare.
 FORM_LIMIT = 256 << 10
@@ -30,6 +31,7 @@ NOTICES = {
     "saved": "Saved. Every worker serves with the change within a second.",
     "pending": "Saved to the configuration file, but this worker has not switched to it yet: see its log if this lasts.",
     "same": "Nothing to save: no value was changed.",
+    "purged": "Purged: every worker has forgotten it.",
 }
 
 
@@ -45,7 +47,15 @@ async def admin(iiif: IiifService, request: Request, parts: list[str]) -> Respon
     get_only(request)
     query = request.query
     notice = next(((query[k], text) for k, text in NOTICES.items() if k in query), None)
-    return Response(200, list(PAGE_HEADERS), render(settings, notice))
+    return Response(200, list(PAGE_HEADERS), await panel(iiif, notice))
+
+
+async def panel(iiif: IiifService, notice: tuple[str, str] | None = None, refusal: Refusal | None = None) -> bytes:
+    """The panel, with the status of every worker now."""
+    settings = iiif.settings
+    now = await asyncio.to_thread(status.read)
+    before = {"caches": status.caches_html(now, iiif, token(settings.admin))}
+    return render(settings, status.status_html(now, settings.http.workers), notice, refusal, before)
 
 
 async def save(iiif: IiifService, request: Request) -> Response:
@@ -58,6 +68,8 @@ async def save(iiif: IiifService, request: Request) -> Response:
         raise BadRequest("The form is not UTF-8.") from None
     sent = dict(form)
     require_same_site(request, settings.admin, sent.get("_token", ""), settings.iiif.base_uri)
+    if sent.get("_action") == "purge":
+        return await purge(iiif, sent.get("verb", ""), sent.get("identifier", "").strip())
     area = next((a for a in (*AREAS, OTHER) if a.id == sent.get("_area")), None)
     if area is None:
         raise BadRequest("The form names no area of the control panel.")
@@ -71,8 +83,18 @@ async def save(iiif: IiifService, request: Request) -> Response:
     except SettingsError as e:
         message = without_secrets(str(e), settings, values)
         refusal = Refusal(area.id, message, culprit(message, list(keys)), values)
-        return Response(400, list(PAGE_HEADERS), render(settings, refusal=refusal))
+        return Response(400, list(PAGE_HEADERS), await panel(iiif, refusal=refusal))
     return back(area.id, "saved" if await switched(iiif, new, list(changes)) else "pending")
+
+
+async def purge(iiif: IiifService, verb: str, identifier: str) -> Response:
+    """What a purge button names, purged as the task API's verb of that name purges it."""
+    if verb not in VERBS:
+        raise BadRequest(f"The purge must name one of {', '.join(VERBS)}.")
+    if verb == "PurgeItemFromCache" and not identifier:
+        raise BadRequest("Name the image to purge: its identifier.")
+    await carry_out(verb, identifier if verb == "PurgeItemFromCache" else None, iiif.settings, iiif.purges)
+    return back("caches", "purged")
 
 
 def back(area: str, what: str) -> Response:

@@ -53,16 +53,21 @@ def without_secrets(message: str, settings: Settings, values: Mapping[str, str])
     return message
 
 
-def render(settings: Settings, notice: tuple[str, str] | None = None, refusal: Refusal | None = None) -> bytes:
-    """The whole panel; ``notice`` is (area id, text) after a save."""
+def render(
+    settings: Settings, status: str, notice: tuple[str, str] | None = None, refusal: Refusal | None = None, before: Mapping[str, str] | None = None
+) -> bytes:
+    """The whole panel: the ``status`` section, then the areas, each with what ``before`` has
+    for it (HTML) above its form; ``notice`` is (area id, text) after a save."""
     by_area = keys_by_area(settings)
     areas = [a for a in (*AREAS, OTHER) if by_area[a.id]]
-    nav = "".join(f'<li><a href="#{a.id}">{escape(a.title)}</a></li>' for a in areas)
+    nav = '<li><a href="#status">Status</a></li>' + "".join(f'<li><a href="#{a.id}">{escape(a.title)}</a></li>' for a in areas)
     if settings.path is None:
         where = '<p class="error" role="alert">The server was started without a configuration file, so there is nothing to save changes to: start it with <code>--config FILE</code>. Saving is disabled.</p>'
     else:
         where = f"<p>Saving writes the change to <code>{escape(str(settings.path))}</code> (comments and other keys kept) and every worker serves with it within a second, without a restart.</p>"
-    sections = "".join(area_html(a, by_area[a.id], settings, notice, refusal) for a in areas)
+    said = f'<p class="notice" role="status">{escape(notice[1])}</p>' if notice is not None and notice[0] == "status" else ""
+    sections = f'<section id="status" aria-labelledby="h-status"><h2 id="h-status">Status</h2>{said}{status}</section>'
+    sections += "".join(area_html(a, by_area[a.id], settings, notice, refusal, (before or {}).get(a.id, "")) for a in areas)
     body = f"""<header><h1>Casaba control panel <span class="version">{escape(__version__)}</span></h1>
 {where}
 <nav aria-label="Areas"><ul class="areas">{nav}</ul></nav></header>
@@ -70,7 +75,7 @@ def render(settings: Settings, notice: tuple[str, str] | None = None, refusal: R
     return page("Casaba control panel", body, (SCRIPT,))
 
 
-def area_html(area: Area, keys: dict[str, Key], settings: Settings, notice: tuple[str, str] | None, refusal: Refusal | None) -> str:
+def area_html(area: Area, keys: dict[str, Key], settings: Settings, notice: tuple[str, str] | None, refusal: Refusal | None, before: str) -> str:
     refused = refusal if refusal is not None and refusal.area == area.id else None
     rows = []
     for name, key in keys.items():
@@ -89,7 +94,7 @@ def area_html(area: Area, keys: dict[str, Key], settings: Settings, notice: tupl
     disabled = " disabled" if settings.path is None else ""
     preview = figure() if area.id == PREVIEWED else ""
     return f"""<section id="{area.id}" aria-labelledby="h-{area.id}"{' class="with-preview"' if preview else ""}><h2 id="h-{area.id}">{escape(area.title)}</h2>
-{said}<form method="post" action="admin#{area.id}" class="settings">
+{said}{before}<form method="post" action="admin#{area.id}" class="settings">
 <input type="hidden" name="_area" value="{area.id}"><input type="hidden" name="_token" value="{token(settings.admin)}">
 {"".join(rows)}
 <div class="actions"><button type="submit"{disabled}>Save {escape(area.title)}</button></div>
