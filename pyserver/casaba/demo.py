@@ -90,18 +90,33 @@ def _encoded(img: np.ndarray, ext: str, params: list[int]) -> bytes:
     return data.tobytes()
 
 
-def ensure(folder: Path) -> Path:
-    """Draw the demo images into ``folder`` unless this version of them is already there."""
-    folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / "VERSION"
-    if marker.exists() and marker.read_text().strip() == DEMO_VERSION:
-        return folder
+def _write_charts(folder: Path) -> None:
     chart = test_chart()
     for name, data in (
         ("chart.png", _encoded(chart, ".png", [])),
         ("chart.jpg", _encoded(chart, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, 90])),
     ):
         _write_atomic(folder / name, partial(Path.write_bytes, data=data))
+
+
+def chart(folder: Path) -> Path:
+    """The test chart's JPEG in ``folder``, drawn there first if it is missing (the control
+    panel's overlay preview shows it whatever the configured source is; ``ensure`` redraws a
+    chart of an older version when the demo images are served)."""
+    path = folder / "chart.jpg"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_charts(folder)
+    return path
+
+
+def ensure(folder: Path) -> Path:
+    """Draw the demo images into ``folder`` unless this version of them is already there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marker = folder / "VERSION"
+    if marker.exists() and marker.read_text().strip() == DEMO_VERSION:
+        return folder
+    _write_charts(folder)
     big = deep_zoom()
     h, w, c = big.shape
 

@@ -1,7 +1,8 @@
 """``/admin``: GET shows the panel; POST saves one area's form into the configuration file
 through ``serving.live.apply`` (only the keys that changed), waits until this worker serves with
 it, and goes back to the area with a notice; a refused value shows the form again with the
-reason (400) and nothing applied. 404 while ``endpoint.admin.enabled`` is false."""
+reason (400) and nothing applied. ``/admin/preview.*`` is the Overlays area's preview
+(``preview``). 404 while ``endpoint.admin.enabled`` is false."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from casaba.web.admin import fields, status
 from casaba.web.admin.areas import AREAS, OTHER
 from casaba.web.admin.guard import require_same_site, require_user, token
 from casaba.web.admin.panel import Refusal, culprit, keys_by_area, render, without_secrets
+from casaba.web.admin.preview import preview
 from casaba.web.pages import PAGE_HEADERS, get_only
 from casaba.web.tasks import VERBS, carry_out
 
@@ -35,9 +37,11 @@ NOTICES = {
 
 async def admin(iiif: IiifService, request: Request, parts: list[str]) -> Response:
     settings = iiif.settings
-    if not settings.admin.enabled or len(parts) > 2:
+    if not settings.admin.enabled or len(parts) > 3:
         raise NotFound("Not found.")
     require_user(request, settings.admin)
+    if len(parts) == 3:
+        return await preview(iiif, request, parts[2])
     if request.method == "POST":
         return await save(iiif, request)
     get_only(request)

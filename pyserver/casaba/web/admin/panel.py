@@ -13,6 +13,7 @@ from casaba.settings import Settings
 from casaba.settings.keys import Key
 from casaba.web.admin import fields
 from casaba.web.admin.areas import AREAS, OTHER, Area, area_of, secret
+from casaba.web.admin.figure import AREA as PREVIEWED, SCRIPT, figure
 from casaba.web.admin.guard import token
 from casaba.web.pages import page
 
@@ -71,7 +72,7 @@ def render(
 {where}
 <nav aria-label="Areas"><ul class="areas">{nav}</ul></nav></header>
 <main class="panel">{sections}</main>"""
-    return page("Casaba control panel", body)
+    return page("Casaba control panel", body, (SCRIPT,))
 
 
 def area_html(area: Area, keys: dict[str, Key], settings: Settings, notice: tuple[str, str] | None, refusal: Refusal | None, before: str) -> str:
@@ -91,9 +92,10 @@ def area_html(area: Area, keys: dict[str, Key], settings: Settings, notice: tupl
     elif refused is not None:
         said = '<p class="error" role="alert">Not saved: see the field marked below. Nothing was changed.</p>'
     disabled = " disabled" if settings.path is None else ""
-    return f"""<section id="{area.id}" aria-labelledby="h-{area.id}"><h2 id="h-{area.id}">{escape(area.title)}</h2>
+    preview = figure() if area.id == PREVIEWED else ""
+    return f"""<section id="{area.id}" aria-labelledby="h-{area.id}"{' class="with-preview"' if preview else ""}><h2 id="h-{area.id}">{escape(area.title)}</h2>
 {said}{before}<form method="post" action="admin#{area.id}" class="settings">
 <input type="hidden" name="_area" value="{area.id}"><input type="hidden" name="_token" value="{token(settings.admin)}">
 {"".join(rows)}
 <div class="actions"><button type="submit"{disabled}>Save {escape(area.title)}</button></div>
-</form></section>"""
+</form>{preview}</section>"""
