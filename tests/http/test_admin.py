@@ -137,10 +137,10 @@ def test_the_logging_area_shows_cantaloupes_labels_and_saves(panel):
     page = unescape(client.get("/admin").text)
     assert '<section id="logging"' in page
     assert ">Application Log · Log Level</label>" in page and ">Access Log · Rolling File Appender · Filename Pattern</label>" in page
-    assert re.search(r'<select id="k-log.application.level"[^>]*>.*<option value="debug" selected>.*<option value="off">', page)
-    assert post(client, "logging", {"log.application.level": "info", "log.access.format": "json"}).status_code == 303
+    assert re.search(r'<select id="k-log.application.level"[^>]*>.*<option value="info" selected>.*<option value="off">', page)
+    assert post(client, "logging", {"log.application.level": "debug", "log.access.format": "json"}).status_code == 303
     text = config.read_text()
-    assert "log.application.level = info" in text and "log.access.format = json" in text
+    assert "log.application.level = debug" in text and "log.access.format = json" in text
     refused = post(client, "logging", {"log.access.FileAppender.enabled": "true", "_checkbox": "log.access.FileAppender.enabled"})
     assert "log.access.FileAppender.enabled = true needs log.access.FileAppender.pathname" in unescape(refused.text)
     assert "log.access.FileAppender.enabled" not in config.read_text()

@@ -14,6 +14,8 @@ from casaba.settings.write import write_atomically
 from casaba.testing import running_server
 
 WORKERS = 2
+#: Every worker serves with a changed file within this many seconds of the first that does.
+SWITCH = 1.0
 COMMON = re.compile(r'^(\S+) - - \[([^\]]+)\] "(\S+) (\S+) HTTP/1\.1" (\d{3}) (\d+|-) (\S+)$')
 COMBINED = re.compile(r'^(\S+) - - \[([^\]]+)\] "(\S+) (\S+) HTTP/1\.1" (\d{3}) (\d+|-) "([^"]*)" "([^"]*)" (\S+)$')
 
@@ -80,6 +82,7 @@ def every_worker_logs(base, logs, pattern):
         return pattern.match(line_of(logs, rid)) is not None
 
     until(one)
+    time.sleep(SWITCH)
     assert all(one() for _ in range(10))
 
 
@@ -129,9 +132,11 @@ def test_the_level_changes_live_in_every_worker(logged):
     assert not any(debug_logged(f"absent-info-{i}") for i in range(6)), "info hides debug messages"
     change(logged, log__application__level="debug")
     until(lambda: debug_logged(f"absent-now-{next(n)}"))
+    time.sleep(SWITCH)
     assert all(debug_logged(f"absent-debug-{i}") for i in range(10)), "a worker still at info"
     change(logged, log__application__level="INFO")
     until(lambda: not debug_logged(f"absent-again-{next(n)}"))
+    time.sleep(SWITCH)
     assert not any(debug_logged(f"absent-after-{i}") for i in range(10)), "a worker still at debug"
 
 

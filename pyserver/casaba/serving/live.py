@@ -108,7 +108,9 @@ class Watcher:
         self.path = path
         self.current = current
         self.publish = publish
-        self.seen = stamp(path)
+        # Not the file's stamp now: it may have changed since the settings were read from it
+        # (an edit as the server starts). The first look reads it, and switches if it differs.
+        self.seen: Stamp | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         # Old generations are closed one after another, oldest first: a part a later one
         # carried over is closed only after every generation holding it is done.

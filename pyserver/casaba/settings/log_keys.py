@@ -76,7 +76,9 @@ class ApplicationLogSettings:
     level: str = key(
         "level",
         AnyCaseChoice(tuple(LEVELS)),
-        "debug",
+        # Cantaloupe's sample file says debug (a file brought over keeps it); a server that says
+        # nothing logs what an operator reads, not a line per refused request.
+        "info",
         "Least severity logged by Casaba: trace, debug, info, warn, error, all or off (other libraries' messages from info up).",
     )
     console: ApplicationConsoleSettings = section(ApplicationConsoleSettings, "ConsoleAppender.")
