@@ -20,10 +20,11 @@ from typing import Any
 from casaba import _core, metrics
 from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes
-from casaba.errors import MethodNotAllowed, NotFound, reason_of, to_http_error
+from casaba.errors import BadRequest, MethodNotAllowed, NotFound, reason_of, to_http_error
 from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.params import Version
 from casaba.serving import generation
+from casaba.serving.admission import Admission, Threads
 from casaba.serving.iiif import IiifService
 from casaba.serving.live import Watcher
 from casaba.settings import Settings
@@ -56,12 +57,16 @@ class App:
         _core.set_decoded_tile_cache_size(settings.decoded_tiles.max_size)
         # Now, in the worker: its start is its metrics' start.
         metrics.shared()
-        self.executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="casaba-pixels")
-        self.remote_executor = ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote")
+        pixel_threads = os.cpu_count() or 2
+        self.threads = Threads(
+            ThreadPoolExecutor(max_workers=pixel_threads, thread_name_prefix="casaba-pixels"),
+            ThreadPoolExecutor(max_workers=REMOTE_THREADS, thread_name_prefix="casaba-remote"),
+            Admission(pixel_threads, settings.overload),
+        )
         found = delegate_classes(settings) if delegates is None else list(delegates)
         #: What the settings make, read once by each request: swapping it for one made of other
         #: settings changes the answers of the requests that start after.
-        self.iiif = generation.build(settings, found, (self.executor, self.remote_executor))
+        self.iiif = generation.build(settings, found, self.threads)
         #: Keeps ``iiif`` in step with the configuration file, from when Granian starts the loop.
         self.watcher = Watcher(settings.path, lambda: self.iiif, self._publish) if settings.path else None
         self._tasks: list[asyncio.Task[None]] = []
@@ -104,8 +109,8 @@ class App:
                 loop.run_until_complete(closing)
             except Exception:
                 log.exception("closing the sources or the derivative cache failed")
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        self.remote_executor.shutdown(wait=False, cancel_futures=True)
+        self.threads.pixels.shutdown(wait=False, cancel_futures=True)
+        self.threads.remote.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, scope: Any, proto: Any) -> None:
         if scope.proto != "http":
@@ -168,6 +173,9 @@ async def route(iiif: IiifService, request: Request) -> Response:
     endpoint = ENDPOINTS.get(parts[1]) if len(parts) > 1 else None
     if endpoint is None:
         raise NotFound("Not found.")
+    if "." in parts or ".." in parts:
+        # Clients remove them before asking (RFC 3986, 5.2.4); one that did not asks for nothing.
+        raise BadRequest("The path has '.' or '..' segments: they name no identifier and no part of a request.")
     return await endpoint(iiif, request, parts)
 
 

@@ -446,3 +446,14 @@ def test_redactions_answers_carry_a_colour_and_an_empty_one_hides_nothing():
 def test_a_wrong_redactions_answer_fails_closed(answer):
     with pytest.raises(DelegateError):
         redactions(answer, "r")
+
+
+def test_a_ruby_script_is_refused_naming_the_file_and_any_other_name_is_read_as_python(tmp_path):
+    write(tmp_path / "delegates.rb", "class CustomDelegate\nend\n")
+    config = write(tmp_path / "ruby.properties", "delegate_script.enabled = true\ndelegate_script.pathname = delegates.rb\n")
+    with pytest.raises(SettingsError, match=r"delegate_script.pathname = '.*delegates.rb' is a Ruby script"):
+        configure(config, environ={})
+    write(tmp_path / "rules", "class CustomDelegate:\n    def source(self):\n        return None\n")
+    config = write(tmp_path / "plain.properties", "delegate_script.enabled = true\ndelegate_script.pathname = rules\n")
+    _, delegates = configure(config, environ={})
+    assert delegates[0][1].__name__ == "CustomDelegate"

@@ -6,6 +6,7 @@ Anything wrong stops start-up with a message naming the key."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import inspect
 import os
@@ -95,12 +96,19 @@ def script_path(settings: Settings) -> Path:
 
 
 def script_class(path: Path) -> type:
-    spec = importlib.util.spec_from_file_location(SCRIPT_MODULE, path)
-    assert spec is not None and spec.loader is not None
+    if path.suffix.lower() == ".rb":
+        raise SettingsError(
+            f"delegate_script.pathname = {str(path)!r} is a Ruby script: this server runs Python delegate scripts "
+            "(a file defining class CustomDelegate, see the README's delegates section)"
+        )
+    # Read as Python whatever the file's name ends with (a name without .py has no loader of its own).
+    loader = importlib.machinery.SourceFileLoader(SCRIPT_MODULE, str(path))
+    spec = importlib.util.spec_from_loader(SCRIPT_MODULE, loader)
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[SCRIPT_MODULE] = module
     try:
-        spec.loader.exec_module(module)
+        loader.exec_module(module)
     except Exception as e:
         where = traceback.extract_tb(e.__traceback__)[-1]
         raise SettingsError(

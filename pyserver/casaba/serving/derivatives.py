@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,6 +24,7 @@ from casaba.iiif.info import PROFILES
 from casaba.meta_identifier import MetaIdentifier
 from casaba.overlays.choice import Chosen
 from casaba.overlays.plugins import OverlayPlugin, drawn
+from casaba.serving.admission import Threads, pixel_bytes
 from casaba.serving.opening import Opened
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
 from casaba.settings.keys import ProcessorSettings
@@ -99,8 +99,7 @@ class Derivatives:
         self,
         limits: Limits,
         processor: ProcessorSettings,
-        executor: Executor,
-        remote_executor: Executor,
+        threads: Threads,
         caches: CacheFacade,
         plugins: Sequence[tuple[str, OverlayPlugin]] = (),
     ) -> None:
@@ -109,8 +108,7 @@ class Derivatives:
         self.plugins = plugins
         #: What else, besides the request and the source's version, changes a derivative's bytes.
         self.settings_tag = "|".join([__version__, *map(str, processor.plan_options.values()), *(f"{n}:{p.tag()}" for n, p in plugins)])
-        self.executor = executor
-        self.remote_executor = remote_executor
+        self.threads = threads
         self.caches = caches
         self._prepared: Lru[tuple[ImageRequest, Version, str, ImageInfo, tuple[int, int] | None, Decisions, Chosen | None], Prepared] = Lru(4096)
         # By derivative key: it names the pixels asked for, whatever the URL or API version.
@@ -194,11 +192,19 @@ class Derivatives:
         return opened.image.render(planned)
 
     async def render(self, opened: Opened, prepared: Prepared, planned: _core.Plan) -> Hit:
-        """Render a derivative on the pixel threads, through the derivative cache when there is one."""
-        # Remote reads wait on the network: their own threads, never the loop's.
-        executor = self.remote_executor if opened.handle.remote else self.executor
+        """Render a derivative on the pixel threads (once the worker admits it), through the
+        derivative cache when there is one."""
         made = partial(drawn, opened.image, planned, self.plugins, prepared.context) if self.plugins else partial(opened.image.render, planned)
-        render = partial(asyncio.get_running_loop().run_in_executor, executor, made)
+
+        async def render() -> bytes:
+            loop = asyncio.get_running_loop()
+            if opened.handle.remote:
+                # Remote reads wait on the network: their own threads, never the loop's, and
+                # no pixel thread's turn.
+                return await loop.run_in_executor(self.threads.remote, made)
+            async with self.threads.admission.slot(pixel_bytes(planned)):
+                return await loop.run_in_executor(self.threads.pixels, made)
+
         if self.caches.derivatives:
             return await self.caches.produce(prepared.key, render)
         body = await render()

@@ -9,13 +9,13 @@ brings other application or error log settings."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor
 
 from casaba.caches import facade_from_settings
 from casaba.caches.purge_signal import PurgeSignal
 from casaba.delegates.loading import manager_from_settings
 from casaba.logs import application
 from casaba.logs.access import access_log
+from casaba.serving.admission import Threads
 from casaba.serving.iiif import IiifService
 from casaba.settings import Settings
 from casaba.sources import retrieval_from_settings
@@ -28,18 +28,15 @@ RETRIEVAL_SECTIONS = ("source", "http_source", "s3_source", "retrieval", "pyrami
 CACHE_SECTIONS = ("server_cache", "filesystem_cache", "heap_cache", "redis_cache", "s3_cache", "source", "filesystem_source", "http_source", "s3_source")
 
 
-def build(
-    settings: Settings, delegates: Sequence[tuple[str, type]], executors: tuple[Executor, Executor], previous: IiifService | None = None
-) -> IiifService:
-    """A generation made of ``settings`` and the delegate classes; with ``previous``, the parts
-    whose sections are unchanged are ``previous``'s. ``executors``: the pixel threads and the
-    threads for remote reads."""
+def build(settings: Settings, delegates: Sequence[tuple[str, type]], threads: Threads, previous: IiifService | None = None) -> IiifService:
+    """A generation made of ``settings`` and the delegate classes, with the worker's ``threads``;
+    with ``previous``, the parts whose sections are unchanged are ``previous``'s."""
     manager = manager_from_settings(settings, list(delegates))
     old = previous.settings if previous is not None else None
     if previous is not None and same(old, settings, RETRIEVAL_SECTIONS):
         retrieval = previous.retrieval
     else:
-        retrieval = retrieval_from_settings(settings, executors[1])
+        retrieval = retrieval_from_settings(settings, threads.remote)
     caches = previous.caches if previous is not None and same(old, settings, CACHE_SECTIONS) else facade_from_settings(settings)
     # One signal per worker, whatever the settings: it knows which purges the worker has seen.
     purges = previous.purges if previous is not None else PurgeSignal(workers_folder())
@@ -47,7 +44,8 @@ def build(
         access = previous.access
     else:
         access = access_log(settings.log.access)
-    service = IiifService(settings, manager, executors, retrieval, caches, purges, access)
+    threads.admission.configure(settings.overload)
+    service = IiifService(settings, manager, threads, retrieval, caches, purges, access)
     if old is None or (old.log.application, old.log.error) != (settings.log.application, settings.log.error):
         application.configure(settings.log)
     return service

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -35,6 +34,7 @@ from casaba import meta_identifier
 from casaba.iiif import scale_constraint
 from casaba.caches.lru import Lru
 from casaba.serving import answers
+from casaba.serving.admission import Threads
 from casaba.serving.answers import request_key
 from casaba.serving.conditional import not_modified, validators
 from casaba.serving.derivatives import PATH_SEGMENT_SAFE, Derivatives, Prepared, etag
@@ -90,18 +90,18 @@ class IiifService:
         self,
         settings: Settings,
         delegates: DelegateManager | NoDelegates,
-        executors: tuple[Executor, Executor],
+        threads: Threads,
         retrieval: Retrieval,
         caches: CacheFacade,
         purges: PurgeSignal,
         access: AccessLog | None = None,
     ) -> None:
-        """``executors`` are the pixel threads and the threads for remote reads; ``purges``
+        """``threads`` are the worker's, shared by its generations; ``purges``
         tells every worker of the server of a purge; ``access`` logs each request (None: off)."""
         self.settings = settings
         self.access = access
         self.delegates = delegates
-        self.executors = executors
+        self.threads = threads
         self.retrieval = retrieval
         self.caches = caches
         #: Requests being answered with this generation (``app``), so that it is closed only
@@ -116,7 +116,7 @@ class IiifService:
         self.versions = {v for v in Version if settings.iiif.serves(v.value)}
         self.opener = Opener(retrieval, caches)
         plugins = [(name, cls(settings)) for name, cls in overlay_plugin_classes(settings)]
-        self.derivatives = Derivatives(self.limits, settings.processor, *executors, caches, plugins)
+        self.derivatives = Derivatives(self.limits, settings.processor, threads, caches, plugins)
         self.overlays = Overlays(settings.overlays)
         # Delegates may answer each request differently: then nothing is remembered.
         self.answers: Lru[answers.Key, ImageAsk | InfoAsk] | None = None if delegates.per_request else Lru(answers.CAPACITY)

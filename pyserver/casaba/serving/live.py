@@ -149,7 +149,7 @@ class Watcher:
             changed = changed_keys(old.settings, settings)
             if not changed:
                 return False
-            new = generation.build(settings, delegates, old.executors, old)
+            new = generation.build(settings, delegates, old.threads, old)
         except Exception as e:  # any failure keeps the worker serving as it was
             reason = str(e) if isinstance(e, SettingsError) else f"{type(e).__name__}: {e}"
             log.error("%s changed but cannot be used (%s); serving with the settings as they were", self.path, reason)

@@ -391,6 +391,28 @@ class PyramidSettings:
 
 
 @dataclass(frozen=True)
+class OverloadSettings:
+    """How much pixel work each worker takes on before it answers 503 with Retry-After
+    (``serving/admission.py``)."""
+
+    queue: int | None = key(
+        "overload.queue",
+        Int(0, optional=True),
+        None,
+        "Images each worker may have waiting for a pixel thread, beyond those being made; more are answered 503 with Retry-After. Blank: twice the pixel threads (one per core).",
+    )
+    max_wait: float = key(
+        "overload.max_wait", Float(0.001), 2.0, "Seconds an image may wait for a pixel thread; then it is answered 503 with Retry-After."
+    )
+    memory: int = key(
+        "overload.memory",
+        ByteSize(),
+        1 << 30,
+        "Bytes of pixels the images being made by one worker may hold at once (estimated from each one's region and size); more wait. One image larger than this is made alone.",
+    )
+
+
+@dataclass(frozen=True)
 class DecodedTileSettings:
     max_size: int = key(
         "cache.decoded_tiles.max_size",
@@ -557,6 +579,7 @@ class Sections:
     redis_cache: RedisCacheSettings = section(RedisCacheSettings)
     s3_cache: S3CacheSettings = section(S3CacheSettings)
     decoded_tiles: DecodedTileSettings = section(DecodedTileSettings)
+    overload: OverloadSettings = section(OverloadSettings)
     processor: ProcessorSettings = section(ProcessorSettings)
     overlays: OverlaySettings = section(OverlaySettings)
     health: HealthSettings = section(HealthSettings)

@@ -107,7 +107,7 @@ async def made(iiif: IiifService, request: Request) -> Made:
         raise BadRequest(without_secrets(str(e), iiif.settings, {})) from None
     except InternalError as e:  # an overlay image or font the form names cannot be read
         raise BadRequest(without_secrets(e.reason or e.message, iiif.settings, {})) from None
-    derivatives = Derivatives(iiif.limits, settings.processor, *iiif.executors, CacheFacade(None), plugins)
+    derivatives = Derivatives(iiif.limits, settings.processor, iiif.threads, CacheFacade(None), plugins)
     meta = MetaIdentifier(DEMO)
     opened = await iiif.opener.open(meta, DEMO_FOLDER)
     req = parse_image_request(DEMO, PARAMS, Version.V3)
