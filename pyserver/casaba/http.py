@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from casaba.errors import PayloadTooLarge
+from casaba.errors import BadRequest, PayloadTooLarge
 
 CORS_HEADERS = [("access-control-allow-origin", "*")]
 PREFLIGHT_HEADERS = [
@@ -14,6 +15,14 @@ PREFLIGHT_HEADERS = [
     ("access-control-allow-headers", "Authorization, Content-Type, Accept, Range, If-None-Match, If-Modified-Since"),
     ("access-control-max-age", "86400"),
 ]
+
+
+#: A host name (letters, digits, hyphens and underscores between dots), an IPv4 address or a
+#: bracketed IPv6 one, and a port: what a Host or X-Forwarded-Host may say.
+_HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+#: A proxy's path prefix: segments of a URI path's unreserved and sub-delimiter characters (no
+#: quotes, no angle brackets, no dot segments).
+_PREFIX = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&()*+,;=:@%-]+)*")
 
 
 class Headers(Protocol):
@@ -97,9 +106,18 @@ class Request:
         if configured:
             return configured.rstrip("/")
         first = lambda name: self.header(name).split(",")[0].strip()  # noqa: E731
-        scheme = first("x-forwarded-proto") or self.scheme
-        host = first("x-forwarded-host") or self.header("host") or self.server
+        # They go into info.json's id and Link headers: a value that is not what it says is
+        # refused, never copied there.
+        scheme = first("x-forwarded-proto").lower() or self.scheme
+        if scheme not in ("http", "https"):
+            raise BadRequest("X-Forwarded-Proto must be http or https.")
+        forwarded = first("x-forwarded-host")
+        host = forwarded or self.header("host") or self.server
+        if not _HOST.fullmatch(host):
+            raise BadRequest(f"{'X-Forwarded-Host' if forwarded else 'Host'} is not a host name (and port).")
         port = first("x-forwarded-port")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise BadRequest("X-Forwarded-Port must be a port number.")
         if port and ":" not in host.rsplit("]", 1)[-1]:
             default_port = {"http": "80", "https": "443"}.get(scheme)
             if port != default_port:
@@ -107,6 +125,8 @@ class Request:
         path = first("x-forwarded-path").rstrip("/")
         if path and not path.startswith("/"):
             path = "/" + path
+        if not _PREFIX.fullmatch(path):
+            raise BadRequest("X-Forwarded-Path must be a plain path (letters, digits and -._~!$&()*+,;=:@% between slashes).")
         return f"{scheme}://{host}{path}"
 
 
