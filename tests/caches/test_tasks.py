@@ -182,8 +182,9 @@ def test_bad_tasks_are_refused_saying_why(images):
         assert post(base, b'{"verb": "PurgeCache"}', headers={"content-type": "text/plain"}).status_code == 415
         assert post(base, b"x" * (65 * 1024)).status_code == 413
         assert httpx.get(base + "/tasks", auth=(USER, SECRET)).status_code == 405
-        for name in ("00000000-0000-4000-8000-000000000000", "not-a-uuid", "..%2F..%2Fetc%2Fpasswd", "a/b"):
+        for name in ("00000000-0000-4000-8000-000000000000", "not-a-uuid", "a/b"):
             assert httpx.get(f"{base}/tasks/{name}", auth=(USER, SECRET)).status_code == 404, name
+        assert httpx.get(f"{base}/tasks/..%2F..%2Fetc%2Fpasswd", auth=(USER, SECRET)).status_code == 400
         # Other keys are ignored, as Cantaloupe ignores them (its tests post a task's own JSON).
         accepted = post(base, {"verb": "PurgeInfoCache", "uuid": "x", "status": "NEW"})
         assert accepted.status_code == 202

@@ -47,6 +47,8 @@ class Behaviour:
     broken: tuple[str, ...] = ()
     #: Content-Type by path; others are application/octet-stream.
     types: dict[str, str] = field(default_factory=dict)
+    #: Paths answered 302 to a Location (a path, or a whole URL).
+    redirects: dict[str, str] = field(default_factory=dict)
 
 
 class Origin:
@@ -138,6 +140,8 @@ class Origin:
                         return 401, {"www-authenticate": 'Basic realm="origin"'}, b"who are you?"
                 if b.header and self.headers.get(b.header[0]) != b.header[1]:
                     return 403, {}, b"no key"
+                if path in b.redirects:
+                    return 302, {"location": b.redirects[path]}, b"elsewhere"
                 if path.startswith(b.forbidden):
                     return 403, {}, b"forbidden"
                 if path.startswith(b.broken):

@@ -10,6 +10,7 @@ that never name the URL or the credentials (the log does name the URL).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
@@ -26,6 +27,49 @@ log = logging.getLogger("casaba.sources.http")
 #: Characters of an identifier kept as they are in the URL; '?', '#', '%' and spaces are encoded.
 URL_SAFE = "/:@!$&'()*+,;=~"
 DOWNLOAD_PIECE = 1 << 20
+#: Redirects of the origin followed for one request.
+MAX_REDIRECTS = 5
+
+
+class RedirectRefused(BadGateway):
+    def __init__(self) -> None:
+        super().__init__("The image's source redirected to a place this server does not fetch from.")
+
+
+def internal(host: str) -> bool:
+    """Whether ``host`` is an address of this machine or of a private, link-local (cloud
+    metadata) or reserved network, written as such."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified or address.is_multicast
+
+
+def same_origin(url: str, prefix: str) -> bool:
+    try:
+        a, b = httpx.URL(url), httpx.URL(prefix)
+    except httpx.InvalidURL:
+        return False
+    return (a.scheme, a.host, a.port, a.userinfo) == (b.scheme, b.host, b.port, b.userinfo)
+
+
+async def check_redirect(response: httpx.Response) -> None:
+    """An origin's redirect is followed to http(s) only, never from https to http, and to an
+    internal address only on the same host: an origin (or an identifier it echoes into a
+    Location) cannot send this server to fetch from its own network."""
+    if not response.has_redirect_location:
+        return
+    here = response.request.url
+    there = here.join(response.headers["location"])
+    if there.scheme not in ("http", "https") or (here.scheme == "https" and there.scheme == "http"):
+        log.warning("%s redirected to %s: not followed (scheme)", here, there)
+        raise RedirectRefused()
+    if there.host != here.host and internal(there.host):
+        log.warning("%s redirected to %s: not followed (an internal address)", here, there)
+        raise RedirectRefused()
 
 
 class HttpSource:
@@ -50,12 +94,19 @@ class HttpSource:
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
             follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            event_hooks={"response": [check_redirect]},
         )
 
     def url_for(self, identifier: str) -> str:
         if escapes(identifier):
             raise NotFound(missing(identifier))
-        return self.prefix + quote(identifier, safe=URL_SAFE) + self.suffix
+        url = self.prefix + quote(identifier, safe=URL_SAFE) + self.suffix
+        # A prefix without a path ("https://origin") followed by "@elsewhere/x" names another
+        # host: an identifier is only ever a path under the prefix's origin.
+        if self.prefix and not same_origin(url, self.prefix):
+            raise NotFound(missing(identifier))
+        return url
 
     async def locate(self, identifier: str) -> RemoteImage:
         return await self.locate_url(self.url_for(identifier), identifier)
