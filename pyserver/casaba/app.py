@@ -21,7 +21,7 @@ from casaba import _core, metrics
 from casaba.caches.client import ERRORS as ERROR_CACHE_CONTROL
 from casaba.delegates.loading import configure_from_environment, delegate_classes
 from casaba.errors import BadRequest, MethodNotAllowed, NotFound, reason_of, to_http_error
-from casaba.http import PREFLIGHT_HEADERS, Request, Response, send
+from casaba.http import CONNECTION, PREFLIGHT_HEADERS, Request, Response, send
 from casaba.iiif.params import Version
 from casaba.serving import generation
 from casaba.serving.admission import Admission, Threads
@@ -116,6 +116,7 @@ class App:
         if scope.proto != "http":
             return
         started = time.perf_counter()
+        CONNECTION.set(proto)
         iiif = self.iiif
         iiif.active += 1
         try:

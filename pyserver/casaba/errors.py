@@ -77,6 +77,16 @@ class InternalError(ServerError):
         self.reason = reason
 
 
+class ClientGone(HttpError):
+    """The client left before its answer was made (nginx's 499): nobody reads the answer; the
+    status is for the logs and counts."""
+
+    status = 499
+
+    def __init__(self) -> None:
+        super().__init__("The client closed the connection before the answer was made.")
+
+
 class NotImplementedFeature(HttpError):
     status = 501
 

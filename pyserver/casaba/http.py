@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
@@ -23,6 +24,12 @@ _HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[
 #: A proxy's path prefix: segments of a URI path's unreserved and sub-delimiter characters (no
 #: quotes, no angle brackets, no dot segments).
 _PREFIX = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&()*+,;=:@%-]+)*")
+
+
+#: The RSGI protocol object of the request being answered (each request runs in a task, with a
+#: context of its own): work that waits, such as a turn for a pixel thread, stops waiting when
+#: its client leaves (``client_disconnect``).
+CONNECTION: ContextVar[Any] = ContextVar("connection", default=None)
 
 
 class Headers(Protocol):

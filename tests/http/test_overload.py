@@ -79,3 +79,41 @@ def test_a_refusal_is_quick(busy):
         t.join()
     refusals = [seconds for status, seconds in times if status == 503]
     assert refusals and max(refusals) < 0.5 + 2.0, times
+
+
+@pytest.fixture(scope="module")
+def patient(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("patient")
+    rng = np.random.default_rng(8)
+    Image.fromarray(rng.integers(0, 255, (2400, 3200, 3), dtype=np.uint8)).save(folder / "noise.png", compress_level=1)
+    settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{folder}/", "overload.queue": "64", "overload.max_wait": "60"}
+    with running_server(settings, workers=1) as base:
+        yield base
+
+
+def test_requests_whose_clients_left_give_their_place_in_the_queue(patient):
+    def render(n, timeout=60.0):
+        return httpx.get(f"{patient}/iiif/3/noise.png/full/{3200 - n},/0/default.jpg", timeout=timeout)
+
+    began = time.monotonic()
+    assert render(0).status_code == 200
+    alone = time.monotonic() - began
+
+    async def crowd():
+        async with httpx.AsyncClient(timeout=60) as client:
+            busy = [asyncio.create_task(client.get(f"{patient}/iiif/3/noise.png/full/{3100 - n},/0/default.jpg")) for n in range(4)]
+            await asyncio.sleep(0.05)
+            # Twenty that give up at once: were they made, the last would wait for all of them.
+            async with httpx.AsyncClient(timeout=0.2) as impatient:
+                gave_up = await asyncio.gather(*(impatient.get(f"{patient}/iiif/3/noise.png/full/{3000 - n},/0/default.jpg") for n in range(20)), return_exceptions=True)
+            assert all(isinstance(g, httpx.TimeoutException) for g in gave_up)
+            began = time.monotonic()
+            last = await client.get(f"{patient}/iiif/3/noise.png/full/2500,/0/default.jpg")
+            waited = time.monotonic() - began
+            await asyncio.gather(*busy)
+            return last.status_code, waited
+
+    status, waited = asyncio.run(crowd())
+    assert status == 200
+    # Behind at most the four being made (two threads): about two renders, not twelve.
+    assert waited < 6 * alone + 1.0, (waited, alone)
