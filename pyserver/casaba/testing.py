@@ -68,11 +68,13 @@ def running_server(
     env: Mapping[str, str] | None = None,
     log_path: Path | None = None,
     config_path: Path | None = None,
+    wrapper: Sequence[str] = (),
 ) -> Iterator[str]:
     """Start ``casaba serve`` with ``settings`` on a free port; yield its base URL; stop it after.
     The server's output goes to ``log_path`` when given (for tests that read it); its
     configuration file is ``config_path`` when given (for tests that change it while it runs),
-    and with ``settings`` None that file is served as it is (for a restart)."""
+    and with ``settings`` None that file is served as it is (for a restart). ``wrapper`` is a
+    command the server runs under (such as ``prlimit --fsize=N``, for a full disk)."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="casaba-test-") as tmp:
         if settings is None:
@@ -83,7 +85,7 @@ def running_server(
             config = write_properties(config_path or Path(tmp) / "casaba.properties", settings)
         log_path = log_path or Path(tmp) / "server.log"
         log = open(log_path, "wb")
-        cmd = [sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        cmd = [*wrapper, sys.executable, "-m", "casaba", "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("CASABA_")}
         child_env.update(env or {})
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=child_env)

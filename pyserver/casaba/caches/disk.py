@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import secrets
 import shutil
@@ -38,6 +39,8 @@ from pathlib import Path
 
 from casaba.caches.base import IMAGE, INFO, Hit, Key, identifier_hash
 from casaba.filelock import FileLock
+
+log = logging.getLogger("casaba.caches")
 
 #: Evictions free the cache down to this share of its bound.
 LOW_WATER = 0.9
@@ -65,7 +68,12 @@ class FilesystemCache:
         self.name_length = name_length
         self.touch_every_ns = int(touch_every * 1e9)
         self.state = self.folder / STATE
-        (self.state / "locks").mkdir(parents=True, exist_ok=True)
+        try:
+            (self.state / "locks").mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            # A folder that cannot be written (yet): every use fails, and the facade serves
+            # without the cache, trying it again now and then.
+            log.warning("FilesystemCache: %s cannot be written (%s); serving without it until it can", self.folder, e.strerror)
         self._counter_fd = -1
         # flock excludes other processes; threads of this one share its descriptor, so they
         # take this lock as well.
@@ -254,10 +262,13 @@ class FilesystemCache:
         except FileNotFoundError:
             return ""
 
-    def kept(self) -> int:
-        """The counter: bytes of derivatives kept."""
-        with self._counted() as total:
-            return total.value
+    def kept(self) -> int | None:
+        """The counter: bytes of derivatives kept (None while the folder cannot be used)."""
+        try:
+            with self._counted() as total:
+                return total.value
+        except OSError:
+            return None
 
     async def close(self) -> None:
         if self._counter_fd >= 0:

@@ -177,6 +177,8 @@ def check_caches(s: Sections) -> None:
         raise SettingsError("cache.server.derivative.enabled = true needs cache.server.derivative: FilesystemCache, HeapCache, RedisCache or S3Cache")
     if cache == "FilesystemCache" and not s.filesystem_cache.pathname:
         raise SettingsError("cache.server.derivative = FilesystemCache needs FilesystemCache.pathname (the folder of the cache)")
+    if cache == "FilesystemCache" and Path(s.filesystem_cache.pathname).exists() and not Path(s.filesystem_cache.pathname).is_dir():
+        raise SettingsError(f"FilesystemCache.pathname = {s.filesystem_cache.pathname!r} is a file, not a folder")
     if cache == "S3Cache" and not s.s3_cache.bucket_name:
         raise SettingsError("cache.server.derivative = S3Cache needs S3Cache.bucket.name")
     if bool(s.s3_cache.access_key_id) != bool(s.s3_cache.secret_key):

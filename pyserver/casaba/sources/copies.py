@@ -56,13 +56,13 @@ class Copies:
         """Record that the copy at ``path`` is being used; whether there is one."""
         try:
             st = path.stat()
-        except FileNotFoundError:
+        except OSError:  # none, or a folder that cannot be used: the image is read as it is
             return False
         now = time.time()
         if now - st.st_atime >= TOUCH_EVERY:
             try:
                 os.utime(path, (now, st.st_mtime))
-            except FileNotFoundError:
+            except OSError:
                 pass
         if now - self._last_sweep >= SWEEP_EVERY:
             self.added()
