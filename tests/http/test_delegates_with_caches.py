@@ -86,3 +86,25 @@ def test_info_from_a_kept_info_carries_the_extra_keys(server):
         r = c.get("/iiif/3/photo.jpg/info.json")
         assert r.status_code == 200
         assert r.json()["rights"] == "http://rightsstatements.org/vocab/InC/1.0/"
+
+
+ROUTES = [
+    ("GET", "/iiif/3/photo.jpg/full/max/0/default.jpg"),
+    ("HEAD", "/iiif/3/photo.jpg/full/max/0/default.jpg"),
+    ("GET", "/iiif/2/photo.jpg/full/full/0/default.jpg"),
+    ("GET", "/iiif/3/photo.jpg;1/full/max/0/default.jpg"),
+    ("GET", "/iiif/3/photo.jpg;1:2/full/max/0/default.jpg"),
+    ("GET", "/iiif/3/photo.jpg/full/max/0/default.png"),
+]
+
+
+@pytest.mark.parametrize("method, path", ROUTES)
+def test_no_route_goes_around_authorize(server, method, path):
+    """Made and cached for an allowed request first (the derivative, the info, what the worker
+    remembers); then the same asked without the key, by any route, gets no pixels. (As in
+    Cantaloupe, ``authorize`` is asked for images, not info.json.)"""
+    c, _ = server
+    assert c.request(method, path, headers=ALLOWED, follow_redirects=True).status_code == 200
+    refused = c.request(method, path, follow_redirects=True)
+    assert refused.status_code == 403, (path, refused.status_code)
+    assert not refused.headers.get("content-type", "").startswith("image/")
