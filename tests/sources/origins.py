@@ -49,6 +49,8 @@ class Behaviour:
     types: dict[str, str] = field(default_factory=dict)
     #: Paths answered 302 to a Location (a path, or a whole URL).
     redirects: dict[str, str] = field(default_factory=dict)
+    #: Path prefixes whose bodies stop half-way, the connection closed (fewer bytes than said).
+    truncated: tuple[str, ...] = ()
 
 
 class Origin:
@@ -128,7 +130,10 @@ class Origin:
                         self.send_header(k, v)
                     self.send_header("content-length", str(len(payload)))
                     self.end_headers()
-                    if body:
+                    if body and path.startswith(b.truncated):
+                        self.wfile.write(payload[: len(payload) // 2])
+                        self.close_connection = True
+                    elif body:
                         self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
