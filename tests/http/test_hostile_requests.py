@@ -55,3 +55,23 @@ def test_forwarding_headers_that_are_not_what_they_say_are_400(client, headers, 
 def test_plain_forwarding_headers_still_make_the_id(client):
     headers = {"x-forwarded-host": "images.example_org.internal", "x-forwarded-proto": "HTTPS", "x-forwarded-path": "/iiif-proxy/v1"}
     assert client.get("/iiif/3/photo.jpg/info.json", headers=headers).json()["id"] == "https://images.example_org.internal/iiif-proxy/v1/iiif/3/photo.jpg"
+
+
+def raw(server, lines):
+    """The status line of the answer to a request written by hand."""
+    where = urlsplit(server)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.putrequest("GET", lines[0], skip_accept_encoding=True)
+    for name, value in lines[1:]:
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def test_an_over_long_path_or_too_many_headers_are_refused_and_the_server_goes_on(server, client):
+    assert raw(server, [f"/iiif/3/{'a' * 100_000}/info.json"]) == 414
+    assert raw(server, ["/iiif/3/photo.jpg/info.json", *((f"x-h{n}", "v") for n in range(400))]) == 431
+    assert client.get("/iiif/3/photo.jpg/info.json").status_code == 200
