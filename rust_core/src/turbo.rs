@@ -25,7 +25,8 @@ impl Handle {
         format_error(format!("JPEG data: {}", self.message()))
     }
 
-    fn message(&self) -> String {
+    /// The instance's last error, or the first warning of its last call.
+    pub fn message(&self) -> String {
         unsafe { CStr::from_ptr(raw::tj3GetErrorStr(self.0)) }.to_string_lossy().into_owned()
     }
 

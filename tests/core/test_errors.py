@@ -12,7 +12,7 @@ from PIL import Image as PILImage
 from casaba._core import CoreError, Image, ImageFormatError, ImageIoError, LimitError, RequestError, UnsupportedError
 
 from .helpers import array, run
-from .synth import LONG, SHORT, jp2_file, patch_tiff, photo, simple_tiff, tiff_bytes
+from .synth import LONG, SHORT, jp2_file, patch_tiff, photo, simple_tiff, tiff_bytes, tiff_entries, tiff_values
 
 
 def encoded(im, fmt, **options):
@@ -122,11 +122,22 @@ def test_a_jpeg_without_a_frame_does_not_borrow_the_last_ones_header():
         Image.from_bytes(JPEG[:100])
 
 
-def test_a_jpeg_cut_short_in_its_scan_is_still_served():
-    # libjpeg-turbo warns and fills the rest; a partial picture is better than none.
-    out = array(render_all(Image.from_bytes(JPEG[:-3000])))
-    assert out.shape == (240, 320, 3)
-    np.testing.assert_allclose(out[:40].mean(), np.asarray(RGB)[:40].mean(), atol=3)
+def test_a_jpeg_cut_short_in_its_scan_is_an_error_but_its_rows_above_the_cut_are_read():
+    # libjpeg-turbo warns and fills the rest with grey: a picture made up in part is never served.
+    img = Image.from_bytes(JPEG[:-3000])
+    with pytest.raises(ImageFormatError, match="premature end"):
+        render_all(img)
+    top = img.render(img.plan((0, 0, 320, 40), (320, 40), format="png"))
+    whole = Image.from_bytes(JPEG)
+    assert top == whole.render(whole.plan((0, 0, 320, 40), (320, 40), format="png"))
+
+
+def test_a_tiff_chunk_whose_data_ends_early_is_an_error():
+    # Its rows were padded with zeros: black rows made up.
+    counts = tiff_values(TIFF, next(e for e in tiff_entries(TIFF) if e["tag"] == 279))
+    data = patch_tiff(TIFF, 279, [counts[0] // 2], first_only=True)
+    with pytest.raises(ImageFormatError, match="ends before its pixels"):
+        render_all(Image.from_bytes(data))
 
 
 def test_lzw_stream_without_an_end_code_is_read(tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from casaba._core import Image
+from casaba._core import Image, ImageFormatError
 
 from .variants import TIFF_VARIANTS
 from .helpers import assert_close, full, reference, render
@@ -164,13 +164,15 @@ def test_a_region_of_one_uncompressed_strip_reads_only_its_rows(tiffs, name, reg
     assert read <= (h + 2) * row_bytes + 2048, f"{read} bytes read for {h} of 149 rows"
 
 
-def test_a_short_uncompressed_strip_reads_as_zeros_past_its_end():
+def test_a_short_uncompressed_strip_reads_its_rows_and_no_row_past_its_end():
+    # Rows past the strip's end are missing, not black: a read of them is an error.
     rgb = np.arange(40 * 30 * 3, dtype=np.uint8).reshape(30, 40, 3)
     data = simple_tiff(rgb, photometric=2, rows_per_strip=30)
     entries = {e["tag"]: e for e in tiff_entries(data)}
     count = tiff_values(data, entries[279])[0]
     short = patch_tiff(data, 279, [count - 10 * 40 * 3])  # the strip ends after 20 rows
     img = Image.from_bytes(short)
-    _, bottom = render(img, (0, 15, 40, 15))
-    np.testing.assert_array_equal(np.asarray(bottom)[:5], rgb[15:20])
-    assert not np.asarray(bottom)[5:].any()
+    _, top = render(img, (0, 5, 40, 15))
+    np.testing.assert_array_equal(np.asarray(top), rgb[5:20])
+    with pytest.raises(ImageFormatError, match="ends before its pixels"):
+        render(img, (0, 15, 40, 15))

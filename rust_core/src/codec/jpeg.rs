@@ -1,5 +1,6 @@
 //! JPEG through libjpeg-turbo: DCT-domain scaling (1/2, 1/4, 1/8) and cropping while decoding.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use turbojpeg::raw;
@@ -38,6 +39,52 @@ const COEFFICIENT_BYTES_PER_PIXEL: u64 = 6;
 /// so an image of exactly the pixel limit still decodes.
 const DECODER_HEADROOM_MIB: u64 = 64;
 
+/// libjpeg-turbo's warnings (by the text of their messages) that leave every pixel as the file
+/// has it: bytes skipped between marker segments (padding written by old cameras and editors,
+/// found after a complete scan), an unknown JFIF version or Adobe transform code, scan
+/// parameters a sequential file should not have and does not need, a damaged ICC chunk. Every
+/// other warning means the file ends before its data (JWRN_JPEG_EOF, JWRN_HIT_MARKER) or its
+/// data is corrupt (a bad Huffman or arithmetic code, a lost restart marker, an impossible
+/// progression), and libjpeg-turbo fills what it could not decode with grey: that is an error,
+/// never an image made up in part. libjpeg reports only a file's first warning, so a harmful
+/// one after a harmless one goes unseen.
+const HARMLESS_WARNINGS: [&str; 5] = [
+    "extraneous bytes before marker",
+    "unknown JFIF revision number",
+    "Unknown Adobe color transform code",
+    "Invalid SOS parameters for sequential JPEG",
+    "bad ICC marker",
+];
+
+/// What a TurboJPEG call's `status` means: an error, or a warning that harms no pixel (ignored).
+fn checked(handle: &Handle, status: i32) -> Result<()> {
+    let warned = unsafe { raw::tj3GetErrorCode(handle.0) } == raw::TJERR_TJERR_WARNING as i32;
+    if status == 0 || (warned && harmless(&handle.message())) {
+        return Ok(());
+    }
+    Err(handle.error())
+}
+
+fn harmless(warning: &str) -> bool {
+    HARMLESS_WARNINGS.iter().any(|w| warning.contains(w))
+}
+
+/// The stream as decoded: a single-scan file without its end marker (EOI) gets one. Some
+/// writers leave it out, and libjpeg-turbo cannot tell a file that stops after its last MCU
+/// from one cut short (it warns that the file ends early for both). With an EOI in place, a
+/// file cut short in its scan is told apart: its scan meets the EOI before its last MCU. A
+/// file of several scans (progressive) may be cut between two, which no marker would show:
+/// without its EOI it is taken as cut short.
+fn ended(data: &[u8]) -> Cow<'_, [u8]> {
+    if data.ends_with(&[0xFF, 0xD9]) || !jpeg_markers::single_scan(data) {
+        return Cow::Borrowed(data);
+    }
+    let mut whole = Vec::with_capacity(data.len() + 2);
+    whole.extend_from_slice(data);
+    whole.extend_from_slice(&[0xFF, 0xD9]);
+    Cow::Owned(whole)
+}
+
 /// Run `f` with a new decompressor. One is not reused: after a stream with no image (tables
 /// only) TurboJPEG reports the previous image's header as this one's, and after a failed
 /// header it stays inside that header, so every later file would fail. A new one costs
@@ -72,7 +119,7 @@ impl Header {
 }
 
 fn read_header_with(handle: &Handle, data: &[u8]) -> Result<Header> {
-    handle.check(unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as raw::size_t) })?;
+    checked(handle, unsafe { raw::tj3DecompressHeader(handle.0, data.as_ptr(), data.len() as raw::size_t) })?;
     // A stream that ends before its frame header reads as tables only: no error, no size.
     if handle.get(raw::TJPARAM_TJPARAM_JPEGWIDTH) < 1 || handle.get(raw::TJPARAM_TJPARAM_JPEGHEIGHT) < 1 {
         return Err(format_error("the JPEG data holds no image"));
@@ -111,6 +158,7 @@ fn scaled(dim: u32, denom: u32) -> u32 {
 /// Decode `rect` of the image scaled by 1/`denom`; `rect` is in scaled coordinates.
 /// CMYK and YCCK come out as RGB through `cmyk`.
 pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits, cmyk: &CmykToRgb) -> Result<Pixels> {
+    let data = &ended(data)[..];
     with_handle(|handle| {
         let header = read_header_with(handle, data)?;
         if denom != 1 && !header.scalable {
@@ -172,10 +220,7 @@ pub fn decode(data: &[u8], denom: u32, rect: Rect, limits: &Limits, cmyk: &CmykT
                 format,
             )
         };
-        // A warning (for example a file cut short) still leaves a decoded image: serve it.
-        if status != 0 && unsafe { raw::tj3GetErrorCode(handle.0) } != raw::TJERR_TJERR_WARNING as i32 {
-            return Err(handle.error());
-        }
+        checked(handle, status)?;
         let out = out.crop(Rect::new(rect.x - read.x, rect.y - read.y, rect.w, rect.h));
         if !header.cmyk {
             return Ok(out);
@@ -278,5 +323,80 @@ impl Codec for JpegCodec {
     fn read(&self, level: usize, rect: Rect, limits: &Limits) -> Result<Pixels> {
         let data = self.source.read_all()?;
         decode(&data, self.denominators[level], rect, limits, &self.cmyk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::Error;
+
+    /// A 256x256 JPEG of pixels that do not repeat, baseline or progressive, made by TurboJPEG's
+    /// own compressor (the core's encoder is a later layer).
+    fn jpeg(progressive: bool) -> Vec<u8> {
+        let data: Vec<u8> = (0..256u32).flat_map(|y| (0..256u32).flat_map(move |x| [(x ^ y) as u8, (x * y / 7) as u8, (x + 3 * y) as u8])).collect();
+        let image = turbojpeg::Image { pixels: &data[..], width: 256, pitch: 256 * 3, height: 256, format: turbojpeg::PixelFormat::RGB };
+        let mut compressor = turbojpeg::Compressor::new().expect("a compressor");
+        compressor.set_quality(85).expect("a quality");
+        compressor.set_progressive(progressive).expect("progressive or not");
+        compressor.compress_to_vec(image).expect("a JPEG")
+    }
+
+    fn whole(data: &[u8]) -> Result<Pixels> {
+        decode(data, 1, Rect::new(0, 0, 256, 256), &Limits::default(), &CmykToRgb::Naive)
+    }
+
+    fn refused(result: Result<Pixels>) -> String {
+        match result {
+            Err(Error::Format(message)) => message,
+            Err(other) => panic!("another error: {other}"),
+            Ok(_) => panic!("a damaged JPEG was decoded"),
+        }
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_an_error_not_a_picture_filled_with_grey() {
+        for progressive in [false, true] {
+            let data = jpeg(progressive);
+            for cut in [data.len() / 3, data.len() * 9 / 10, data.len() - 10] {
+                let message = refused(whole(&data[..cut]));
+                assert!(message.contains("premature end") || message.contains("Premature end"), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_above_the_damage_still_decode() {
+        let data = jpeg(false);
+        let top = Rect::new(0, 0, 256, 32);
+        let cut = decode(&data[..data.len() * 9 / 10], 1, top, &Limits::default(), &CmykToRgb::Naive).expect("the top rows");
+        let intact = decode(&data, 1, top, &Limits::default(), &CmykToRgb::Naive).expect("the top rows");
+        assert_eq!(cut.data, intact.data);
+    }
+
+    #[test]
+    fn a_single_scan_without_its_end_marker_is_whole_and_a_progressive_one_is_not() {
+        let data = jpeg(false);
+        assert_eq!(whole(&data[..data.len() - 2]).expect("the image").data, whole(&data).expect("the image").data);
+        let progressive = jpeg(true);
+        refused(whole(&progressive[..progressive.len() - 2]));
+    }
+
+    #[test]
+    fn a_stray_marker_in_the_scan_is_an_error() {
+        let data = jpeg(false);
+        let middle = data.len() / 2;
+        let damaged = [&data[..middle], &[0xFF, 0xD0], &data[middle..]].concat();
+        refused(whole(&damaged));
+    }
+
+    #[test]
+    fn harmless_warnings_leave_the_image_as_it_is() {
+        let data = jpeg(false);
+        // Padding between SOI and the next marker: libjpeg-turbo warns of extraneous bytes.
+        let padded = [&data[..2], &[0x00, 0x00, 0x00], &data[2..]].concat();
+        assert_eq!(whole(&padded).expect("the image").data, whole(&data).expect("the image").data);
+        let trailing = [&data[..], &[0x12, 0x34, 0x56]].concat();
+        assert_eq!(whole(&trailing).expect("the image").data, whole(&data).expect("the image").data);
     }
 }

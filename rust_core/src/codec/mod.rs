@@ -13,7 +13,7 @@ pub mod webp;
 
 use std::sync::Arc;
 
-use crate::errors::{unsupported, Error, Result};
+use crate::errors::{format_error, unsupported, Error, Result};
 use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -113,6 +113,9 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
 
 /// Recognise the format of `source` and read the structure of page `page` (from 0).
 pub fn open(source: ByteSource, limits: &Limits, page: usize) -> Result<Box<dyn Codec>> {
+    if source.size() == 0 {
+        return Err(format_error("the image file is empty"));
+    }
     let head = source.read_prefix(16)?;
     let codec: Box<dyn Codec> = match sniff(&head) {
         Some(Format::Jpeg) => Box::new(jpeg::JpegCodec::open(source, limits)?),

@@ -64,6 +64,28 @@ pub fn sampling(data: &[u8]) -> Option<((u32, u32), bool)> {
     segments(data).find(|s| is_frame(s.marker)).and_then(|s| frame_sampling(s.body))
 }
 
+/// Whether a JPEG stream ends with its EOI marker, zero bytes after it aside (some writers pad
+/// a chunk to a round size).
+pub fn ends_with_eoi(data: &[u8]) -> bool {
+    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    data[..end].ends_with(&[0xFF, 0xD9])
+}
+
+/// Whether the file's first scan is its only one: a sequential frame (baseline, extended or
+/// lossless) whose first scan holds every component. Each component of a sequential file is in
+/// exactly one scan, so no scan can follow that one.
+pub fn single_scan(data: &[u8]) -> bool {
+    let mut components = None;
+    for Segment { marker, body, .. } in segments(data) {
+        match marker {
+            0xC0 | 0xC1 | 0xC3 => components = body.get(5).copied(),
+            0xDA => return components.is_some() && body.first().copied() == components,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The restart intervals of the entropy-coded data that starts at `scan` and ends at EOI, each
 /// as the range of its bytes without the restart marker after it; None if the data ends first
 /// or holds another marker.
@@ -118,4 +140,41 @@ pub fn scan(data: &[u8]) -> Markers<'_> {
         m.icc = Some(icc_chunks.iter().flat_map(|(_, c)| c.iter().copied()).collect());
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SOI, a frame of `components` components (SOF `sof`), a scan of `in_scan` of them, EOI.
+    fn stream(sof: u8, components: u8, in_scan: u8) -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8, 0xFF, sof, 0, 8 + 3 * components, 8, 0, 16, 0, 16, components];
+        for c in 0..components {
+            v.extend_from_slice(&[c + 1, 0x11, 0]);
+        }
+        v.extend_from_slice(&[0xFF, 0xDA, 0, 6 + 2 * in_scan, in_scan]);
+        for c in 0..in_scan {
+            v.extend_from_slice(&[c + 1, 0]);
+        }
+        v.extend_from_slice(&[0, 63, 0, 0x12, 0x34, 0xFF, 0xD9]);
+        v
+    }
+
+    #[test]
+    fn a_sequential_scan_of_every_component_is_the_only_one() {
+        assert!(single_scan(&stream(0xC0, 3, 3)));
+        assert!(single_scan(&stream(0xC0, 1, 1)));
+        assert!(!single_scan(&stream(0xC0, 3, 1)), "a scan per component");
+        assert!(!single_scan(&stream(0xC2, 3, 3)), "progressive");
+        assert!(!single_scan(&[0xFF, 0xD8]));
+    }
+
+    #[test]
+    fn the_end_marker_may_be_followed_by_zero_padding_only() {
+        assert!(ends_with_eoi(&[0xFF, 0xD8, 1, 0xFF, 0xD9]));
+        assert!(ends_with_eoi(&[0xFF, 0xD8, 1, 0xFF, 0xD9, 0, 0, 0]));
+        assert!(!ends_with_eoi(&[0xFF, 0xD8, 1, 0xFF, 0xD9, 7]));
+        assert!(!ends_with_eoi(&[0xFF, 0xD8, 1, 2, 0, 0]));
+        assert!(!ends_with_eoi(&[0, 0]));
+    }
 }

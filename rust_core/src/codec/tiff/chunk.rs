@@ -118,12 +118,16 @@ pub fn jpeg_stream(layout: &Layout, source: &ByteSource, offset: u64, count: u64
     })
 }
 
-/// Bytes `wanted` of the chunk after decompression, padded with zeros where the stream is short.
-/// Of an uncompressed chunk only those bytes are read; others are decompressed up to their end.
+/// Bytes `wanted` of the chunk after decompression. Of an uncompressed chunk only those bytes
+/// are read; others are decompressed up to their end. A chunk whose stream ends before them is
+/// damaged (cut short, or overwritten): an error, as libtiff has it, never rows made up of zeros.
+/// An empty chunk (a byte count of 0) is one a writer left out on purpose, and reads as zeros.
 fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, wanted: Range<usize>) -> Result<Vec<u8>> {
     let (offset, count) = (layout.offsets[raw_index], layout.counts[raw_index] as usize);
-    let mut out = match layout.compression {
-        _ if count == 0 => Vec::new(),
+    if count == 0 {
+        return Ok(vec![0; wanted.len()]);
+    }
+    let out = match layout.compression {
         Compression::None => match count.min(wanted.end).checked_sub(wanted.start) {
             Some(stored) if stored > 0 => {
                 let at = offset.checked_add(wanted.start as u64).ok_or_else(|| format_error("a TIFF chunk lies beyond any file"))?;
@@ -137,7 +141,9 @@ fn decompressed(layout: &Layout, source: &ByteSource, raw_index: usize, wanted: 
             all
         }
     };
-    out.resize(wanted.len(), 0);
+    if out.len() < wanted.len() {
+        return Err(format_error("a TIFF chunk's data ends before its pixels do"));
+    }
     Ok(out)
 }
 

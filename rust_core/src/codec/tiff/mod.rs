@@ -17,6 +17,7 @@ use crate::codec::jpeg;
 use crate::codec::jpeg_mcus::McuJpeg;
 use crate::codec::{parts, Bands, Codec, StoredChunks, StoredColours};
 use crate::errors::{format_error, Error, Result};
+use crate::formats::jpeg_markers;
 use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::limits::Limits;
@@ -326,6 +327,12 @@ impl Codec for TiffCodec {
         let (Some(&offset), Some(&count)) = (offset, count) else {
             return Err(format_error("the level has no such chunk"));
         };
-        chunk::jpeg_stream(layout, &self.source, offset, count)
+        let stream = chunk::jpeg_stream(layout, &self.source, offset, count)?;
+        // Sent as it is, the stream meets no decoder here: one whose end is not its EOI marker
+        // has been cut short or overwritten, and a viewer would show it as grey.
+        if !jpeg_markers::ends_with_eoi(&stream) {
+            return Err(format_error("a stored JPEG tile ends before its data does"));
+        }
+        Ok(stream)
     }
 }
