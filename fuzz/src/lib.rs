@@ -24,9 +24,11 @@ use libfuzzer_sys::Corpus;
 
 pub const LIMITS: Limits = Limits { max_decode_pixels: 1 << 24 };
 
-/// Outputs larger than this are planned but not rendered: encoding a large output is the
-/// encoders' cost, not a decoder's, and would only slow the search.
-const MAX_RENDERED: u64 = 1 << 20;
+/// Plans reading or making more pixels than this are made but not carried out: encoding a large
+/// output is the encoders' cost, and would only slow the search. JPEG output goes up to the size
+/// at which the pipeline encodes in bands (`pipeline::ENCODED_BANDS_FROM`).
+const MAX_RENDERED: u64 = 1 << 16;
+const MAX_RENDERED_JPEG: u64 = 1 << 20;
 
 /// Open `data` as the server opens a file of `format` (its first page, and its second if it has
 /// more than one), then answer the requests a viewer makes: a thumbnail of the whole, a region
@@ -168,7 +170,8 @@ pub fn plan(request: &Request) {
     assert!(plan.read.fits_in(level.width, level.height), "the plan reads {:?} outside level {level:?}", plan.read);
     let _ = plan.describe(s);
     let pixels = |(w, h): (u32, u32)| u64::from(w) * u64::from(h);
-    if pixels((plan.read.w, plan.read.h)) <= MAX_RENDERED && pixels(plan.output) <= MAX_RENDERED {
+    let most = if plan.format == OutputFormat::Jpeg { MAX_RENDERED_JPEG } else { MAX_RENDERED };
+    if pixels((plan.read.w, plan.read.h)) <= MAX_RENDERED_JPEG && pixels(plan.output) <= most {
         let out = pipeline::render(image, &plan, &LIMITS);
         assert!(!matches!(out, Err(_core::errors::Error::Request(_))), "a plan accepted was refused in rendering: {out:?}");
     }
