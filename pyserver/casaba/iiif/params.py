@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 
 from casaba import _core
@@ -101,7 +102,8 @@ def parse_region(text: str) -> Region:
         kind = "percent"
     if not m:
         raise BadRequest(f"Invalid region {text!r}: expected full, square, x,y,w,h or pct:x,y,w,h.")
-    x, y, w, h = (float(v) for v in m.groups())
+    # Pixels as integers, exact however many digits; a percentage past float's range is infinite.
+    x, y, w, h = (int(v) if kind == "pixels" else float(v) for v in m.groups())
     if w <= 0 or h <= 0:
         raise BadRequest(f"Invalid region {text!r}: width and height must be greater than zero.")
     if kind == "percent" and (x >= 100 or y >= 100):
@@ -173,7 +175,14 @@ def parse_image_request(identifier: str, params: Sequence[str], version: Version
 
 
 def _round(v: float) -> int:
+    if not math.isfinite(v):
+        raise BadRequest("A number in the request is too large.")
     return int(math.floor(v + 0.5))
+
+
+def _round_ratio(n: int, d: int) -> int:
+    """``_round(n / d)`` for positive integers, exact at any size (a float quotient overflows)."""
+    return (2 * n + d) // (2 * d)
 
 
 def resolve_region(region: Region, width: int, height: int) -> tuple[int, int, int, int]:
@@ -184,6 +193,8 @@ def resolve_region(region: Region, width: int, height: int) -> tuple[int, int, i
         return ((width - side) // 2, (height - side) // 2, side, side)
     x, y, w, h = region.values
     if region.kind == "percent":
+        # x and y are below 100, so a width or height past 100 reaches the edge all the same.
+        w, h = min(w, 100.0), min(h, 100.0)
         x0, y0 = _round(x * width / 100), _round(y * height / 100)
         x1, y1 = _round((x + w) * width / 100), _round((y + h) * height / 100)
     else:
@@ -210,10 +221,10 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
         w, h = max(1, math.floor(fw)), max(1, math.floor(fh))
     elif size.kind == "width":
         assert size.width is not None
-        w, h = size.width, max(1, _round(rh * size.width / rw))
+        w, h = size.width, max(1, _round_ratio(rh * size.width, rw))
     elif size.kind == "height":
         assert size.height is not None
-        w, h = max(1, _round(rw * size.height / rh)), size.height
+        w, h = max(1, _round_ratio(rw * size.height, rh)), size.height
     elif size.kind == "percent":
         assert size.percent is not None
         w, h = max(1, _round(rw * size.percent / 100)), max(1, _round(rh * size.percent / 100))
@@ -223,9 +234,9 @@ def resolve_size(size: Size, rw: int, rh: int, limits: Limits) -> tuple[int, int
     else:
         assert size.width is not None and size.height is not None
         if size.width * rh <= size.height * rw:
-            w, h = size.width, min(size.height, max(1, _round(rh * size.width / rw)))
+            w, h = size.width, min(size.height, max(1, _round_ratio(rh * size.width, rw)))
         else:
-            w, h = min(size.width, max(1, _round(rw * size.height / rh))), size.height
+            w, h = min(size.width, max(1, _round_ratio(rw * size.height, rh))), size.height
     if not size.upscale and (w > rw or h > rh):
         raise BadRequest(
             f"The requested size {w}x{h} is larger than the {rw}x{rh} region; "
@@ -264,7 +275,9 @@ def resolve(req: ImageRequest, width: int, height: int, limits: Limits) -> Resol
 
 
 def _number(v: float) -> str:
-    return str(int(v)) if v == int(v) else f"{v:f}".rstrip("0")
+    """``v`` in the fewest digits that read back as it, without an exponent (which the grammar
+    has no room for)."""
+    return str(int(v)) if v == int(v) else format(Decimal(repr(v)), "f")
 
 
 def canonical(req: ImageRequest, resolved: Resolved, width: int, height: int, version: Version) -> str:

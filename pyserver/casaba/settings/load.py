@@ -112,7 +112,12 @@ def load(
                     text = f.read()
             except OSError as e:
                 raise SettingsError(f"cannot read the configuration file {path}: {e.strerror}") from None
-        entries = javaproperties.loads(text)
+            except UnicodeDecodeError as e:
+                raise SettingsError(f"the configuration file {path} is not UTF-8 text: {e}") from None
+        try:
+            entries = javaproperties.loads(text)
+        except javaproperties.InvalidUEscapeError as e:
+            raise SettingsError(f"{path}: {e}") from None
         for former, current in FORMER_NAMES.items():
             if former in entries and current not in entries:
                 entries[current] = entries.pop(former)
