@@ -22,7 +22,7 @@ class Area:
 AREAS = (
     Area("server", "Server and endpoints", ("http.", "endpoint.", "base_uri", "slash_substitute", "meta_identifier.")),
     Area("source", "Source", ("source.static", "source.delegate", "FilesystemSource.", "HttpSource.", "S3Source.")),
-    Area("processing", "Processing", ("processor.", "max_pixels", "max_scale", "source.pyramids.")),
+    Area("processing", "Processing", ("processor.", "max_pixels", "max_scale", "source.pyramids.", "overload.")),
     Area("caches", "Caches", ("cache.", "FilesystemCache.", "HeapCache.", "RedisCache.", "S3Cache.")),
     Area("overlays", "Overlays", ("overlays.",)),
     Area("redaction", "Redaction", ("redaction.",)),
