@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,13 @@ _PREFIX = re.compile(r"(?:/(?!\.\.?(?:/|$))[A-Za-z0-9._~!$&()*+,;=:@%-]+)*")
 #: context of its own): work that waits, such as a turn for a pixel thread, stops waiting when
 #: its client leaves (``client_disconnect``).
 CONNECTION: ContextVar[Any] = ContextVar("connection", default=None)
+
+
+@lru_cache(maxsize=1024)
+def plain_host(host: str) -> bool:
+    """Whether ``host`` is a host name (and port): asked of every image request's Host, which
+    is nearly always one of a few."""
+    return _HOST.fullmatch(host) is not None
 
 
 class Headers(Protocol):
@@ -120,7 +128,7 @@ class Request:
             raise BadRequest("X-Forwarded-Proto must be http or https.")
         forwarded = first("x-forwarded-host")
         host = forwarded or self.header("host") or self.server
-        if not _HOST.fullmatch(host):
+        if not plain_host(host):
             raise BadRequest(f"{'X-Forwarded-Host' if forwarded else 'Host'} is not a host name (and port).")
         port = first("x-forwarded-port")
         if port and not (port.isdigit() and 0 < int(port) < 65536):

@@ -173,8 +173,8 @@ def read() -> dict[str, list[Sample]]:
 
 
 def recent_failures(limit: int = ERRORS_KEPT) -> list[Failure]:
-    """The last server errors of every worker (also of those since stopped), the newest first."""
-    TALLY.flush()
+    """The last server errors of every worker (also of those since stopped), the newest first,
+    as of the last flush (``read`` flushes this worker's)."""
     found: list[Failure] = []
     for path in shared().errors.glob("*.json"):
         with suppress(OSError, ValueError):

@@ -31,6 +31,13 @@ class Traffic:
     def count(self) -> float:
         return sum(self.by_status.values())
 
+    def add(self, other: Traffic) -> None:
+        for status, n in other.by_status.items():
+            self.by_status[status] = self.by_status.get(status, 0.0) + n
+        self.seconds += other.seconds
+        for bound, n in other.under.items():
+            self.under[bound] = self.under.get(bound, 0.0) + n
+
     def errors(self, low: int) -> float:
         return sum(n for status, n in self.by_status.items() if low <= status < low + 100)
 
@@ -145,11 +152,7 @@ def status_html(status: Status, configured_workers: int) -> str:
     total = Traffic()
     rows = []
     for endpoint, t in sorted(status.traffic.items(), key=lambda kv: -kv[1].count):
-        for st, n in t.by_status.items():
-            total.by_status[st] = total.by_status.get(st, 0) + n
-        total.seconds += t.seconds
-        for bound, n in t.under.items():
-            total.under[bound] = total.under.get(bound, 0) + n
+        total.add(t)
         rows.append(traffic_row(escape(endpoint), t))
     if rows:
         rows.append(traffic_row("<em>all</em>", total))
