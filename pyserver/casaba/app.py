@@ -27,6 +27,7 @@ from casaba.serving import generation
 from casaba.serving.admission import Admission, Threads
 from casaba.serving.iiif import IiifService
 from casaba.serving.live import Watcher
+from casaba.serving.stopping import Deadlines
 from casaba.settings import Settings
 from casaba.web.admin.endpoint import admin
 from casaba.web.health import health
@@ -69,6 +70,7 @@ class App:
         self.iiif = generation.build(settings, found, self.threads)
         #: Keeps ``iiif`` in step with the configuration file, from when Granian starts the loop.
         self.watcher = Watcher(settings.path, lambda: self.iiif, self._publish) if settings.path else None
+        self.deadlines = Deadlines()
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -81,6 +83,7 @@ class App:
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         # Granian calls this in each worker before it serves; the tasks run once the loop does.
         self._tasks.append(loop.create_task(self.count()))
+        self._tasks.append(loop.create_task(self.deadlines.watch()))
         if self.watcher is not None:
             self._tasks.append(loop.create_task(self.watcher.run()))
 
@@ -124,7 +127,9 @@ class App:
             if purged:
                 await iiif.forget(purged)
             # A request worked out before is answered from the scope as it comes.
-            response = await iiif.again(scope) or await route(iiif, Request.from_scope(scope, proto))
+            response = await iiif.again(scope)
+            if response is None:
+                response = await self.deadlines.bound(route(iiif, Request.from_scope(scope, proto)), iiif.settings.overload.deadline)
         except Exception as exc:  # every failure becomes an HTTP answer, never a dead worker
             response = error_response(exc, scope)
         finally:

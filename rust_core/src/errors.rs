@@ -13,6 +13,9 @@ pub enum Error {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Request(String),
+    /// The caller stopped the work (see `limits::Stop`).
+    #[error("the work was stopped before it was done")]
+    Stopped,
     /// What a remote source's reader raised, passed back to its caller as it is.
     #[error("{0}")]
     Reader(Box<dyn std::error::Error + Send + Sync>),

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use crate::codec::{chunk_cache, jpeg, Bands, Codec};
 use crate::encode::{self, OutputFormat};
 use crate::errors::{format_error, unsupported, Result};
@@ -58,6 +60,7 @@ pub fn render(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Vec<u8>
         return Ok(jpeg);
     }
     let p = run(p, steps, limits)?;
+    limits.going()?;
     encode(&p, plan)
 }
 
@@ -70,6 +73,7 @@ pub fn pixels(codec: &dyn Codec, plan: &Plan, limits: &Limits) -> Result<Pixels>
 
 fn run(mut p: Arc<Pixels>, steps: &[Step], limits: &Limits) -> Result<Arc<Pixels>> {
     for step in steps {
+        limits.going()?;
         p = Arc::new(match step {
             Step::Redact(fills) => redact::fill(Arc::unwrap_or_clone(p), fills),
             Step::Resize { area, width, height, filter } => resize::resize(&p, *area, *width, *height, *filter, limits)?,
@@ -147,9 +151,9 @@ const BANDS_FROM: u64 = 160 * 160;
 const ENCODED_BANDS_FROM: u64 = 1024 * 1024;
 
 /// A plan that only resizes, or does nothing, before it encodes a baseline JPEG (`steps` are what
-/// is left of it to do), carried out in
-/// two horizontal bands at once, each resampled (if need be) and encoded on its own thread and the
-/// two joined (see `jpeg::join`): the JPEG made in one piece, but for rare rounding when resized
+/// is left of it to do), carried out in horizontal bands (two, more for large outputs: see
+/// `band_cuts`), two at once, each resampled (if need be) and encoded on its own thread and
+/// all joined (see `jpeg::join`): the JPEG made in one piece, but for rare rounding when resized
 /// (the resampler normalises each band's filter weights on their own). None for any other plan,
 /// and for small outputs.
 fn resize_and_encode_in_bands(p: &Pixels, steps: &[Step], plan: &Plan, limits: &Limits) -> Result<Option<Vec<u8>>> {
@@ -174,8 +178,9 @@ fn resize_and_encode_in_bands(p: &Pixels, steps: &[Step], plan: &Plan, limits: &
     if plan.format != OutputFormat::Jpeg || e.jpeg_progressive || !matches!(channels, 1 | 3) || !fits || promotes {
         return Ok(None);
     }
-    let middle = height / 2 / mcu * mcu;
+    let cuts = band_cuts(width, height, mcu);
     let band = |y0: u32, y1: u32| -> Result<Vec<u8>> {
+        limits.going()?;
         let rows = match resized {
             Some((area, _, _, filter)) => {
                 // Output rows y0..y1, from the part of `area` they come from; the last band ends
@@ -198,8 +203,44 @@ fn resize_and_encode_in_bands(p: &Pixels, steps: &[Step], plan: &Plan, limits: &
             Some(o) => overlay::draw_band(rows, o, (width, height), y0, limits)?,
             None => rows,
         };
+        limits.going()?;
         encode::jpeg::encode_restartable(&b.data, b.width, b.height, b.channels, e.jpeg_quality)
     };
-    let (upper, lower) = rayon::join(|| band(0, middle), || band(middle, height));
-    encode::jpeg::join(&[upper?, lower?], height, plan.icc.as_deref()).map(Some)
+    let bands = cuts.par_windows(2).map(|w| band(w[0], w[1])).collect::<Result<Vec<_>>>()?;
+    encode::jpeg::join(&bands, height, plan.icc.as_deref()).map(Some)
+}
+
+/// Output pixels of one band at most, in outputs large enough for more than two: each band is
+/// a piece of work the render cannot be stopped in (tens of milliseconds), and its rows are
+/// all that is held resized at once.
+const BAND_PIXELS: u64 = 8 << 20;
+
+/// Where the bands of a `width` x `height` output begin and end, top to bottom: two, or as many
+/// as keep each within `BAND_PIXELS`; all but the last a whole number of `mcu` rows high.
+fn band_cuts(width: u32, height: u32, mcu: u32) -> Vec<u32> {
+    let pixels = u64::from(width) * u64::from(height);
+    let count = pixels.div_ceil(BAND_PIXELS).clamp(2, u64::from(height / mcu).max(2)) as u32;
+    let rows = (height / count / mcu).max(1) * mcu;
+    let mut cuts: Vec<u32> = (0..count).map(|i| i * rows).collect();
+    cuts.push(height);
+    cuts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_are_two_halves_until_an_output_is_large_then_each_is_at_most_band_pixels() {
+        assert_eq!(band_cuts(1000, 1000, 16), vec![0, 496, 1000]);
+        assert_eq!(band_cuts(100, 32, 16), vec![0, 16, 32]);
+        let cuts = band_cuts(12000, 10000, 16);
+        assert_eq!((cuts[0], *cuts.last().unwrap()), (0, 10000));
+        assert!(cuts.len() - 1 >= 14, "{} bands", cuts.len() - 1);
+        for w in cuts.windows(2) {
+            assert!(w[0] < w[1]);
+            assert!(u64::from(w[1] - w[0]) * 12000 <= BAND_PIXELS + 12000 * 16 * 15, "{w:?}");
+        }
+        assert!(cuts[..cuts.len() - 1].iter().all(|c| c % 16 == 0));
+    }
 }

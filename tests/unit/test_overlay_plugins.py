@@ -45,7 +45,7 @@ def test_plugins_draw_in_turn_and_are_told_the_request():
         return np.ascontiguousarray(a[:, :, 0])  # RGB made gray: allowed
 
     img = image()
-    out = decoded(drawn(img, png(img), [("a", plugin(first)), ("b", plugin(second))], {"identifier": "x"}))
+    out = decoded(drawn(img, png(img), [("a", plugin(first)), ("b", plugin(second))], {"identifier": "x"}, _core.Stop()))
     assert out.shape == (48, 64) and (out[:10] == 255).all() and (out[10:] == 100).all()
     assert seen == [{"identifier": "x"}]
 
@@ -63,7 +63,7 @@ def test_plugins_draw_in_turn_and_are_told_the_request():
 def test_a_plugin_that_fails_or_answers_wrongly_fails_the_request(bad):
     img = image()
     with pytest.raises(ServerError) as caught:
-        drawn(img, png(img), [("bad", plugin(bad))], {})
+        drawn(img, png(img), [("bad", plugin(bad))], {}, _core.Stop())
     assert caught.value.status == 500 and "overlay plugin bad" in caught.value.reason
 
 
@@ -71,5 +71,5 @@ def test_a_plan_drawn_after_is_never_a_stored_tile_and_keeps_the_encoder_setting
     img = image()
     plan = img.plan((0, 0, 64, 48), (64, 48), format="jpg", jpeg_quality=30, drawn_after=True)
     assert not plan.passthrough
-    data = drawn(img, plan, [("same", plugin(lambda a, c: a))], {})
+    data = drawn(img, plan, [("same", plugin(lambda a, c: a))], {}, _core.Stop())
     assert data[:2] == b"\xff\xd8" and len(data) < len(img.render(img.plan((0, 0, 64, 48), (64, 48), format="jpg", jpeg_quality=95)))

@@ -70,7 +70,8 @@ class CacheFacade:
         self.infos = Infos() if infos else None
         self.resolve_first = resolve_first
         self.purge_missing = purge_missing
-        self.flights: SingleFlight[Hit] = SingleFlight()
+        # A derivative nobody waits for any more is not finished: its render stops.
+        self.flights: SingleFlight[Hit] = SingleFlight(stop_unwanted=True)
         self._purge_token: str | None = None
         self._purge_checked = 0.0
         self._logged = 0.0

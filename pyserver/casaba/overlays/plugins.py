@@ -58,10 +58,10 @@ def failed(name: str, why: str) -> InternalError:
     return InternalError(f"overlay plugin {name}: {why}")
 
 
-def drawn(image: _core.Image, planned: _core.Plan, by: Sequence[tuple[str, OverlayPlugin]], context: Mapping[str, Any]) -> bytes:
-    """The derivative of ``planned``, drawn on by each plugin in turn before it is encoded. Runs
-    on a pixel thread."""
-    data, shape = image.render_pixels(planned)
+def drawn(image: _core.Image, planned: _core.Plan, by: Sequence[tuple[str, OverlayPlugin]], context: Mapping[str, Any], stop: _core.Stop) -> bytes:
+    """The derivative of ``planned``, drawn on by each plugin in turn before it is encoded (unless
+    ``stop`` stops it first). Runs on a pixel thread."""
+    data, shape = image.render_pixels(planned, stop)
     pixels = np.frombuffer(data, np.uint8).reshape(shape)
     alpha = shape[2] in (2, 4)
     for name, plugin in by:
@@ -76,5 +76,7 @@ def drawn(image: _core.Image, planned: _core.Plan, by: Sequence[tuple[str, Overl
         if out.shape[:2] != pixels.shape[:2] or out.shape[2] not in ((2, 4) if alpha else (1, 3)):
             raise failed(name, f"returned an array of shape {out.shape} for one of {pixels.shape}")
         pixels = out
+    if stop.stopped:
+        raise _core.StoppedError("the work was stopped before it was done")
     h, w, c = pixels.shape
     return planned.encode(np.ascontiguousarray(pixels).tobytes(), (h, w, c))

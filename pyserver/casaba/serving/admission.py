@@ -10,10 +10,9 @@ answer, and the requests admitted are answered in about the time they take unloa
 the queue's length over the threads. Cheap work is never refused: a cached derivative, a tile
 sent as stored, info.json.
 
-Waiting requests are served in the order they came; one whose client leaves gives its place up
-(``ClientGone``, a 499 in the logs). An image larger than the whole memory budget is made when it
-is the only one (otherwise it could never be). An image being made is not stopped when its
-client leaves: the core has no way to stop a render part-way yet.
+Waiting requests are served in the order they came; one that is cancelled (its client left, its
+deadline passed: ``stopping.py``) gives its place up. An image larger than the whole memory
+budget is made when it is the only one (otherwise it could never be).
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from casaba import _core
-from casaba.errors import ClientGone, HttpError
-from casaba.http import CONNECTION
+from casaba.errors import HttpError
 from casaba.settings.keys import OverloadSettings
 
 #: Seconds a refused client is asked to wait before asking again.
@@ -87,14 +85,9 @@ class Admission:
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (cost, turn)
         self._waiting.append(entry)
-        connection = CONNECTION.get()
-        # A viewer drops the tiles it no longer shows: their places go to the others.
-        left = asyncio.ensure_future(connection.client_disconnect()) if connection is not None else None
         try:
             async with asyncio.timeout(self.max_wait):
-                await (asyncio.wait((turn, left), return_when=asyncio.FIRST_COMPLETED) if left is not None else turn)
-                if not turn.done():
-                    raise ClientGone()
+                await turn
         except BaseException as e:
             # Given its turn as it timed out, was cancelled or its client left: give it back.
             if turn.done() and not turn.cancelled():
@@ -107,9 +100,6 @@ class Admission:
             if isinstance(e, TimeoutError):
                 raise Overloaded(f"no pixel thread came free within {self.max_wait:g} s") from None
             raise
-        finally:
-            if left is not None:
-                left.cancel()
 
     def _take(self, cost: int) -> None:
         self.running += 1

@@ -5,7 +5,6 @@ threads (remote reads on their own) through the derivative cache."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from casaba.overlays.choice import Chosen
 from casaba.overlays.plugins import OverlayPlugin, drawn
 from casaba.serving.admission import Threads, pixel_bytes
 from casaba.serving.opening import Opened
+from casaba.serving.stopping import in_thread, unless_client_leaves
 from casaba.iiif.params import MEDIA_TYPES, ImageRequest, Limits, Resolved, Version, canonical, resolve
 from casaba.settings.keys import ProcessorSettings
 
@@ -193,19 +193,18 @@ class Derivatives:
 
     async def render(self, opened: Opened, prepared: Prepared, planned: _core.Plan) -> Hit:
         """Render a derivative on the pixel threads (once the worker admits it), through the
-        derivative cache when there is one."""
+        derivative cache when there is one; stopped if its client leaves."""
         made = partial(drawn, opened.image, planned, self.plugins, prepared.context) if self.plugins else partial(opened.image.render, planned)
 
         async def render() -> bytes:
-            loop = asyncio.get_running_loop()
             if opened.handle.remote:
                 # Remote reads wait on the network: their own threads, never the loop's, and
                 # no pixel thread's turn.
-                return await loop.run_in_executor(self.threads.remote, made)
+                return await in_thread(self.threads.remote, made)
             async with self.threads.admission.slot(pixel_bytes(planned)):
-                return await loop.run_in_executor(self.threads.pixels, made)
+                return await in_thread(self.threads.pixels, made)
 
         if self.caches.derivatives:
-            return await self.caches.produce(prepared.key, render)
-        body = await render()
+            return await unless_client_leaves(self.caches.produce(prepared.key, render))
+        body = await unless_client_leaves(render())
         return Hit(len(body), body=body)

@@ -410,6 +410,12 @@ class OverloadSettings:
         1 << 30,
         "Bytes of pixels the images being made by one worker may hold at once (estimated from each one's region and size); more wait. One image larger than this is made alone.",
     )
+    deadline: float = key(
+        "overload.deadline",
+        Float(0.001),
+        30.0,
+        "Seconds a request may take to be answered, waiting, reading the source and rendering included (not sending); then its work is stopped and it is answered 503.",
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ create_exception!(_core, UnsupportedError, CoreError, "The image is valid but us
 create_exception!(_core, LimitError, CoreError, "The work would exceed a configured limit.");
 create_exception!(_core, ImageIoError, CoreError, "The image could not be read from its storage.");
 create_exception!(_core, RequestError, CoreError, "The request asks for something the image does not have.");
+create_exception!(_core, StoppedError, CoreError, "The work was stopped by its caller (`Stop.stop`) before it was done.");
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
@@ -24,6 +25,7 @@ impl From<Error> for PyErr {
             }
             Error::Io(e) => ImageIoError::new_err(e.kind().to_string()),
             Error::Request(m) => RequestError::new_err(m),
+            Error::Stopped => StoppedError::new_err("the work was stopped before it was done"),
             // A Python reader's exception reaches the caller unchanged.
             Error::Reader(e) => match e.downcast::<PyErr>() {
                 Ok(raised) => *raised,

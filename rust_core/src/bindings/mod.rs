@@ -18,7 +18,7 @@ use crate::errors::{Error, Result};
 use crate::formats::tiff_compression::Compression;
 use crate::geometry::Rect;
 use crate::icc;
-use crate::limits::Limits;
+use crate::limits::{Limits, Stop};
 use crate::ops::orient::turned_size;
 use crate::ops::overlay::Overlay;
 use crate::ops::position::Position;
@@ -51,13 +51,35 @@ pub struct PyPlan {
     steps: Vec<String>,
 }
 
+/// A render's stop flag: `stop()` from any thread ends the render it was given to at its next
+/// check, with `StoppedError`.
+#[pyclass(frozen, name = "Stop", module = "casaba._core")]
+pub struct PyStop(Arc<Stop>);
+
+#[pymethods]
+impl PyStop {
+    #[new]
+    fn new() -> PyStop {
+        PyStop(Arc::new(Stop::default()))
+    }
+
+    fn stop(&self) {
+        self.0.stop();
+    }
+
+    #[getter]
+    fn stopped(&self) -> bool {
+        self.0.stopped()
+    }
+}
+
 fn page_index(page: usize) -> PyResult<usize> {
     page.checked_sub(1).ok_or_else(|| errors::RequestError::new_err("pages are counted from 1"))
 }
 
 fn limits_from(max_decode_pixels: Option<u64>) -> Limits {
     match max_decode_pixels {
-        Some(n) if n > 0 => Limits { max_decode_pixels: n },
+        Some(n) if n > 0 => Limits { max_decode_pixels: n, stop: None },
         _ => Limits::default(),
     }
 }
@@ -241,18 +263,23 @@ impl PyImage {
         Ok(())
     }
 
-    /// Carry out `plan` and return the encoded image.
-    fn render<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<Bound<'py, PyBytes>> {
+    /// Carry out `plan` and return the encoded image; `stop` ends it part-way.
+    #[pyo3(signature = (plan, stop = None))]
+    fn render<'py>(&self, py: Python<'py>, plan: &PyPlan, stop: Option<&PyStop>) -> PyResult<Bound<'py, PyBytes>> {
         self.check(plan)?;
-        let bytes = py.detach(|| pipeline::render(self.codec.as_ref(), &plan.plan, &self.limits))?;
+        let limits = self.limits.stopped_by(stop.map(|s| Arc::clone(&s.0)));
+        let bytes = py.detach(|| pipeline::render(self.codec.as_ref(), &plan.plan, &limits))?;
         Ok(PyBytes::new(py, &bytes))
     }
 
     /// Carry out `plan` up to its encoding: the pixels, interleaved 8-bit rows, and their
-    /// (height, width, channels), for what draws on them before `Plan.encode`.
-    fn render_pixels<'py>(&self, py: Python<'py>, plan: &PyPlan) -> PyResult<(Bound<'py, PyByteArray>, (u32, u32, u8))> {
+    /// (height, width, channels), for what draws on them before `Plan.encode`; `stop` ends it
+    /// part-way.
+    #[pyo3(signature = (plan, stop = None))]
+    fn render_pixels<'py>(&self, py: Python<'py>, plan: &PyPlan, stop: Option<&PyStop>) -> PyResult<(Bound<'py, PyByteArray>, (u32, u32, u8))> {
         self.check(plan)?;
-        let p = py.detach(|| pipeline::pixels(self.codec.as_ref(), &plan.plan, &self.limits))?;
+        let limits = self.limits.stopped_by(stop.map(|s| Arc::clone(&s.0)));
+        let p = py.detach(|| pipeline::pixels(self.codec.as_ref(), &plan.plan, &limits))?;
         Ok((PyByteArray::new(py, &p.data), (p.height, p.width, p.channels)))
     }
 }
@@ -498,6 +525,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyImage>()?;
     m.add_class::<PyPlan>()?;
     m.add_class::<PyOverlay>()?;
+    m.add_class::<PyStop>()?;
     m.add_function(wrap_pyfunction!(sniff, m)?)?;
     m.add_function(wrap_pyfunction!(write_pyramid_tiff, m)?)?;
     m.add_function(wrap_pyfunction!(set_decoded_tile_cache_size, m)?)?;
@@ -512,5 +540,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LimitError", py.get_type::<errors::LimitError>())?;
     m.add("ImageIoError", py.get_type::<errors::ImageIoError>())?;
     m.add("RequestError", py.get_type::<errors::RequestError>())?;
+    m.add("StoppedError", py.get_type::<errors::StoppedError>())?;
     Ok(())
 }

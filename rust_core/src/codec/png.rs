@@ -54,9 +54,15 @@ fn row_reader<'a>(source: &'a ByteSource, limits: &Limits) -> Result<Reader<'a>>
 }
 
 /// The next `out.height` rows of `r` into `out`, its columns from `x` on.
-fn next_rows(r: &mut Reader<'_>, x: u32, out: &mut Pixels) -> Result<()> {
+/// Rows decoded between two checks that the work is still wanted: a few milliseconds' worth.
+const ROWS_PER_CHECK: usize = 64;
+
+fn next_rows(r: &mut Reader<'_>, x: u32, out: &mut Pixels, limits: &Limits) -> Result<()> {
     let (start, len) = (x as usize * out.channels as usize, out.row_len());
-    for row in out.data.chunks_exact_mut(len) {
+    for (n, row) in out.data.chunks_exact_mut(len).enumerate() {
+        if n % ROWS_PER_CHECK == 0 {
+            limits.going()?;
+        }
         let next = r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
         row.copy_from_slice(next.data().get(start..start + len).ok_or_else(|| format_error("a PNG row is shorter than it should be"))?);
     }
@@ -64,8 +70,11 @@ fn next_rows(r: &mut Reader<'_>, x: u32, out: &mut Pixels) -> Result<()> {
 }
 
 /// Skip `n` rows of `r`.
-fn skip_rows(r: &mut Reader<'_>, n: u32) -> Result<()> {
-    for _ in 0..n {
+fn skip_rows(r: &mut Reader<'_>, n: u32, limits: &Limits) -> Result<()> {
+    for i in 0..n as usize {
+        if i % ROWS_PER_CHECK == 0 {
+            limits.going()?;
+        }
         r.next_row().map_err(png_error)?.ok_or_else(|| format_error("the PNG image has fewer rows than it declares"))?;
     }
     Ok(())
@@ -118,8 +127,8 @@ impl Codec for PngCodec {
             return Ok(Pixels::from_vec(frame.width, frame.height, c, buf)?.crop(rect));
         }
         let mut out = Pixels::new(rect.w, rect.h, c, limits)?;
-        skip_rows(&mut r, rect.y)?;
-        next_rows(&mut r, rect.x, &mut out)?;
+        skip_rows(&mut r, rect.y, limits)?;
+        next_rows(&mut r, rect.x, &mut out, limits)?;
         Ok(out)
     }
 
@@ -133,7 +142,7 @@ impl Codec for PngCodec {
                 return Err(format_error("PNG bands are read in order"));
             }
             let mut out = Pixels::new(width, bottom - top, channels, limits)?;
-            next_rows(&mut r, 0, &mut out)?;
+            next_rows(&mut r, 0, &mut out, limits)?;
             next = bottom;
             Ok(out)
         }))

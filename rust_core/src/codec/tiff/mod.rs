@@ -152,6 +152,7 @@ impl TiffCodec {
     fn decode_chunks(&self, level: usize, jobs: &[Job], limits: &Limits) -> Result<Vec<(Job, Arc<Pixels>)>> {
         let layout = &self.layouts[level];
         let decode = |job: Job| {
+            limits.going()?;
             let pixels = match job.way {
                 Way::Whole => chunk::decode(layout, &self.source, job.index, limits, &self.cmyk),
                 Way::Part(part) if layout.compression == Compression::None => {
