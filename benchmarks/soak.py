@@ -41,6 +41,7 @@ from benchmarks.load import servers, workloads
 #: A second-half slope of resident memory under this share of its mean per 10 minutes is flat.
 FLAT_SHARE = 0.02
 TIMEOUT_S = 120  # one answer; past it the connection counts a socket error and starts again
+SETTLE_S = 2.0  # after the load, before the server is read at rest
 
 
 @dataclass(frozen=True)
@@ -235,24 +236,27 @@ def slope(points: list[tuple[float, float]]) -> float:
     return sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
 
 
-def verdict(rows: list[Row]) -> list[str]:
+def verdict(rows: list[Row], after: Row) -> list[str]:
     """The summary lines. The rule: over the second half of the run (the samples taken under
     load from its midpoint on, at least three), the least-squares slope of the server's total
     resident memory is under ``FLAT_SHARE`` of its mean there per 10 minutes: "flat"; else
-    "growing"."""
+    "growing". Every sample of the slope is taken under load: the one at rest after it
+    (``after``), lower as the last requests' buffers are freed, is reported beside it."""
     idle, loaded = rows[0], rows[1:]
     mib = [r.usage.rss / 2**20 for r in loaded]
     half = [(r.elapsed / 60, r.usage.rss / 2**20) for r in loaded if r.elapsed >= loaded[-1].elapsed / 2]
-    fives = {s: n for s, n in loaded[-1].statuses.items() if s >= 500}
-    workers = set[int]().union(*(r.usage.workers for r in rows))
+    fives = {s: n for s, n in after.statuses.items() if s >= 500}
+    workers = set[int]().union(*(r.usage.workers for r in [*rows, after]))
     lines = [
         f"- RSS (every process): {idle.usage.rss / 2**20:,.0f} MiB before the load, {mib[0]:,.0f} at the first sample, "
-        f"{mib[-1]:,.0f} at the last, {max(mib):,.0f} at most; the largest worker {loaded[-1].usage.largest_worker_rss / 2**20:,.0f} MiB at the last",
-        f"- open file descriptors: {idle.usage.fds} before, {loaded[-1].usage.fds} at the last sample, {max(r.usage.fds for r in rows)} at most; "
-        f"threads {idle.usage.threads} before, {loaded[-1].usage.threads} at the last",
+        f"{mib[-1]:,.0f} at the last, {max(mib):,.0f} at most, {after.usage.rss / 2**20:,.0f} at rest after the load; "
+        f"the largest worker {loaded[-1].usage.largest_worker_rss / 2**20:,.0f} MiB at the last sample",
+        f"- open file descriptors: {idle.usage.fds} before, {loaded[-1].usage.fds} at the last sample, {max(r.usage.fds for r in rows)} at most, "
+        f"{after.usage.fds} at rest after; threads {idle.usage.threads} before, {loaded[-1].usage.threads} at the last, {after.usage.threads} after",
+        f"- answers: {sum(after.statuses.values()):,} ({' · '.join(f'{s}: {n:,}' for s, n in sorted(after.statuses.items()))})",
         f"- worker processes seen: {len(workers)} ({len(idle.usage.workers)} at the start: more means a worker was started again)",
         f"- 5xx: {', '.join(f'{n:,}× {s}' for s, n in sorted(fives.items())) or 'none'} (a 503 is a refusal with Retry-After, "
-        f"past the overload.* limits); socket errors: {loaded[-1].socket_errors:,}",
+        f"past the overload.* limits); socket errors: {after.socket_errors:,}",
         f"- cache: {max(r.cache_bytes for r in rows) / 2**20:,.1f} MiB at most",
     ]
     if len(half) < 3:
@@ -289,7 +293,10 @@ def validators(base: str, paths: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
-async def soak(base: str, im: Images, cache: Path, args: argparse.Namespace) -> list[Row]:
+async def soak(base: str, im: Images, cache: Path, args: argparse.Namespace) -> tuple[list[Row], Row]:
+    """The rows: the idle server, then one sample under load every interval; and the server once
+    the load has stopped (every connection with its last answer, then ``SETTLE_S``), with every
+    answer counted."""
     host, port = base.removeprefix("http://").split(":")
     tally, stop = Tally(), asyncio.Event()
     rows = [await sample(int(port), cache, tally, 0.0, 0.0)]
@@ -299,13 +306,14 @@ async def soak(base: str, im: Images, cache: Path, args: argparse.Namespace) -> 
     samples = max(1, round(args.minutes * 60 / args.interval))
     for k in range(1, samples + 1):
         await asyncio.sleep(max(0.0, began + k * args.interval - time.monotonic()))
-        if k == samples:  # the last interval ends when every connection has its last answer
-            stop.set()
-            await asyncio.gather(*tasks)
         now = time.monotonic() - began
         rows.append(await sample(int(port), cache, tally, now, now - rows[-1].elapsed))
         print(markdown(rows[-1]), flush=True)
-    return rows
+    stop.set()
+    await asyncio.gather(*tasks)
+    await asyncio.sleep(SETTLE_S)
+    now = time.monotonic() - began
+    return rows, await sample(int(port), cache, tally, now, now - rows[-1].elapsed)
 
 
 def main() -> None:
@@ -330,9 +338,9 @@ def main() -> None:
               f"connections for {args.minutes:g} min, a sample every {args.interval:g} s; the mix (weight: kind): "
               + ", ".join(f"{w}: {name}" for w, name, _ in MIX) + "\n")
         print(HEADER, flush=True)
-        rows = asyncio.run(soak(base, im, Path(tmp), args))
+        rows, after = asyncio.run(soak(base, im, Path(tmp), args))
     print()
-    print("\n".join(verdict(rows)))
+    print("\n".join(verdict(rows, after)))
     if args.csv:
         write_csv(args.csv, rows)
 
