@@ -23,39 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import images
+from benchmarks import images, procs
 from casaba.testing import running_server
 
 WIDTH, HEIGHT = images.HUGE
-
-
-def workers_of(port: int) -> list[int]:
-    """The pids of the worker processes of the ``casaba serve`` listening on ``port``."""
-    main = [pid for pid, cmd in _processes() if "casaba" in cmd and "serve" in cmd and f"--port\0{port}\0" in cmd + "\0"]
-    return [pid for pid, _ in _processes() if _status(pid).get("PPid") in {str(m) for m in main}]
-
-
-def _processes() -> list[tuple[int, str]]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                out.append((int(entry.name), (entry / "cmdline").read_bytes().decode(errors="replace")))
-            except OSError:
-                continue
-    return out
-
-
-def _status(pid: int) -> dict[str, str]:
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return {}
-    return {k: v.strip() for k, _, v in (line.partition(":") for line in lines)}
-
-
-def peak_mb(pid: int) -> float:
-    return int(_status(pid).get("VmHWM", "0 kB").split()[0]) / 1024
 
 
 async def load(base: str, name: str, clients: int, requests: int, region: int) -> tuple[Counter[int], float]:
@@ -81,10 +52,10 @@ def measure(make: Callable[[], Path], settings: dict[str, object], args: argpars
     base_settings = {"FilesystemSource.BasicLookupStrategy.path_prefix": f"{image.parent}/", **settings}
     with running_server(base_settings, workers=args.workers) as base:
         port = int(base.rsplit(":", 1)[1])
-        pids = workers_of(port)
-        idle = max(peak_mb(p) for p in pids)
+        pids = procs.workers_of(port)
+        idle = max(procs.kib(p, "VmHWM") for p in pids) / 1024
         statuses, rate = asyncio.run(load(base, image.name, args.clients, args.requests, args.region))
-        peak = max(peak_mb(p) for p in pids)
+        peak = max(procs.kib(p, "VmHWM") for p in pids) / 1024
     counts = ", ".join(f"{n}× {s}" for s, n in sorted(statuses.items()))
     return f"| {image.name} | {len(pids)} | {idle:.0f} | **{peak:.0f}** | {rate:.1f} | {counts} |"
 

@@ -14,9 +14,7 @@ Figures, not a test: the load generator shares the cores with the server.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import tempfile
 import threading
 import time
@@ -24,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import images
+from benchmarks import images, procs
 from benchmarks.load import servers, wrk
 
 
@@ -39,27 +37,6 @@ def urls(width: int, height: int, name: str, seed: int = 11) -> list[str]:
     return mixed
 
 
-def server_pids(port: int) -> set[int]:
-    """The processes of the server on ``port``: ``casaba serve`` and its workers."""
-    out = subprocess.run(["pgrep", "-f", f"casaba serve .*--port {port}"], capture_output=True, text=True).stdout.split()
-    found = {int(p) for p in out}
-    for pid in list(found):
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        found.update(int(c) for c in children)
-    return found
-
-
-def resident(pids: set[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            pass
-    return total
-
-
 class PeakMemory:
     """The largest sum of the server's resident memory, sampled every 100 ms while running."""
 
@@ -70,9 +47,9 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        pids = server_pids(self.port)
+        pids = procs.tree(self.port)
         while not self._stop.is_set():
-            self.peak = max(self.peak, resident(pids))
+            self.peak = max(self.peak, procs.resident(pids))
             time.sleep(0.1)
 
     def __enter__(self) -> PeakMemory:

@@ -56,12 +56,17 @@ class Peer:
 
 
 @contextmanager
-def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None, overlay: str = "") -> Iterator[str]:
+def casaba(
+    data: Path, workers: int, cache: Path, heap_mb: int | None = None, overlay: str = "", disk_mb: int | None = None
+) -> Iterator[str]:
     """``casaba serve --workers N`` on ``data``, with otherwise default settings but for
     ``FilesystemCache.pathname = cache``, where it builds pyramids of large untiled images; no
     derivative cache, or with ``heap_mb`` a HeapCache of that many MB per worker (as iipsrv keeps
-    encoded tiles in memory); with ``overlay`` ("string" or "image") drawing that overlay of
+    encoded tiles in memory), or with ``disk_mb`` a FilesystemCache of that many MB in ``cache``
+    (shared by the workers); with ``overlay`` ("string" or "image") drawing that overlay of
     ``benchmarks/overlays.py`` on every image answer; yields its base URL."""
+    if heap_mb is not None and disk_mb is not None:
+        raise ValueError("one derivative cache: heap_mb or disk_mb")
     settings: dict[str, object] = {
         "FilesystemSource.BasicLookupStrategy.path_prefix": f"{data}/",
         "FilesystemCache.pathname": str(cache),
@@ -73,6 +78,12 @@ def casaba(data: Path, workers: int, cache: Path, heap_mb: int | None = None, ov
             "cache.server.derivative.enabled": "true",
             "cache.server.derivative": "HeapCache",
             "HeapCache.target_size": f"{heap_mb}M",
+        }
+    if disk_mb is not None:
+        settings |= {
+            "cache.server.derivative.enabled": "true",
+            "cache.server.derivative": "FilesystemCache",
+            "FilesystemCache.max_size": f"{disk_mb}M",
         }
     with running_server(settings, workers=workers) as base:
         yield base
