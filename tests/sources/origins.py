@@ -246,6 +246,8 @@ class Fault(enum.Enum):
     CUT_SHORT = "cut short"
     #: A whole answer whose Content-Length (and body) is half of what the server sent.
     WRONG_LENGTH = "wrong length"
+    #: The answer's head and half its body, then nothing more (until the fault changes).
+    STALL = "stall"
 
 
 #: S3's error bodies for the error faults.
@@ -303,10 +305,10 @@ class FaultyProxy:
         with self._changed:
             return self.fault if method == "GET" or not self.gets_only else Fault.NONE
 
-    def _hang(self) -> None:
-        """Wait until the fault is no longer a hang (or a minute)."""
+    def _hang(self, fault: Fault) -> None:
+        """Wait until the fault is no longer ``fault`` (or a minute)."""
         with self._changed:
-            self._changed.wait_for(lambda: self.fault is not Fault.HANG, timeout=60)
+            self._changed.wait_for(lambda: self.fault is not fault, timeout=60)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -335,7 +337,7 @@ class FaultyProxy:
                     self.close_connection = True
                     return
                 if fault is Fault.HANG:
-                    proxy._hang()
+                    proxy._hang(Fault.HANG)
                     self.close_connection = True
                     return
                 if fault in S3_ERRORS:
@@ -346,8 +348,11 @@ class FaultyProxy:
                 status, headers, body, announced = self.forward(sent)
                 if self.command != "GET" or len(body) < 2 or fault is Fault.NONE:
                     self.answer(status, headers, body, announced)
-                elif fault is Fault.CUT_SHORT:
+                elif fault in (Fault.CUT_SHORT, Fault.STALL):
                     self.answer(status, headers, body[: len(body) // 2], len(body))
+                    if fault is Fault.STALL:
+                        self.wfile.flush()
+                        proxy._hang(Fault.STALL)
                     self.close_connection = True
                 else:  # WRONG_LENGTH
                     self.answer(status, headers, body[: len(body) // 2], len(body) // 2)
