@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 # finding overlay fonts by name (fontconfig's fc-match) ...
 APT_BUILD := cmake nasm fontconfig
 # ... and making test images (vips, tiffcp, opj_compress, ojph_compress), running iiif-validator-ng (libvips)
-# and the RedisCache tests (redis-server, started by the tests on a free port), and the tests of
-# the server's pages in a real browser (headless Chromium through Selenium's chromedriver).
-APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1 redis-server chromium chromium-driver
+# and the RedisCache tests (redis-server, started by the tests on a free port), the tests of
+# the server's pages in a real browser (headless Chromium through Selenium's chromedriver), and
+# the test that kills a worker at the moment it commits a derivative (strace).
+APT_TEST := libvips-tools libtiff-tools libopenjp2-tools openjph-tools libvips42 libmagic1 redis-server chromium chromium-driver strace
 # ... and the HTTP load harness: its load generator and its peer (iipsrv 1.1 under lighttpd).
 APT_LOAD := wrk lighttpd iipimage-server
 # The example delegate packages, installed (editable) for their tests.

@@ -16,30 +16,46 @@ from ..sources.conftest import folder, moto, pictures  # noqa: F401 (fixtures sh
 CACHE_BUCKET = "casaba-cache"
 
 
-@contextmanager
-def redis_server():
-    """A throwaway redis-server on a free loopback port, nothing saved to disk; yields its port."""
-    program = shutil.which("redis-server")
-    if program is None:
-        pytest.fail("redis-server is missing: run `make test-deps` (Debian: redis-server)")
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="casaba-redis-") as tmp:
-        proc = subprocess.Popen(
-            [program, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", tmp],
+class RedisProcess:
+    """A throwaway redis-server on a loopback port, nothing saved to disk, that a test may stop
+    and start again on the same port (empty again: a server that lost its memory)."""
+
+    def __init__(self, folder):
+        self.program = shutil.which("redis-server")
+        if self.program is None:
+            pytest.fail("redis-server is missing: run `make test-deps` (Debian: redis-server)")
+        self.folder = folder
+        self.port = free_port()
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.program, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", self.folder],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+        wait_for_port(self.port, self.proc, 20)
+
+    def stop(self):
+        stop(self.proc)
+
+
+@contextmanager
+def redis_server():
+    """A throwaway ``RedisProcess``, running; yields it."""
+    with tempfile.TemporaryDirectory(prefix="casaba-redis-") as tmp:
+        redis = RedisProcess(tmp)
+        redis.start()
         try:
-            wait_for_port(port, proc, 20)
-            yield port
+            yield redis
         finally:
-            stop(proc)
+            redis.stop()
 
 
 @pytest.fixture(scope="session")
 def redis_port():
-    with redis_server() as port:
-        yield port
+    with redis_server() as redis:
+        yield redis.port
 
 
 @pytest.fixture(scope="session")

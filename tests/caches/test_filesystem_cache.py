@@ -60,7 +60,7 @@ def test_a_writer_killed_mid_write_leaves_no_half_entry(tmp_path):
     one whole write, never a part; the leftovers are temporary files, removed later."""
     killed_mid_write = 0
     for attempt in range(8):
-        leftovers = set((tmp_path / "image").rglob(".*.tmp"))
+        leftovers = set((tmp_path / ".casaba" / "tmp").glob("*.tmp"))
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
         assert proc.stdout is not None
         target = 1 + attempt % 3
@@ -70,7 +70,7 @@ def test_a_writer_killed_mid_write_leaves_no_half_entry(tmp_path):
         # Kill while a temporary file is there, however loaded the machine is (it may still
         # finish between the look and the kill: then the kill lands between writes).
         deadline = time.monotonic() + 5
-        while not (temps := set((tmp_path / "image").rglob(".*.tmp")) - leftovers) and time.monotonic() < deadline:
+        while not (temps := set((tmp_path / ".casaba" / "tmp").glob("*.tmp")) - leftovers) and time.monotonic() < deadline:
             time.sleep(0.001)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -82,13 +82,13 @@ def test_a_writer_killed_mid_write_leaves_no_half_entry(tmp_path):
             assert len(data) == 48 << 20 and data == bytes([data[0]]) * len(data), "a half-written entry was served"
     assert killed_mid_write, "no kill landed during a write; the test proved nothing"
     # The killed writers' temporary files are removed once stale.
-    assert list((tmp_path / "image").rglob(".*.tmp"))
+    assert list((tmp_path / ".casaba" / "tmp").glob("*.tmp"))
     disk.STALE_TEMP_SECONDS, stale = 0, disk.STALE_TEMP_SECONDS
     try:
         asyncio.run(FilesystemCache(tmp_path).purge_expired())
     finally:
         disk.STALE_TEMP_SECONDS = stale
-    assert not list((tmp_path / "image").rglob(".*.tmp"))
+    assert not list((tmp_path / ".casaba" / "tmp").glob("*.tmp"))
 
 
 def test_the_size_bound_holds_and_keeps_the_most_recently_used(tmp_path):

@@ -25,11 +25,11 @@ def drawn(response):
 @pytest.fixture(scope="module")
 def cache_settings(request, tmp_path_factory, s3_cache_bucket):
     """Settings of each derivative cache, by name."""
-    with redis_server() as redis_port:
+    with redis_server() as redis:
         yield {
             "FilesystemCache": {"FilesystemCache.pathname": str(tmp_path_factory.mktemp("cache"))},
             "HeapCache": {},
-            "RedisCache": {"RedisCache.host": "127.0.0.1", "RedisCache.port": redis_port},
+            "RedisCache": {"RedisCache.host": "127.0.0.1", "RedisCache.port": redis.port},
             "S3Cache": s3_cache_settings(s3_cache_bucket, prefix="overlays/"),
         }
 

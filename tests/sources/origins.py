@@ -1,11 +1,15 @@
 """Real origins on loopback for the source tests: a small HTTP/1.1 file server (in a thread of
-the test process) whose behaviour each test server chooses, and moto's standalone S3 server (a
-child process). Both record the requests they answer, so tests can count what a tile costs."""
+the test process) whose behaviour each test server chooses, moto's standalone S3 server (a
+child process), and a proxy in front of it that a test switches from passing requests through to
+failing in one way or another. The servers record the requests they answer, so tests can count
+what a tile costs."""
 
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -16,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 from pathlib import Path
 
 from casaba.testing import free_port, stop, wait_for_port
@@ -223,3 +228,159 @@ class Moto:
     def close(self) -> None:
         stop(self.proc)
         self.log.close()
+
+
+class Fault(enum.Enum):
+    """How a ``FaultyProxy`` answers."""
+
+    #: Every request goes through to the server behind, and its answer back.
+    NONE = "none"
+    #: Nothing listens: connections are refused (open ones are closed at their next request).
+    DOWN = "down"
+    #: Requests are read and never answered (until the fault changes).
+    HANG = "hang"
+    #: S3's own errors: 500 InternalError, 503 SlowDown.
+    ERROR_500 = "500"
+    ERROR_503 = "503"
+    #: The answer's head as the server sent it, then half its body, then the connection closes.
+    CUT_SHORT = "cut short"
+    #: A whole answer whose Content-Length (and body) is half of what the server sent.
+    WRONG_LENGTH = "wrong length"
+    #: The answer's head and half its body, then nothing more (until the fault changes).
+    STALL = "stall"
+
+
+#: S3's error bodies for the error faults.
+S3_ERRORS = {
+    Fault.ERROR_500: (500, "InternalError", "We encountered an internal error. Please try again."),
+    Fault.ERROR_503: (503, "SlowDown", "Please reduce your request rate."),
+}
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
+
+
+class FaultyProxy:
+    """An HTTP/1.1 proxy on a fixed loopback port (in threads of the test process) in front of
+    ``upstream``; ``fault`` says how it answers, and may change at any time. Faults apply to
+    every request, or with ``gets_only`` to GETs only (HEADs then still pass: an object is found,
+    then its bytes fail)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self.port = free_port()
+        self.fault = Fault.NONE
+        self.gets_only = False
+        self._changed = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self._listen()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def set(self, fault: Fault, *, gets_only: bool = False) -> None:
+        with self._changed:
+            self.fault = fault
+            self.gets_only = gets_only
+            self._changed.notify_all()
+        if fault is Fault.DOWN and self._server is not None:
+            self._stop_listening()
+        elif fault is not Fault.DOWN and self._server is None:
+            self._listen()
+
+    def close(self) -> None:
+        self.set(Fault.DOWN)
+
+    def _listen(self) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def _stop_listening(self) -> None:
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None
+
+    def _applies(self, method: str) -> Fault:
+        with self._changed:
+            return self.fault if method == "GET" or not self.gets_only else Fault.NONE
+
+    def _hang(self, fault: Fault) -> None:
+        """Wait until the fault is no longer ``fault`` (or a minute)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.fault is not fault, timeout=60)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_HEAD(self) -> None:
+                self.relay()
+
+            def do_GET(self) -> None:
+                self.relay()
+
+            def do_PUT(self) -> None:
+                self.relay()
+
+            def relay(self) -> None:
+                fault = proxy._applies(self.command)
+                length = int(self.headers.get("content-length") or 0)
+                sent = self.rfile.read(length) if length else None
+                if fault is Fault.DOWN:
+                    self.close_connection = True
+                    return
+                if fault is Fault.HANG:
+                    proxy._hang(Fault.HANG)
+                    self.close_connection = True
+                    return
+                if fault in S3_ERRORS:
+                    status, code, message = S3_ERRORS[fault]
+                    body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+                    self.answer(status, [("content-type", "application/xml")], body.encode(), len(body))
+                    return
+                status, headers, body, announced = self.forward(sent)
+                if self.command != "GET" or len(body) < 2 or fault is Fault.NONE:
+                    self.answer(status, headers, body, announced)
+                elif fault in (Fault.CUT_SHORT, Fault.STALL):
+                    self.answer(status, headers, body[: len(body) // 2], len(body))
+                    if fault is Fault.STALL:
+                        self.wfile.flush()
+                        proxy._hang(Fault.STALL)
+                    self.close_connection = True
+                else:  # WRONG_LENGTH
+                    self.answer(status, headers, body[: len(body) // 2], len(body) // 2)
+
+            def forward(self, sent: bytes | None) -> tuple[int, list[tuple[str, str]], bytes, int]:
+                """The server's answer: status, headers, body and Content-Length (a HEAD's
+                names the object's size)."""
+                up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=60)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                    up.request(self.command, self.path, body=sent, headers=headers)
+                    answer = up.getresponse()
+                    body = answer.read()
+                    kept = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP | {"content-length"}]
+                    return answer.status, kept, body, int(answer.getheader("content-length") or len(body))
+                finally:
+                    up.close()
+
+            def answer(self, status: int, headers: list[tuple[str, str]], body: bytes, announced: int) -> None:
+                try:
+                    self.send_response(status)
+                    for k, v in headers:
+                        self.send_header(k, v)
+                    self.send_header("content-length", str(announced))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+        return Handler

@@ -4,11 +4,14 @@ source cache, shared by the workers of one machine. Cantaloupe's layout:
     image/ab/cd/ef/<md5 of identifier>_<name>    derivatives (dir.depth folders of dir.name_length)
     info/ab/cd/ef/<md5 of identifier>_<name>     infos
     source/                                      CacheStrategy's downloads (sources/retrieval.py)
-    .casaba/                                     bookkeeping: size, purge marker, lock files
+    .casaba/                                     bookkeeping: size, purge marker, lock files,
+    .casaba/tmp/                                 entries being written
 
-Writes go to a hidden temporary file in the entry's folder, renamed into place when complete, so
-an entry is whole or absent, whatever happens to the writer (a killed writer leaves only a
-temporary file, removed later).
+Writes go to a temporary file in ``.casaba/tmp/``, renamed into place when complete, so an entry
+is whole or absent, whatever happens to the writer. A killed writer leaves only its temporary
+file: those older than ``STALE_TEMP_SECONDS`` are removed when a worker starts, and by any worker
+that writes at most that often, so leftovers never pile up (one folder to list, not the cache
+to scan).
 
 Size bound, least recently used first (``FilesystemCache.max_size``, derivatives only; infos are
 a few hundred bytes each). Which entries were used last is kept where every worker sees it and
@@ -44,7 +47,7 @@ log = logging.getLogger("casaba.caches")
 
 #: Evictions free the cache down to this share of its bound.
 LOW_WATER = 0.9
-#: Temporary files older than this are leftovers of killed writers.
+#: Temporary files older than this are leftovers of killed writers (a write takes far less).
 STALE_TEMP_SECONDS = 600
 LOCK_STRIPES = 1024
 STATE = ".casaba"
@@ -68,8 +71,12 @@ class FilesystemCache:
         self.name_length = name_length
         self.touch_every_ns = int(touch_every * 1e9)
         self.state = self.folder / STATE
+        self.temps = self.state / "tmp"
+        self._temps_swept = time.monotonic()
         try:
             (self.state / "locks").mkdir(parents=True, exist_ok=True)
+            self.temps.mkdir(exist_ok=True)
+            self._sweep_temps()
         except OSError as e:
             # A folder that cannot be written (yet): every use fails, and the facade serves
             # without the cache, trying it again now and then.
@@ -126,8 +133,10 @@ class FilesystemCache:
         path = self.path_for(key)
         if key.kind == IMAGE and self.max_size and len(body) > self.max_size:
             return
+        if time.monotonic() - self._temps_swept >= STALE_TEMP_SECONDS:
+            self._sweep_temps()
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        temp = self.temps / f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         try:
             with open(temp, "xb") as f:
                 f.write(body)
@@ -167,8 +176,21 @@ class FilesystemCache:
             total -= size
         return total
 
+    def _sweep_temps(self) -> None:
+        """Remove the temporary files of writers killed before they finished."""
+        self._temps_swept = time.monotonic()
+        stale = time.time_ns() - STALE_TEMP_SECONDS * 1_000_000_000
+        with os.scandir(self.temps) as found:
+            for temp in found:
+                try:
+                    if temp.stat().st_mtime_ns < stale:
+                        _unlink(temp.path)
+                except FileNotFoundError:
+                    continue
+
     def _scan(self, root: Path) -> Iterator[tuple[str, os.stat_result]]:
-        """Each entry below ``root`` and its status; stale temporary files go."""
+        """Each entry below ``root`` and its status; stale hidden files (temporary files of
+        earlier versions, which wrote them beside the entries) go."""
         stale = time.time_ns() - STALE_TEMP_SECONDS * 1_000_000_000
         for folder, _, names in os.walk(root):
             for name in names:
@@ -236,6 +258,7 @@ class FilesystemCache:
         return await asyncio.get_running_loop().run_in_executor(None, self._purge_expired)
 
     def _purge_expired(self) -> int:
+        self._sweep_temps()
         removed = 0
         oldest = time.time_ns() - self.ttl_ns
         with self._counted() as total:

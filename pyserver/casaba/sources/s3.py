@@ -15,6 +15,7 @@ import logging
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, AsyncIterator, BinaryIO
 
+import aiohttp
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import (
@@ -158,6 +159,11 @@ class S3Source:
         except (BotoCoreError, OSError) as e:
             log.warning("%s s3://%s/%s: %s", what, bucket, key, e)
             raise BadGateway("The image's source could not be reached.") from None
+        except aiohttp.ClientError as e:
+            # Raised by aiobotocore's HTTP client while a body is read, outside botocore's own
+            # errors: the answer stopped before its announced length, or the connection broke.
+            log.warning("%s s3://%s/%s: %s", what, bucket, key, e)
+            raise BadGateway("The image's source broke off its answer.") from None
 
     async def check(self) -> None:
         """The bucket can be reached; nothing to check when the delegate names every bucket."""
