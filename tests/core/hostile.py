@@ -18,13 +18,15 @@ from .synth import (
     cod_segment,
     first_tile_part,
     insert_in_tile_header,
+    j2k_bytes,
     lzw_zeros,
     multiscan_jpeg,
     patch_siz,
     patch_tiff,
     photo,
-    png_chunk,
+    png_with_idat,
     replace_cod,
+    rgb_tags,
     simple_tiff,
     tiff_bytes,
     tiff_entries,
@@ -58,13 +60,6 @@ def _with_jpeg_size(data, w, h):
     return bytes(out)
 
 
-def _rgb_tags(w, h, extra=()):
-    tags = {256: (LONG, [w]), 257: (LONG, [h]), 258: (SHORT, [8, 8, 8]), 259: (SHORT, [1]), 262: (SHORT, [2]),
-            277: (SHORT, [3]), 278: (LONG, [h])}
-    tags.update(extra)
-    return tags
-
-
 def _set_next_ifd(data, ifd, target):
     """Point the directory at `ifd` to `target` as the next directory."""
     out = bytearray(data)
@@ -78,18 +73,18 @@ def _first_ifd(data):
 
 
 def _two_pages():
-    page = (_rgb_tags(64, 48), [photo(64, 48).tobytes()])
+    page = (rgb_tags(64, 48), [photo(64, 48).tobytes()])
     return tiff_bytes([page, page])
 
 
 def _garbage_strip(compression):
     rng = np.random.default_rng(compression)
-    tags = _rgb_tags(64, 48, {259: (SHORT, [compression])})
+    tags = rgb_tags(64, 48, {259: (SHORT, [compression])})
     return tiff_bytes([(tags, [rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()])])
 
 
 def _jpeg_tiled_tiff(stream, w=256, h=256, tables=None):
-    tags = _rgb_tags(w, h, {259: (SHORT, [7]), 262: (SHORT, [6]), 322: (LONG, [w]), 323: (LONG, [h])})
+    tags = rgb_tags(w, h, {259: (SHORT, [7]), 262: (SHORT, [6]), 322: (LONG, [w]), 323: (LONG, [h])})
     del tags[278]
     if tables is not None:
         tags[347] = (7, list(tables))
@@ -104,7 +99,7 @@ def _gray_jpeg(w, h):
 
 def _subifd_self():
     """A SubIFDs tag that points back at the directory holding it."""
-    data = tiff_bytes([(_rgb_tags(64, 48, {330: (LONG, [0])}), [photo(64, 48).tobytes()])])
+    data = tiff_bytes([(rgb_tags(64, 48, {330: (LONG, [0])}), [photo(64, 48).tobytes()])])
     return patch_tiff(data, 330, [_first_ifd(data)])
 
 
@@ -114,33 +109,22 @@ def _many_scans():
     return data[:-2] + data[last:-2] * 600 + b"\xff\xd9"
 
 
-def _png_with_ihdr(w, h, bit_depth=8, color_type=2, idat=b""):
-    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
-
-
-def _j2k(w=64, h=48, *, jp2=False, **options):
-    buf = io.BytesIO()
-    PILImage.fromarray(photo(w, h)).save(buf, "JPEG2000", no_jp2=not jp2, **options)
-    return buf.getvalue()
-
-
 def _j2k_huge_tile(side, **cod):
     """A codestream whose one tile is `side` pixels square, coded as `cod` says, with the
     tile data of a 64x48 image: OpenJPEG sets up the whole tile before finding that out."""
-    data = _j2k()
+    data = j2k_bytes()
     return replace_cod(patch_siz(data, width=side, height=side, tile_w=side, tile_h=side), cod_segment(**cod))
 
 
 def _j2k_tile_cod(side):
     """Ordinary code-blocks in the main header, 4x4 ones for the first tile in its own header."""
-    data = patch_siz(_j2k(), width=side, height=side, tile_w=side, tile_h=side)
+    data = patch_siz(j2k_bytes(), width=side, height=side, tile_w=side, tile_h=side)
     return insert_in_tile_header(data, cod_segment(block=(4, 4)))
 
 
 def _j2k_sot(index=None, psot=None):
     """A codestream whose first tile-part names tile `index` or claims `psot` bytes."""
-    data = bytearray(_j2k())
+    data = bytearray(j2k_bytes())
     at, _ = first_tile_part(bytes(data))
     if index is not None:
         struct.pack_into(">H", data, at + 4, index)
@@ -150,7 +134,7 @@ def _j2k_sot(index=None, psot=None):
 
 
 def _jp2_box_length(kind, length):
-    data = bytearray(_j2k(jp2=True))
+    data = bytearray(j2k_bytes(jp2=True))
     at = data.find(kind) - 4
     struct.pack_into(">I", data, at, length)
     return bytes(data)
@@ -163,7 +147,7 @@ CASES = {
     "tiff-ifd-loop-two": lambda: (_set_next_ifd(_two_pages(), max(e["ifd"] for e in tiff_entries(_two_pages())),
                                                  _first_ifd(_two_pages())), SMALL),
     "tiff-subifd-self": lambda: (_subifd_self(), SMALL),
-    "tiff-subifd-beyond-eof": lambda: (tiff_bytes([(_rgb_tags(64, 48, {330: (LONG, [1 << 30])}), [b"\0" * 9216])]), SMALL),
+    "tiff-subifd-beyond-eof": lambda: (tiff_bytes([(rgb_tags(64, 48, {330: (LONG, [1 << 30])}), [b"\0" * 9216])]), SMALL),
     "tiff-first-ifd-beyond-eof": lambda: (b"II*\0\xff\xff\xff\x7f" + b"\0" * 64, SMALL),
     "tiff-no-directory": lambda: (b"II*\0\0\0\0\0" + b"\0" * 64, SMALL),
     "bigtiff-no-directory": lambda: (b"MM\0+\0\x08\0\0" + b"\0" * 64, SMALL),
@@ -173,27 +157,27 @@ CASES = {
     "tiff-tag-count-huge": lambda: (patch_tiff(_tiff(), 273, count=0x3FFFFFFF), SMALL),
     "tiff-missing-width": lambda: (patch_tiff(_tiff(), 256, kind=SHORT, count=0), SMALL),
     # --- TIFF: sizes and chunks
-    "tiff-huge-dimensions": lambda: (tiff_bytes([(_rgb_tags(0xFFFFFFFF, 0xFFFFFFFF), [b"\0" * 64])]), SMALL),
-    "tiff-huge-tile": lambda: (tiff_bytes([(_rgb_tags(70000, 70000, {322: (LONG, [70000]), 323: (LONG, [70000])}),
+    "tiff-huge-dimensions": lambda: (tiff_bytes([(rgb_tags(0xFFFFFFFF, 0xFFFFFFFF), [b"\0" * 64])]), SMALL),
+    "tiff-huge-tile": lambda: (tiff_bytes([(rgb_tags(70000, 70000, {322: (LONG, [70000]), 323: (LONG, [70000])}),
                                             [b"\0" * 64])]), SMALL),
     "tiff-absurd-byte-count": lambda: (patch_tiff(_tiff(), 279, [0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF]), SMALL),
     "tiff-offset-beyond-eof": lambda: (patch_tiff(_tiff(), 273, [0x7FFFFFF0, 0x7FFFFFF0, 0x7FFFFFF0]), SMALL),
-    "tiff-too-few-offsets": lambda: (tiff_bytes([(_rgb_tags(64, 48, {278: (LONG, [1])}), [b"\0" * 192])]), SMALL),
-    "tiff-rows-per-strip-zero": lambda: (tiff_bytes([(_rgb_tags(64, 48, {278: (LONG, [0])}), [b"\0" * 9216])]), SMALL),
-    "tiff-tile-width-zero": lambda: (tiff_bytes([(_rgb_tags(64, 48, {322: (LONG, [0]), 323: (LONG, [16])}), [b""])]), SMALL),
-    "tiff-short-strip": lambda: (tiff_bytes([(_rgb_tags(64, 48), [b"\x80" * 100])]), SMALL),
-    "tiff-empty-strip": lambda: (tiff_bytes([(_rgb_tags(64, 48), [b""])]), SMALL),
+    "tiff-too-few-offsets": lambda: (tiff_bytes([(rgb_tags(64, 48, {278: (LONG, [1])}), [b"\0" * 192])]), SMALL),
+    "tiff-rows-per-strip-zero": lambda: (tiff_bytes([(rgb_tags(64, 48, {278: (LONG, [0])}), [b"\0" * 9216])]), SMALL),
+    "tiff-tile-width-zero": lambda: (tiff_bytes([(rgb_tags(64, 48, {322: (LONG, [0]), 323: (LONG, [16])}), [b""])]), SMALL),
+    "tiff-short-strip": lambda: (tiff_bytes([(rgb_tags(64, 48), [b"\x80" * 100])]), SMALL),
+    "tiff-empty-strip": lambda: (tiff_bytes([(rgb_tags(64, 48), [b""])]), SMALL),
     "tiff-lzw-garbage": lambda: (_garbage_strip(5), SMALL),
     "tiff-deflate-garbage": lambda: (_garbage_strip(8), SMALL),
     "tiff-packbits-garbage": lambda: (_garbage_strip(32773), SMALL),
-    "tiff-lzw-bomb": lambda: (tiff_bytes([(_rgb_tags(64, 48, {259: (SHORT, [5])}), [lzw_zeros(600_000_000)])]), SMALL),
-    "tiff-predictor-on-4-bits": lambda: (tiff_bytes([({**_rgb_tags(64, 48), 258: (SHORT, [4]), 262: (SHORT, [1]),
+    "tiff-lzw-bomb": lambda: (tiff_bytes([(rgb_tags(64, 48, {259: (SHORT, [5])}), [lzw_zeros(600_000_000)])]), SMALL),
+    "tiff-predictor-on-4-bits": lambda: (tiff_bytes([({**rgb_tags(64, 48), 258: (SHORT, [4]), 262: (SHORT, [1]),
                                                         277: (SHORT, [1]), 317: (SHORT, [2])}, [b"\0" * 1536])]), SMALL),
-    "tiff-palette-without-colormap": lambda: (tiff_bytes([({**_rgb_tags(64, 48), 258: (SHORT, [8]), 262: (SHORT, [3]),
+    "tiff-palette-without-colormap": lambda: (tiff_bytes([({**rgb_tags(64, 48), 258: (SHORT, [8]), 262: (SHORT, [3]),
                                                              277: (SHORT, [1])}, [b"\0" * 3072])]), SMALL),
-    "tiff-colormap-short": lambda: (tiff_bytes([({**_rgb_tags(64, 48), 258: (SHORT, [8]), 262: (SHORT, [3]),
+    "tiff-colormap-short": lambda: (tiff_bytes([({**rgb_tags(64, 48), 258: (SHORT, [8]), 262: (SHORT, [3]),
                                                   277: (SHORT, [1]), 320: (SHORT, [0] * 30)}, [b"\0" * 3072])]), SMALL),
-    "tiff-many-samples": lambda: (tiff_bytes([({**_rgb_tags(4096, 4096), 258: (SHORT, [8] * 4000),
+    "tiff-many-samples": lambda: (tiff_bytes([({**rgb_tags(4096, 4096), 258: (SHORT, [8] * 4000),
                                                 277: (SHORT, [4000])}, [b""])]), SMALL),
     # --- TIFF: JPEG chunks
     "tiff-jpeg-tile-claims-huge-size": lambda: (_jpeg_tiled_tiff(_with_jpeg_size(_jpeg(256, 256), 15000, 15000)), 1 << 28),
@@ -211,41 +195,41 @@ CASES = {
     "jpeg-many-scans": lambda: (_many_scans(), SMALL),
     "jpeg-only-soi": lambda: (b"\xff\xd8\xff", SMALL),
     # --- PNG
-    "png-huge-dimensions": lambda: (_png_with_ihdr(0x7FFFFFFF, 0x7FFFFFFF, idat=zlib.compress(b"\0" * 100)), SMALL),
-    "png-zero-width": lambda: (_png_with_ihdr(0, 10, idat=zlib.compress(b"\0" * 10)), SMALL),
+    "png-huge-dimensions": lambda: (png_with_idat(0x7FFFFFFF, 0x7FFFFFFF, idat=zlib.compress(b"\0" * 100)), SMALL),
+    "png-zero-width": lambda: (png_with_idat(0, 10, idat=zlib.compress(b"\0" * 10)), SMALL),
     "png-bad-crc": lambda: (_png()[:29] + b"\0\0\0\0" + _png()[33:], SMALL),
-    "png-idat-garbage": lambda: (_png_with_ihdr(64, 48, idat=bytes(range(256)) * 8), SMALL),
+    "png-idat-garbage": lambda: (png_with_idat(64, 48, idat=bytes(range(256)) * 8), SMALL),
     "png-truncated": lambda: (_png()[: len(_png()) // 2], SMALL),
-    "png-zlib-bomb": lambda: (_png_with_ihdr(6000, 6000, 8, 0, zlib.compress(b"\0" * 6001 * 6000, 9)), 1 << 26),
-    "png-palette-without-plte": lambda: (_png_with_ihdr(64, 48, 8, 3, zlib.compress(b"\0" * 65 * 48)), SMALL),
+    "png-zlib-bomb": lambda: (png_with_idat(6000, 6000, 8, 0, zlib.compress(b"\0" * 6001 * 6000, 9)), 1 << 26),
+    "png-palette-without-plte": lambda: (png_with_idat(64, 48, 8, 3, zlib.compress(b"\0" * 65 * 48)), SMALL),
     # --- JPEG 2000
-    "j2k-huge-image": lambda: (patch_siz(_j2k(), width=0xFFFFFFFF, height=0xFFFFFFFF, tile_w=1 << 16, tile_h=1 << 16),
+    "j2k-huge-image": lambda: (patch_siz(j2k_bytes(), width=0xFFFFFFFF, height=0xFFFFFFFF, tile_w=1 << 16, tile_h=1 << 16),
                                SMALL),
-    "j2k-huge-image-one-tile": lambda: (patch_siz(_j2k(), width=0x7FFFFFFF, height=0x7FFFFFFF, tile_w=0x7FFFFFFF,
+    "j2k-huge-image-one-tile": lambda: (patch_siz(j2k_bytes(), width=0x7FFFFFFF, height=0x7FFFFFFF, tile_w=0x7FFFFFFF,
                                                   tile_h=0x7FFFFFFF), SMALL),
     "j2k-huge-tile": lambda: (_j2k_huge_tile(60000), SMALL),
     "j2k-huge-tile-tiny-code-blocks": lambda: (_j2k_huge_tile(16384, block=(4, 4)), 1 << 28),
     "j2k-huge-tile-tiny-precincts": lambda: (_j2k_huge_tile(8192, levels=5, precincts=[(1, 1)] * 6), 1 << 28),
     "j2k-tile-header-tiny-code-blocks": lambda: (_j2k_tile_cod(16384), 1 << 28),
-    "j2k-65535-tiles": lambda: (patch_siz(_j2k(), width=65535, height=1, tile_w=1, tile_h=1), SMALL),
-    "j2k-too-many-tiles": lambda: (patch_siz(_j2k(), width=65536, height=2, tile_w=1, tile_h=1), SMALL),
-    "j2k-tile-size-zero": lambda: (patch_siz(_j2k(), tile_w=0), SMALL),
-    "j2k-tile-origin-past-image": lambda: (patch_siz(_j2k(), tile_x0=10, x0=5), SMALL),
-    "j2k-many-components": lambda: (patch_siz(_j2k(), components=16384), SMALL),
-    "j2k-32-decompositions": lambda: (replace_cod(_j2k(), cod_segment(levels=32)), SMALL),
-    "j2k-33-decompositions": lambda: (replace_cod(_j2k(), cod_segment(levels=33)), SMALL),
+    "j2k-65535-tiles": lambda: (patch_siz(j2k_bytes(), width=65535, height=1, tile_w=1, tile_h=1), SMALL),
+    "j2k-too-many-tiles": lambda: (patch_siz(j2k_bytes(), width=65536, height=2, tile_w=1, tile_h=1), SMALL),
+    "j2k-tile-size-zero": lambda: (patch_siz(j2k_bytes(), tile_w=0), SMALL),
+    "j2k-tile-origin-past-image": lambda: (patch_siz(j2k_bytes(), tile_x0=10, x0=5), SMALL),
+    "j2k-many-components": lambda: (patch_siz(j2k_bytes(), components=16384), SMALL),
+    "j2k-32-decompositions": lambda: (replace_cod(j2k_bytes(), cod_segment(levels=32)), SMALL),
+    "j2k-33-decompositions": lambda: (replace_cod(j2k_bytes(), cod_segment(levels=33)), SMALL),
     "j2k-tile-index-out-of-range": lambda: (_j2k_sot(index=9999), SMALL),
     "j2k-psot-beyond-eof": lambda: (_j2k_sot(psot=0x7FFFFFFF), SMALL),
-    "j2k-truncated-in-main-header": lambda: (_j2k()[:60], SMALL),
-    "j2k-truncated-in-tile-header": lambda: (_j2k()[: first_tile_part(_j2k())[0] + 8], SMALL),
-    "j2k-truncated-in-tile-data": lambda: (_j2k(256, 256)[:-600], SMALL),
+    "j2k-truncated-in-main-header": lambda: (j2k_bytes()[:60], SMALL),
+    "j2k-truncated-in-tile-header": lambda: (j2k_bytes()[: first_tile_part(j2k_bytes())[0] + 8], SMALL),
+    "j2k-truncated-in-tile-data": lambda: (j2k_bytes(256, 256)[:-600], SMALL),
     "j2k-only-soc-siz": lambda: (b"\xff\x4f\xff\x51", SMALL),
-    "jp2-truncated-in-boxes": lambda: (_j2k(jp2=True)[:40], SMALL),
-    "jp2-truncated-in-codestream": lambda: (_j2k(256, 256, jp2=True)[:3000], SMALL),
+    "jp2-truncated-in-boxes": lambda: (j2k_bytes(jp2=True)[:40], SMALL),
+    "jp2-truncated-in-codestream": lambda: (j2k_bytes(256, 256, jp2=True)[:3000], SMALL),
     "jp2-box-longer-than-file": lambda: (_jp2_box_length(b"jp2h", 0x7FFFFFFF), SMALL),
     "jp2-box-length-too-small": lambda: (_jp2_box_length(b"jp2h", 3), SMALL),
-    "jp2-no-codestream": lambda: (_j2k(jp2=True)[: _j2k(jp2=True).find(b"jp2c") - 4], SMALL),
-    "jp2-only-signature": lambda: (_j2k(jp2=True)[:12], SMALL),
+    "jp2-no-codestream": lambda: (j2k_bytes(jp2=True)[: j2k_bytes(jp2=True).find(b"jp2c") - 4], SMALL),
+    "jp2-only-signature": lambda: (j2k_bytes(jp2=True)[:12], SMALL),
     # --- not an image at all
     "empty": lambda: (b"", SMALL),
     "text": lambda: (b"not an image, just some words", SMALL),

@@ -2,10 +2,12 @@
 Pillow cannot write the variant (2- and 4-bit gray PNG, 16-bit RGB, MinIsWhite, premultiplied
 alpha, big-endian and deliberately broken TIFF structures)."""
 
+import io
 import struct
 import zlib
 
 import numpy as np
+from PIL import Image as PILImage
 
 
 def photo(w, h, seed=0):
@@ -65,6 +67,11 @@ def png_bytes(width, height, bit_depth, color_type, rows, *, interlace=0, extra=
     return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
 
 
+def png_with_idat(w, h, bit_depth=8, color_type=2, idat=b""):
+    """A PNG of one IDAT chunk holding `idat` as it is, whatever the header claims."""
+    ihdr = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
 # --- TIFF ---------------------------------------------------------------------------------
 
 SHORT, LONG, RATIONAL = 3, 4, 5
@@ -116,6 +123,13 @@ def tiff_bytes(pages, *, order="<"):
         out += b"\0\0\0\0"
     return bytes(out)
 
+
+def rgb_tags(w, h, extra=()):
+    """The tags of an uncompressed 8-bit RGB image of one strip, with `extra` added or replacing."""
+    tags = {256: (LONG, [w]), 257: (LONG, [h]), 258: (SHORT, [8, 8, 8]), 259: (SHORT, [1]), 262: (SHORT, [2]),
+            277: (SHORT, [3]), 278: (LONG, [h])}
+    tags.update(extra)
+    return tags
 
 def tiff_entries(data):
     """Every entry of every directory in a classic TIFF's main chain, as dicts with the entry's
@@ -260,6 +274,12 @@ def lzw_zeros(n):
 SOT, SOD = 0xFF90, 0xFF93
 _SIZ_FIELDS = ["width", "height", "x0", "y0", "tile_w", "tile_h", "tile_x0", "tile_y0"]
 
+
+def j2k_bytes(w=64, h=48, *, jp2=False, **options):
+    """A JPEG 2000 codestream (or, with `jp2`, a JP2 file) of `photo(w, h)`, as Pillow writes it."""
+    buf = io.BytesIO()
+    PILImage.fromarray(photo(w, h)).save(buf, "JPEG2000", no_jp2=not jp2, **options)
+    return buf.getvalue()
 
 def j2k_segments(data):
     """The codestream's main-header marker segments as (marker, offset, length field), from SIZ

@@ -447,6 +447,12 @@ class ProcessorSettings:
     background_color: tuple[int, int, int] = key(
         "processor.background_color", Color(), (255, 255, 255), "Colour behind transparent pixels in formats without alpha."
     )
+    max_decode_pixels: int = key(
+        "processor.max_decode_pixels",
+        Int(0),
+        1 << 27,
+        "Most pixels one image may be decoded into (not a Cantaloupe key): a larger PNG, GIF or WebP, or a larger read of any image (a whole level of a TIFF, a progressive JPEG), is refused with 403 before its pixels are allocated, whatever a header claims. 0 for the core's own bound, 2^30.",
+    )
     downscale_filter: str = key("processor.downscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images smaller.")
     upscale_filter: str = key("processor.upscale_filter", Choice(RESAMPLING_FILTERS), "bicubic", "Resampling filter for making images larger.")
 

@@ -60,7 +60,10 @@ def retrieval_from_settings(settings: Settings, executor: Executor) -> Retrieval
     """How located images are opened; remote ones with their own source's chunking keys."""
     by_source = {kind: strategy_from_settings(settings, kind) for kind in REMOTE_KINDS}
     copies = copies_from_settings(settings)
-    return Retrieval(strategy_from_settings(settings), executor, copies, pyramids_from_settings(settings, copies), by_source)
+    pyramids = pyramids_from_settings(settings, copies)
+    return Retrieval(
+        strategy_from_settings(settings), executor, copies, pyramids, by_source, settings.processor.max_decode_pixels
+    )
 
 
 def copies_from_settings(settings: Settings) -> Copies | None:

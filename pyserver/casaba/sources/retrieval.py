@@ -82,8 +82,11 @@ class Retrieval:
         copies: Copies | None = None,
         pyramids: Pyramids | None = None,
         by_source: Mapping[str, Strategy] | None = None,
+        max_decode_pixels: int = 0,
     ) -> None:
         self.strategy = strategy
+        #: The most pixels an opened image may be decoded into (0: the core's own bound).
+        self.max_decode_pixels = max_decode_pixels
         self.copies = copies
         self.pyramids = pyramids
         #: The strategy of each kind of remote source, when it differs (chunking, deadlines).
@@ -135,12 +138,12 @@ class Retrieval:
         pyramid = pyramids.path_for(located.key, located.version, page) if pyramids else None
         if pyramids is not None and pyramid is not None and pyramids.copies.used(pyramid):
             try:
-                image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid)))
+                image = await loop.run_in_executor(executor, partial(_core.Image.open, str(pyramid), max_decode_pixels=self.max_decode_pixels))
             except _core.ImageIoError:
                 pass  # swept away meanwhile: the original serves, and the pyramid is built again
             else:
                 return Handle(image, remote=False, reusable=True)
-        image = await loop.run_in_executor(executor, partial(_core.Image.open, str(path), page=page))
+        image = await loop.run_in_executor(executor, partial(_core.Image.open, str(path), page=page, max_decode_pixels=self.max_decode_pixels))
         if pyramids is not None and pyramid is not None and pyramids.wanted(image):
             pyramids.build_later(path, pyramid, page)
             return Handle(image, remote=False, reusable=True, pyramid=pyramid)
@@ -149,7 +152,13 @@ class Retrieval:
     async def _stream(self, located: RemoteImage, page: int, head: bytes, s: Strategy) -> Handle:
         reader = BlockingReader(located.object, asyncio.get_running_loop(), s.timeout, head)
         opener = partial(
-            _core.Image.open_reader, reader, located.size, page=page, chunk_size=s.chunk_size, cache_size=s.chunk_cache
+            _core.Image.open_reader,
+            reader,
+            located.size,
+            page=page,
+            max_decode_pixels=self.max_decode_pixels,
+            chunk_size=s.chunk_size,
+            cache_size=s.chunk_cache,
         )
         image = await asyncio.get_running_loop().run_in_executor(self.executor, opener)
         return Handle(image, remote=True, reusable=True)
@@ -161,7 +170,7 @@ class Retrieval:
                 await located.object.download(f)
                 complete(f.tell(), located)
             # The opened image keeps the file open; its name can go at once.
-            opener = partial(_core.Image.open, name, page=page)
+            opener = partial(_core.Image.open, name, page=page, max_decode_pixels=self.max_decode_pixels)
             return await asyncio.get_running_loop().run_in_executor(self.executor, opener)
         finally:
             os.unlink(name)
