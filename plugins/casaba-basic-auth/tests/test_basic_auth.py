@@ -40,7 +40,7 @@ def test_credentials_match(header, ok):
 
 
 def test_the_answer_is_a_challenge_or_true():
-    assert ask_delegate(BasicAuth, "pre_authorize", settings=KEYS) == {"status_code": 401, "challenge": 'Basic realm="Casaba" charset="UTF-8"'}
+    assert ask_delegate(BasicAuth, "pre_authorize", settings=KEYS) == {"status_code": 401, "challenge": 'Basic realm="Casaba", charset="UTF-8"'}
     context = {"request_headers": {"Authorization": basic(USER, SECRET)}}
     assert ask_delegate(BasicAuth, "pre_authorize", context=context, settings=KEYS) is True
 
@@ -73,7 +73,7 @@ def test_a_browser_is_challenged_then_let_in(served, path):
     client, _ = served
     first = client.get(path)
     assert first.status_code == 401
-    assert first.headers["www-authenticate"] == 'Basic realm="Reading Room" charset="UTF-8"'
+    assert first.headers["www-authenticate"] == 'Basic realm="Reading Room", charset="UTF-8"'
     assert not first.content.startswith(b"\xff\xd8")
     # What a browser does once the user has typed the credentials into its login box.
     scheme, _, params = first.headers["www-authenticate"].partition(" ")

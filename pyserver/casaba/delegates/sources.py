@@ -13,6 +13,7 @@ import httpx
 
 from casaba.delegates.answers import DelegateError
 from casaba.errors import NotFound
+from casaba.logs.masking import masked
 from casaba.settings import Settings, SettingsError
 from casaba.settings.load import check_together
 from casaba.sources import KINDS, source_of_kind
@@ -92,7 +93,8 @@ class SourceRouter:
         uri, username, secret = info.get("uri"), info.get("username"), info.get("secret")
         headers, head = info.get("headers") or {}, info.get("send_head_request", True)
         if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
-            raise DelegateError(f"{where} answered the uri {uri!r}; expected an http:// or https:// URL")
+            shown = masked(uri) if isinstance(uri, str) else type(uri).__name__
+            raise DelegateError(f"{where} answered the uri {shown!r}; expected an http:// or https:// URL")
         if not (isinstance(headers, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())):
             raise DelegateError(f"{where} answered headers that are not a dict of strings")
         if not isinstance(head, bool) or not all(isinstance(v, (str, type(None))) for v in (username, secret)):
@@ -107,7 +109,9 @@ class SourceRouter:
             raise NotFound(missing(identifier))
         where = "s3source_object_info"
         if not isinstance(info, dict) or not all(isinstance(info.get(k), str) and info[k] for k in ("bucket", "key")):
-            raise DelegateError(f"{where} answered {info!r}; expected a dict with bucket and key, or None")
+            # Named by its keys, never shown: it may hold a secret access key.
+            shown = f"a dict with the keys {', '.join(map(str, info))}" if isinstance(info, dict) else type(info).__name__
+            raise DelegateError(f"{where} answered {shown}; expected a dict with bucket and key, or None")
         others = [info.get(k) or "" for k in ("endpoint", "region", "access_key_id", "secret_access_key")]
         if not all(isinstance(v, str) for v in others):
             raise DelegateError(f"{where} answered an endpoint, region or credential that is not a string")

@@ -4,8 +4,9 @@
 The id is the client's (or a proxy's) ``X-Request-Id`` when it is short and plain (visible
 ASCII but quotes and backslashes, at most ``MAX_ID`` characters), else a new random one. CLF and
 combined lines end with the id after a space, so the usual parsers still read the fields before
-it. With every access appender off there is no ``AccessLog`` at all: the request path then only
-finds its generation's ``access`` to be None."""
+it. Credentials a query or a Referer carries are masked (``masking``); the ``Authorization``
+and ``Cookie`` headers are never written. With every access appender off there is no
+``AccessLog`` at all: the request path then only finds its generation's ``access`` to be None."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from casaba.http import Response
+from casaba.logs.masking import masked, masked_query
 from casaba.logs.sinks import Sink, Stdout, Syslog, file_sink
 from casaba.settings.log_keys import AccessLogSettings
 
@@ -77,7 +79,7 @@ def _client(scope: Any) -> str:
 
 
 def _request_line(scope: Any) -> str:
-    query = f"?{_plain(scope.query_string)}" if scope.query_string else ""
+    query = f"?{_plain(masked_query(scope.query_string))}" if scope.query_string else ""
     return f"{scope.method} {quote(scope.path, safe=_PATH_SAFE)}{query} HTTP/{scope.http_version}"
 
 
@@ -89,7 +91,7 @@ def common(scope: Any, response: Response, rid: str, clock: Clock) -> str:
 def combined(scope: Any, response: Response, rid: str, clock: Clock) -> str:
     size = _sent(scope, response)
     headers = scope.headers
-    referer, agent = (_plain(headers.get(name) or "-") for name in ("referer", "user-agent"))
+    referer, agent = _plain(masked(headers.get("referer") or "-")), _plain(headers.get("user-agent") or "-")
     return (
         f'{_client(scope)} - - [{clock.read()[0]}] "{_request_line(scope)}" {response.status} {size or "-"} '
         f'"{referer}" "{agent}" {rid}'
@@ -98,17 +100,18 @@ def combined(scope: Any, response: Response, rid: str, clock: Clock) -> str:
 
 def as_json(scope: Any, response: Response, rid: str, clock: Clock) -> str:
     headers = scope.headers
+    referer = headers.get("referer")
     return json.dumps(
         {
             "time": clock.read()[1],
             "remote_addr": _client(scope),
             "method": scope.method,
             "path": scope.path,
-            "query": scope.query_string,
+            "query": masked_query(scope.query_string),
             "protocol": f"HTTP/{scope.http_version}",
             "status": response.status,
             "bytes": _sent(scope, response),
-            "referer": headers.get("referer"),
+            "referer": masked(referer) if referer else None,
             "user_agent": headers.get("user-agent"),
             "request_id": rid,
         },

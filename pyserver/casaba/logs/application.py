@@ -5,7 +5,8 @@ Casaba logs under the logger ``casaba``, which takes ``log.application.level``. 
 on the root logger, so other libraries' messages go to the same places, from ``info`` up (as
 Cantaloupe keeps Jetty's debug messages out of its log), and so do Granian's once it is started
 with ``GRANIAN_LOGGING``. The console splits as Cantaloupe's does: warnings and errors to the
-standard error, the rest to the standard output."""
+standard error, the rest to the standard output. Every line has the credentials URLs carry
+masked (``masking``), whoever wrote it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import logging
 import sys
 from typing import Any
 
+from casaba.logs.masking import MaskingFormatter
 from casaba.logs.sinks import SinkHandler, file_sink, syslog_handler
 from casaba.settings.log_keys import LEVELS, LogSettings
 
@@ -40,7 +42,7 @@ class _BelowWarning(logging.Filter):
 
 def _set(handler: logging.Handler, level: int, form: str) -> logging.Handler:
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter(form))
+    handler.setFormatter(MaskingFormatter(form))
     return handler
 
 

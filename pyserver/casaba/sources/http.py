@@ -4,7 +4,8 @@ delegate names (``locate_url``).
 
 One pooled ``httpx.AsyncClient`` per worker. Every request has a deadline
 (``HttpSource.request_timeout``); the origin's failures become 404, 403, 502 or 504 with messages
-that never name the URL or the credentials (the log does name the URL).
+that never name the URL or the credentials (the log does name the URL, its credentials masked
+by the log's formatter: ``logs.masking``).
 """
 
 from __future__ import annotations

@@ -1,31 +1,47 @@
-"""HTTP Basic authentication (RFC 7617) of the endpoints behind credentials from the settings."""
+"""HTTP Basic authentication (RFC 7617): the one check of a client's credentials against
+configured ones (the control panel's, the task API's, and the basic-auth delegate's), and the
+refusal of the endpoints behind them."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 
 from casaba.errors import Unauthorized
 from casaba.http import Request
 
 
-def require(request: Request, username: str, secret: str, realm: str) -> None:
-    """Refuse (401, with the challenge) a request without exactly these credentials. Both are
-    compared in full and in constant time, so the time taken tells nothing of either."""
-    scheme, _, encoded = request.header("authorization").strip().partition(" ")
-    given_user, given_secret = "", ""
+def credentials_match(header: str, username: str, secret: str) -> bool:
+    """Whether the ``Authorization`` header ``header`` carries exactly ``username`` and
+    ``secret``. Both are always compared, as SHA-256 digests in constant time, so the time taken
+    tells nothing of either, not even their lengths. Credentials never configured (empty) match
+    nothing."""
+    scheme, _, encoded = header.strip().partition(" ")
+    given = b""
     if scheme.lower() == "basic":
         try:
-            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            decoded = ""
-        given_user, colon, given_secret = decoded.partition(":")
-        if not colon:
-            given_user = given_secret = ""
-    right_user = hmac.compare_digest(given_user.encode(), username.encode())
-    right_secret = hmac.compare_digest(given_secret.encode(), secret.encode())
-    # Credentials never configured match nothing (start-up refuses them; this is the backstop).
-    if not (right_user & right_secret & bool(username) & bool(secret)):
-        challenge = f'Basic realm="{realm}", charset="UTF-8"'
-        raise Unauthorized("Authentication is required.", [("www-authenticate", challenge)])
+            given = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            given = b""
+    user, colon, password = given.partition(b":")
+    same_user = hmac.compare_digest(_digest(user), _digest(username.encode()))
+    same_secret = hmac.compare_digest(_digest(password), _digest(secret.encode()))
+    return bool(colon) & same_user & same_secret & bool(username) & bool(secret)
+
+
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha256(value).digest()
+
+
+def require(request: Request, username: str, secret: str, realm: str) -> None:
+    """Refuse (401, with the challenge) a request without exactly these credentials."""
+    if not credentials_match(request.header("authorization"), username, secret):
+        raise Unauthorized("Authentication is required.", [("www-authenticate", challenge(realm))])
+
+
+def challenge(realm: str) -> str:
+    """The ``WWW-Authenticate`` value that asks for Basic credentials in ``realm`` (RFC 7617:
+    its parameters are separated by a comma)."""
+    return f'Basic realm="{realm}", charset="UTF-8"'

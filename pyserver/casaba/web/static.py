@@ -1,5 +1,6 @@
 """``/static/<name>``: the few files the server's own pages use (its style sheet and scripts),
-shipped in the package beside this module; nothing is fetched from elsewhere."""
+shipped in the package beside this module; nothing is fetched from elsewhere. The control
+panel's own script is there only while the panel is (``endpoint.admin.enabled``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from casaba.errors import NotFound
 from casaba.http import Request, Response
 from casaba.serving.iiif import IiifService
+from casaba.web.admin.figure import SCRIPT as PANEL_SCRIPT
 from casaba.web.pages import get_only
 
 FOLDER = Path(__file__).parent / "static"
@@ -24,10 +26,10 @@ def read(name: str) -> bytes | None:
 
 
 async def static(iiif: IiifService, request: Request, parts: list[str]) -> Response:
-    get_only(request)
     name = "/".join(parts[2:])
-    body = read(name)
+    body = read(name) if name != PANEL_SCRIPT or iiif.settings.admin.enabled else None
     if body is None:
         raise NotFound("Not found.")
+    get_only(request)
     headers = [("content-type", TYPES[Path(name).suffix]), ("cache-control", "public, max-age=604800, immutable")]
     return Response(200, headers, body)
