@@ -65,6 +65,8 @@ text_values = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 
 
 @MANY
+# A last line continued by a backslash, ended by its line end: the added key must not join it.
+@example("FilesystemCache.dir.depth=\nFilesystemCache.dir.depth=\\\n", {"overlays.BasicStrategy.string": ""}, {})
 @given(texts, st.dictionaries(st.sampled_from(TEXT_KEYS), text_values, min_size=1),
        st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=10), text_values, max_size=3))
 def test_rewritten_values_load_back_and_everything_else_stays(text, changes, unrelated):

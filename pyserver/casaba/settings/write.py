@@ -43,9 +43,12 @@ def rewrite(text: str, changes: Mapping[str, str | None]) -> str:
                 continue
         out.append(element.source)
     added = [(k, v) for k, v in changes.items() if v is not None and k not in last]
-    if added and out and not out[-1].endswith(("\n", "\r")):
-        # A last line ending in a backslash would continue into the first added key.
-        out.append(newline * (2 if _continues(out[-1]) else 1))
+    if added and out:
+        line = out[-1].rstrip("\r\n")
+        ended = line != out[-1]
+        # A last line ending in a backslash would continue into the first added key: an empty
+        # line ends it.
+        out.append(newline * ((not ended) + _continues(line)))
     out.extend(_entry(k, v) + newline for k, v in added)
     return "".join(out)
 
