@@ -37,35 +37,52 @@ async def in_thread(pool: Executor, work: Callable[[_core.Stop], T]) -> T:
     deadline passed), the core is told to stop and the thread waited for: once this returns, the
     thread and the pixels it held are free."""
     stop = _core.Stop()
-    future = asyncio.get_running_loop().run_in_executor(pool, work, stop)
+    running = pool.submit(work, stop)
     try:
-        return await asyncio.shield(future)
+        return await asyncio.wrap_future(running)
     except asyncio.CancelledError:
         stop.stop()
-        await asyncio.wait((future,))
-        if not future.cancelled():
+        ending = asyncio.wrap_future(running)
+        await asyncio.wait((ending,))
+        if not ending.cancelled():
             # Seen: the StoppedError nobody waits for.
-            future.exception()
+            ending.exception()
         raise
 
 
+class _Waiting:
+    """Whether a request still waits for its work, for the callback its client's leaving runs."""
+
+    def __init__(self, task: asyncio.Task[object]) -> None:
+        self.task = task
+        self.on = True
+
+    def left(self, disconnected: asyncio.Future[object]) -> None:
+        if self.on and not disconnected.cancelled():
+            self.task.cancel()
+
+
 async def unless_client_leaves(work: Awaitable[T]) -> T:
-    """``work``, cancelled if the request's client disconnects first (then ``ClientGone``)."""
+    """``work``, cancelled if the request's client disconnects first (then ``ClientGone``). The
+    work runs in the request's own task: a callback cancels it (a task of its own and a race
+    would cost a render tens of microseconds)."""
     connection = CONNECTION.get()
-    if connection is None:
+    task = asyncio.current_task()
+    if connection is None or task is None:
         return await work
-    task = asyncio.ensure_future(work)
-    left = asyncio.ensure_future(connection.client_disconnect())
+    waiting = _Waiting(task)
+    disconnected = asyncio.ensure_future(connection.client_disconnect())
+    disconnected.add_done_callback(waiting.left)
     try:
-        await asyncio.wait((task, left), return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if not (disconnected.done() and not disconnected.cancelled()):
+            raise
+        task.uncancel()
+        raise ClientGone() from None
     finally:
-        left.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait((task,))
-    if task.cancelled():
-        raise ClientGone()
-    return task.result()
+        waiting.on = False
+        disconnected.cancel()
 
 
 class Deadlines:
