@@ -3,6 +3,7 @@ redis-server, started here on a free port) and moto's S3 server (the source test
 with a bucket of its own for the cache). The source tests' images serve as sources."""
 
 import shutil
+import signal
 import subprocess
 import tempfile
 from contextlib import contextmanager
@@ -37,6 +38,9 @@ class RedisProcess:
         wait_for_port(self.port, self.proc, 20)
 
     def stop(self):
+        if self.proc.poll() is None:
+            # A test may have frozen it (SIGSTOP): woken, it ends at once.
+            self.proc.send_signal(signal.SIGCONT)
         stop(self.proc)
 
 

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from casaba.testing import running_server, stop
 
 from ..sources.helpers import s3_settings
 from ..sources.origins import Fault, FaultyProxy
-from .conftest import CACHE_BUCKET, RedisProcess, s3_cache_settings
+from .conftest import CACHE_BUCKET, redis_server, s3_cache_settings
 from .test_filesystem_cache import entries
 from .test_http import PHOTO, TILE, settings
 
@@ -93,15 +92,8 @@ def expected(folder):
 
 @pytest.fixture
 def restartable_redis():
-    with tempfile.TemporaryDirectory(prefix="casaba-redis-") as tmp:
-        server = RedisProcess(tmp)
-        server.start()
-        try:
-            yield server
-        finally:
-            if server.proc.poll() is None:
-                server.proc.send_signal(signal.SIGCONT)
-            server.stop()
+    with redis_server() as server:
+        yield server
 
 
 def redis_entries(port):
