@@ -22,7 +22,7 @@ use _core::structure::Format;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::Corpus;
 
-pub const LIMITS: Limits = Limits { max_decode_pixels: 1 << 24 };
+pub const LIMITS: Limits = Limits { max_decode_pixels: 1 << 24, stop: None };
 
 /// Plans reading or making more pixels than this are made but not carried out: encoding a large
 /// output is the encoders' cost, and would only slow the search. JPEG output goes up to the size
