@@ -226,10 +226,25 @@ impl Layout {
     }
 }
 
+/// The least common multiple, or `u32::MAX` where it is larger (a chunk of billions of pixels
+/// claimed by a hostile file: no grid line is common then).
 fn lcm(a: u32, b: u32) -> u32 {
     let (mut x, mut y) = (a, b);
     while y != 0 {
         (x, y) = (y, x % y);
     }
-    a / x * b
+    u32::try_from(u64::from(a / x) * u64::from(b)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lcm;
+
+    #[test]
+    fn a_least_common_multiple_beyond_u32_is_u32_max() {
+        assert_eq!(lcm(16, 24), 48);
+        assert_eq!(lcm(256, 16), 256);
+        // A fuzzed TIFF's chunk width (found by decode_tiff): once an overflow.
+        assert_eq!(lcm(u32::MAX - 1, 32), u32::MAX);
+    }
 }
